@@ -1,0 +1,139 @@
+// The few system calls Node.js lacks, called in libc through koffi (an FFI shipped with prebuilt
+// binaries inside its npm package, so nothing is compiled at install time). Loaded lazily: commands
+// that never need a syscall pay nothing for it.
+import { createRequire } from 'node:module';
+import { errnoException, makeDev } from './errno.ts';
+
+export { makeDev };
+
+type Koffi = typeof import('koffi');
+interface Libc {
+  mknod: (path: string, mode: number, dev: bigint) => number;
+  lsetxattr: (path: string, name: string, value: Buffer, size: number, flags: number) => number;
+  lgetxattr: (path: string, name: string, value: Buffer | null, size: number) => number;
+  llistxattr: (path: string, list: Buffer | null, size: number) => number;
+  mount: (source: string | null, target: string, fstype: string | null, flags: number, data: string | null) => number;
+  umount2: (target: string, flags: number) => number;
+  flock: (fd: number, op: number) => number;
+  flockAsync: (fd: number, op: number, cb: (err: unknown, res: number) => void) => void;
+  errno: () => number;
+}
+
+let libc: Libc | undefined;
+function load(): Libc {
+  if (libc) return libc;
+  const koffi = createRequire(import.meta.url)('koffi') as Koffi;
+  const lib = koffi.load('libc.so.6');
+  const flock = lib.func('int flock(int fd, int op)');
+  libc = {
+    mknod: lib.func('int mknod(const char *path, uint32_t mode, uint64_t dev)'),
+    lsetxattr: lib.func('int lsetxattr(const char *path, const char *name, const void *value, size_t size, int flags)'),
+    lgetxattr: lib.func('long lgetxattr(const char *path, const char *name, _Out_ void *value, size_t size)'),
+    llistxattr: lib.func('long llistxattr(const char *path, _Out_ char *list, size_t size)'),
+    mount: lib.func('int mount(const char *source, const char *target, const char *fstype, unsigned long flags, const char *data)'),
+    umount2: lib.func('int umount2(const char *target, int flags)'),
+    flock: flock as Libc['flock'],
+    flockAsync: flock.async as Libc['flockAsync'],
+    errno: () => koffi.errno(),
+  };
+  return libc;
+}
+
+function check(ret: number, syscall: string, path?: string): number {
+  if (ret < 0) throw errnoException(load().errno(), syscall, path);
+  return ret;
+}
+
+export const S_IFCHR = 0o020000;
+export const S_IFBLK = 0o060000;
+export const S_IFIFO = 0o010000;
+
+/** mknod(2): character and block devices, FIFOs. */
+export function mknod(path: string, mode: number, dev = 0n): void {
+  check(load().mknod(path, mode, dev), 'mknod', path);
+}
+
+/** lsetxattr(2): sets an extended attribute on the path itself (not a symlink's target). */
+export function lsetxattr(path: string, name: string, value: Buffer): void {
+  check(load().lsetxattr(path, name, value, value.length, 0), 'lsetxattr', path);
+}
+
+/** lgetxattr(2): the attribute's value, or undefined when the path has no such attribute. */
+export function lgetxattr(path: string, name: string): Buffer | undefined {
+  const c = load();
+  for (;;) {
+    const size = c.lgetxattr(path, name, null, 0);
+    if (size < 0) {
+      const e = c.errno();
+      if (e === ENODATA || e === ENOTSUP) return undefined;
+      throw errnoException(e, 'lgetxattr', path);
+    }
+    const buf = Buffer.alloc(size);
+    const got = c.lgetxattr(path, name, buf, size);
+    if (got >= 0) return buf.subarray(0, got);
+    if (c.errno() !== ERANGE) throw errnoException(c.errno(), 'lgetxattr', path);
+  }
+}
+
+/** llistxattr(2): the names of the path's extended attributes. */
+export function llistxattr(path: string): string[] {
+  const c = load();
+  for (;;) {
+    const size = c.llistxattr(path, null, 0);
+    if (size < 0) {
+      if (c.errno() === ENOTSUP) return [];
+      throw errnoException(c.errno(), 'llistxattr', path);
+    }
+    if (size === 0) return [];
+    const buf = Buffer.alloc(size);
+    const got = c.llistxattr(path, buf, size);
+    if (got >= 0) return buf.subarray(0, got).toString('latin1').split('\0').filter((n) => n !== '');
+    if (c.errno() !== ERANGE) throw errnoException(c.errno(), 'llistxattr', path);
+  }
+}
+
+export const MS_RDONLY = 0x1;
+export const MS_NOSUID = 0x2;
+export const MS_NODEV = 0x4;
+export const MS_BIND = 0x1000;
+export const MS_REC = 0x4000;
+export const MS_PRIVATE = 0x40000;
+export const MNT_DETACH = 0x2;
+
+/** mount(2). */
+export function mount(source: string | null, target: string, fstype: string | null, flags: number, data: string | null = null): void {
+  check(load().mount(source, target, fstype, flags, data), 'mount', target);
+}
+
+/** umount2(2). */
+export function umount2(target: string, flags = 0): void {
+  check(load().umount2(target, flags), 'umount2', target);
+}
+
+const LOCK_SH = 1;
+const LOCK_EX = 2;
+const LOCK_NB = 4;
+const LOCK_UN = 8;
+const EWOULDBLOCK = 11;
+const ENODATA = 61;
+const ENOTSUP = 95;
+const ERANGE = 34;
+
+/** flock(2) without blocking the event loop: the wait runs on a worker thread. */
+export async function flock(fd: number, mode: 'shared' | 'exclusive'): Promise<void> {
+  const c = load();
+  const op = mode === 'shared' ? LOCK_SH : LOCK_EX;
+  // Fast path: an uncontended lock needs no thread hop.
+  if (c.flock(fd, op | LOCK_NB) === 0) return;
+  if (c.errno() !== EWOULDBLOCK) throw errnoException(c.errno(), 'flock');
+  for (;;) {
+    const ret = await new Promise<number>((resolve, reject) => c.flockAsync(fd, op, (err, res) => (err ? reject(err as Error) : resolve(res))));
+    if (ret === 0) return;
+    // The async call's errno is per thread and lost; EINTR is the only expected failure, so retry.
+  }
+}
+
+/** flock(2) LOCK_UN. Closing the descriptor also releases the lock. */
+export function funlock(fd: number): void {
+  check(load().flock(fd, LOCK_UN), 'flock');
+}
