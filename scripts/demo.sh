@@ -1,0 +1,31 @@
+#!/bin/sh
+# The demo: set-up, then build a base image from the host's static busybox and show what berth does
+# with it. Uses a temporary root, removed at the end.
+set -eu
+cd "$(dirname "$0")/.."
+scripts/setup.sh
+root=$(mktemp -d /tmp/berth-demo-XXXXXX)
+trap 'rm -rf "$root"' EXIT
+berth() { echo "\$ berth $*" >&2; bin/berth --root "$root/store" "$@"; }
+
+# A root filesystem from the host's busybox-static: the binary, its applet links, passwd and group.
+rootfs="$root/rootfs"
+mkdir -p "$rootfs/bin" "$rootfs/etc" "$rootfs/tmp" "$rootfs/root"
+cp /bin/busybox "$rootfs/bin/busybox"
+for applet in $(/bin/busybox --list); do [ "$applet" = busybox ] || ln -s busybox "$rootfs/bin/$applet"; done
+printf 'root:x:0:0:root:/root:/bin/sh\n' > "$rootfs/etc/passwd"
+printf 'root:x:0:\n' > "$rootfs/etc/group"
+tar --numeric-owner -C "$rootfs" -cf "$root/rootfs.tar" .
+
+berth import --change 'CMD ["sh"]' --message 'busybox from the host' "$root/rootfs.tar" busybox:latest
+berth images
+berth tag busybox:latest localhost:5000/demo/busybox:1
+berth images --format '{{.Repository}}:{{.Tag}} {{.ID}} {{.Size}}'
+berth image inspect --format '{{.Os}}/{{.Architecture}} cmd={{json .Config.Cmd}} layers={{len .RootFS.Layers}}' busybox
+berth history busybox
+berth save -o "$root/busybox.tar" busybox localhost:5000/demo/busybox:1
+echo "saved $(wc -c < "$root/busybox.tar") bytes" >&2
+berth rmi busybox localhost:5000/demo/busybox:1
+berth load -i "$root/busybox.tar"
+berth system df
+berth system check

@@ -1,0 +1,13 @@
+#!/bin/sh
+# The whole test suite: set-up (idempotent), lint, type-check (tsc in set-up), unit and end-to-end
+# tests on the real tools, then a check that no test left anything behind.
+set -eu
+cd "$(dirname "$0")/.."
+scripts/setup.sh
+[ -x .node/bin/node ] && PATH="$PWD/.node/bin:$PATH" && export PATH
+echo "test: lint"
+npx --no-install eslint .
+echo "test: unit and end-to-end tests"
+node --test --test-concurrency=2 --test-timeout=900000 'dist/src/**/*.test.js' 'dist/test/**/*.test.js'
+echo "test: leak check"
+node dist/test/leaks.js

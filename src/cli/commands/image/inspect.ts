@@ -1,0 +1,34 @@
+// `berth image inspect` (and `berth inspect`, which for now knows images only).
+import type { Command } from '../../command.ts';
+import { StatusError } from '../../command.ts';
+import { BerthError } from '../../../errdefs/index.ts';
+import { compileTemplate, jsonIndent } from '../../format/index.ts';
+
+export const command: Command = {
+  usage: '[OPTIONS] IMAGE [IMAGE...]',
+  summary: 'Display detailed information on one or more images',
+  minArgs: 1,
+  flags: [
+    { name: 'format', short: 'f', type: 'string', value: 'string', help: "Format output using a custom template: 'json', 'TEMPLATE'" },
+    { name: 'type', type: 'string', value: 'string', help: 'Only inspect objects of the given type', hidden: true },
+  ],
+  async run(ctx, flags, args) {
+    const engine = await ctx.engine();
+    const format = flags.format as string | undefined;
+    const template = format && format !== 'json' ? compileTemplate(format) : undefined;
+    const found: unknown[] = [];
+    const errors: string[] = [];
+    for (const ref of args) {
+      try {
+        found.push(await engine.images.inspect(ref));
+      } catch (err) {
+        if (!(err instanceof BerthError) || err.kind !== 'NotFound') throw err;
+        errors.push(ctx.path === 'inspect' ? `Error: No such object: ${ref}` : `Error: ${err.message}`);
+      }
+    }
+    // Docker prints what it found, then the errors, and exits 1 if anything was missing.
+    if (template) ctx.out(found.map((v) => `${template.execute(v)}\n`).join(''));
+    else ctx.out(`${jsonIndent(found)}\n`);
+    if (errors.length > 0) throw new StatusError(1, errors.join('\n'));
+  },
+};

@@ -1,0 +1,222 @@
+// Content-addressed blob store (containerd's content store): blobs/sha256/<hex>, immutable.
+// Every write goes through an Ingest: bytes are hashed while they are written to a temporary file
+// in tmp/, which is fsynced and renamed under its digest only after verification, so a crash never
+// leaves a half blob under a digest name.
+import { createWriteStream, type WriteStream } from 'node:fs';
+import { mkdir, open, readdir, readFile, rename, rm, stat, unlink } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import { Writable, type Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { errnoCode, notFound, invalidArgument } from '../errdefs/index.ts';
+import { DigestStream, hexOf, isDigest, type Digest } from './digest.ts';
+
+export interface BlobInfo {
+  digest: Digest;
+  size: number;
+}
+
+export interface Expected {
+  digest?: Digest;
+  size?: number;
+  /** What the blob is, for error messages ("layer 3 of busybox:latest"). */
+  what?: string;
+}
+
+export class ContentStore {
+  readonly blobDir: string;
+  readonly tmpDir: string;
+
+  constructor(root: string) {
+    this.blobDir = join(root, 'blobs', 'sha256');
+    this.tmpDir = join(root, 'tmp');
+  }
+
+  async init(): Promise<void> {
+    await mkdir(this.blobDir, { recursive: true });
+    await mkdir(this.tmpDir, { recursive: true });
+  }
+
+  path(d: Digest): string {
+    return join(this.blobDir, hexOf(d));
+  }
+
+  async info(d: Digest): Promise<BlobInfo | undefined> {
+    try {
+      const st = await stat(this.path(d));
+      return { digest: d, size: st.size };
+    } catch (err) {
+      if (errnoCode(err) === 'ENOENT') return undefined;
+      throw err;
+    }
+  }
+
+  async has(d: Digest): Promise<boolean> {
+    return (await this.info(d)) !== undefined;
+  }
+
+  /** A stream of the blob, or of a byte range of it (end inclusive, as HTTP ranges are). */
+  async read(d: Digest, range?: { start: number; end?: number }): Promise<Readable> {
+    const p = this.path(d);
+    // Open first so a missing blob is a NotFound error here, not a stream error later.
+    const fh = await open(p, 'r').catch((err: unknown) => {
+      throw errnoCode(err) === 'ENOENT' ? notFound(`blob ${d} not found in the content store`, d) : err;
+    });
+    return fh.createReadStream({ start: range?.start, end: range?.end, highWaterMark: 1 << 20 });
+  }
+
+  async readBytes(d: Digest): Promise<Buffer> {
+    try {
+      return await readFile(this.path(d));
+    } catch (err) {
+      if (errnoCode(err) === 'ENOENT') throw notFound(`blob ${d} not found in the content store`, d);
+      throw err;
+    }
+  }
+
+  /** Stores a small blob held in memory. */
+  async put(data: Buffer | string, expected?: Expected): Promise<BlobInfo> {
+    const ingest = await this.ingest(expected);
+    try {
+      ingest.write(typeof data === 'string' ? Buffer.from(data) : data);
+      return await ingest.commit();
+    } catch (err) {
+      await ingest.abort();
+      throw err;
+    }
+  }
+
+  /** Stores a stream; verifies it against `expected` when given. */
+  async putStream(body: Readable, expected?: Expected): Promise<BlobInfo> {
+    const ingest = await this.ingest(expected);
+    try {
+      await ingest.pipeFrom(body);
+      return await ingest.commit();
+    } catch (err) {
+      await ingest.abort();
+      throw err;
+    }
+  }
+
+  async ingest(expected?: Expected): Promise<Ingest> {
+    await mkdir(this.tmpDir, { recursive: true });
+    const tmp = join(this.tmpDir, `ingest-${process.pid}-${randomBytes(6).toString('hex')}`);
+    return new Ingest(this, tmp, expected);
+  }
+
+  async delete(d: Digest): Promise<void> {
+    await rm(this.path(d), { force: true });
+  }
+
+  /** Every blob in the store, with names that are not digests reported separately. */
+  async list(): Promise<{ blobs: Digest[]; strays: string[] }> {
+    const { digests, strays } = await listDigestNamed(this.blobDir);
+    return { blobs: digests, strays };
+  }
+
+  /** Re-hashes a blob; returns the digest its bytes actually have. */
+  async verify(d: Digest): Promise<Digest> {
+    const hasher = new DigestStream();
+    await pipeline(await this.read(d), hasher, new Writable({ write: (_chunk, _enc, cb) => cb() }));
+    return hasher.digest;
+  }
+}
+
+/** One blob being written. write()/pipeFrom(), then commit() (verify + rename) or abort(). */
+export class Ingest {
+  private readonly hasher: DigestStream;
+  private readonly out: WriteStream;
+  private readonly done: Promise<void>;
+  private finished = false;
+
+  private readonly store: ContentStore;
+  readonly tmpPath: string;
+
+  constructor(store: ContentStore, tmpPath: string, expected: Expected | undefined) {
+    this.store = store;
+    this.tmpPath = tmpPath;
+    this.hasher = new DigestStream(expected);
+    this.out = createWriteStream(tmpPath, { flags: 'wx', mode: 0o644 });
+    this.done = pipeline(this.hasher, this.out);
+    this.done.catch(() => undefined); // observed in commit()/abort()
+  }
+
+  /** Bytes written so far. */
+  get size(): number {
+    return this.hasher.size;
+  }
+
+  write(chunk: Buffer): boolean {
+    return this.hasher.write(chunk);
+  }
+
+  /** Resolves when the ingest can take more bytes (after write() returned false). */
+  drained(): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      if (this.hasher.destroyed) return reject(this.hasher.errored ?? new Error('ingest closed'));
+      // The drain may already have happened while the caller waited on something else.
+      if (!this.hasher.writableNeedDrain) return resolve();
+      const onDrain = (): void => {
+        this.hasher.off('error', onError);
+        resolve();
+      };
+      const onError = (e: Error): void => {
+        this.hasher.off('drain', onDrain);
+        reject(e);
+      };
+      this.hasher.once('drain', onDrain).once('error', onError);
+    });
+  }
+
+  /** Writes a whole stream into the ingest (without finishing it). */
+  async pipeFrom(body: Readable): Promise<void> {
+    for await (const chunk of body) if (!this.hasher.write(chunk as Buffer)) await this.drained();
+  }
+
+  /** Finishes the blob: verifies digest and size, fsyncs, and renames it under its digest. */
+  async commit(): Promise<BlobInfo> {
+    if (this.finished) throw invalidArgument('ingest already finished');
+    this.finished = true;
+    this.hasher.end();
+    try {
+      await this.done;
+      const fh = await open(this.tmpPath, 'r');
+      try {
+        await fh.sync();
+      } finally {
+        await fh.close();
+      }
+      const digest = this.hasher.digest;
+      const size = this.hasher.size;
+      // If the blob is already there (another writer won), ours is identical by definition.
+      await rename(this.tmpPath, this.store.path(digest));
+      return { digest, size };
+    } catch (err) {
+      await unlink(this.tmpPath).catch(() => undefined);
+      throw err;
+    }
+  }
+
+  async abort(): Promise<void> {
+    if (!this.finished) {
+      this.finished = true;
+      this.hasher.destroy();
+      this.out.destroy();
+      await this.done.catch(() => undefined);
+    }
+    await unlink(this.tmpPath).catch(() => undefined);
+  }
+}
+
+/** The entries of a directory named by sha256 hex (blobs, layers), and the paths of any others. */
+export async function listDigestNamed(dir: string): Promise<{ digests: Digest[]; strays: string[] }> {
+  const names = await readdir(dir).catch((err: unknown) => (errnoCode(err) === 'ENOENT' ? [] : Promise.reject(err)));
+  const digests: Digest[] = [];
+  const strays: string[] = [];
+  for (const n of names as string[]) {
+    const d = `sha256:${n}`;
+    if (isDigest(d)) digests.push(d);
+    else strays.push(join(dir, n));
+  }
+  return { digests, strays };
+}

@@ -1,0 +1,205 @@
+// The image service over berth's local store: list, inspect, history, tag, remove, prune, and the
+// archive and import paths. Results are shaped as the Docker Engine API shapes them.
+import type { Readable } from 'node:stream';
+import type { Digest } from '../content/index.ts';
+import { invalidArgument, notFound } from '../errdefs/index.ts';
+import type { ImageRecord, ImagesDocument } from '../meta/index.ts';
+import type { ImageStore } from '../store/index.ts';
+import { loadArchive, saveArchive, type SaveItem } from '../transport/index.ts';
+import { parseConfig, parseTaggedName, familiarName, type ImageConfig } from '../image/index.ts';
+import { resolveImage } from './resolve.ts';
+import { matchImageFilters, matchesReference, parseImageFilters } from './filters.ts';
+import { importImage } from './import.ts';
+import type { HistoryItem, ImageInspect, ImageService, ImageSummary, ImportOptions, ListImagesOptions, RemoveReport } from './types.ts';
+
+export class LocalImageService implements ImageService {
+  private readonly store: ImageStore;
+
+  constructor(store: ImageStore) {
+    this.store = store;
+  }
+
+  private async config(rec: ImageRecord): Promise<ImageConfig> {
+    return parseConfig(await this.store.content.readBytes(rec.id), `config of image ${rec.id}`);
+  }
+
+  async list(opts: ListImagesOptions = {}): Promise<ImageSummary[]> {
+    const doc = await this.store.document();
+    const filters = parseImageFilters(opts.filters ?? {});
+    const out: ImageSummary[] = [];
+    const records = Object.values(doc.images).sort((a, b) => b.created.localeCompare(a.created) || b.added.localeCompare(a.added));
+    for (const rec of records) {
+      const config = await this.config(rec);
+      const labels = (config.config?.Labels ?? {}) as Record<string, string>;
+      if (!matchImageFilters(filters, rec, labels, doc)) continue;
+      out.push({
+        Id: rec.id,
+        ParentId: '',
+        // As Docker: with a reference filter, an image lists only the names that matched.
+        RepoTags: rec.names.filter((n) => matchesReference(filters, n)).map(familiarName),
+        RepoDigests: rec.digests.filter((n) => matchesReference(filters, n)).map(familiarName),
+        Created: Math.floor(Date.parse(rec.created || rec.added) / 1000) || 0,
+        Size: rec.size,
+        SharedSize: -1,
+        Labels: labels,
+        Containers: -1,
+      });
+    }
+    return out;
+  }
+
+  async inspect(ref: string): Promise<ImageInspect> {
+    const doc = await this.store.document();
+    const { image: rec } = resolveImage(doc, ref);
+    const config = await this.config(rec);
+    const manifestInfo = await this.store.content.info(rec.manifest);
+    return {
+      Id: rec.id,
+      RepoTags: rec.names.map(familiarName),
+      RepoDigests: rec.digests.map(familiarName),
+      Parent: '',
+      Comment: historyComment(config),
+      Created: config.created ?? '',
+      DockerVersion: typeof config.docker_version === 'string' ? config.docker_version : '',
+      Author: config.author ?? '',
+      Config: dockerConfig(config),
+      Architecture: config.architecture,
+      ...(config.variant ? { Variant: config.variant } : {}),
+      Os: config.os,
+      ...(config['os.version'] ? { OsVersion: config['os.version'] } : {}),
+      Size: rec.size,
+      GraphDriver: { Name: 'overlay', Data: graphData(this.store, rec) },
+      RootFS: { Type: 'layers', Layers: rec.layers },
+      Metadata: { LastTagTime: rec.added },
+      Descriptor: { mediaType: rec.manifestMediaType, digest: rec.manifest, size: manifestInfo?.size ?? 0 },
+    };
+  }
+
+  async history(ref: string): Promise<HistoryItem[]> {
+    const doc = await this.store.document();
+    const { image: rec } = resolveImage(doc, ref);
+    const config = await this.config(rec);
+    const history = config.history ?? [];
+    const items: HistoryItem[] = [];
+    let layer = 0;
+    for (const h of history) {
+      const empty = h.empty_layer === true;
+      const diffId = empty ? undefined : rec.layers[layer++];
+      items.push({
+        Id: '<missing>',
+        Created: Math.floor(Date.parse(h.created ?? '') / 1000) || 0,
+        CreatedBy: h.created_by ?? '',
+        Tags: null,
+        Size: diffId ? (doc.layers[diffId]?.contentSize ?? 0) : 0,
+        Comment: h.comment ?? '',
+      });
+    }
+    // Docker shows newest first; the top entry carries the image ID and tags.
+    items.reverse();
+    if (items[0]) {
+      items[0].Id = rec.id;
+      items[0].Tags = rec.names.map(familiarName);
+    } else {
+      items.push({ Id: rec.id, Created: Math.floor(Date.parse(config.created ?? '') / 1000) || 0, CreatedBy: '', Tags: rec.names.map(familiarName), Size: rec.size, Comment: '' });
+    }
+    return items;
+  }
+
+  async tag(source: string, target: string): Promise<void> {
+    const name = parseTaggedName(target);
+    const { image } = resolveImage(await this.store.document(), source);
+    await this.store.tag(image.id, name);
+  }
+
+  async remove(ref: string, opts: { force?: boolean } = {}): Promise<RemoveReport[]> {
+    const doc = await this.store.document();
+    const { image, name } = resolveImage(doc, ref);
+    const r = await this.store.remove(image.id, { name, force: opts.force });
+    return [...r.untagged.map((u): RemoveReport => ({ Untagged: familiarName(u) })), ...r.deleted.map((d): RemoveReport => ({ Deleted: d }))];
+  }
+
+  async prune(opts: { all?: boolean; filters?: Record<string, string[]> } = {}): Promise<{ ImagesDeleted: RemoveReport[]; SpaceReclaimed: number }> {
+    const doc = await this.store.document();
+    const filters = parseImageFilters(opts.filters ?? {}, true);
+    const before = totalLayerBytes(doc);
+    const deleted: RemoveReport[] = [];
+    for (const rec of Object.values(doc.images)) {
+      if (!opts.all && rec.names.length > 0) continue;
+      const config = await this.config(rec);
+      if (!matchImageFilters(filters, rec, (config.config?.Labels ?? {}) as Record<string, string>, doc)) continue;
+      const r = await this.store.remove(rec.id, { force: true });
+      deleted.push(...r.untagged.map((u): RemoveReport => ({ Untagged: familiarName(u) })), ...r.deleted.map((d): RemoveReport => ({ Deleted: d })));
+    }
+    return { ImagesDeleted: deleted, SpaceReclaimed: Math.max(0, before - totalLayerBytes(await this.store.document())) };
+  }
+
+  import(source: Readable | { directory: string }, opts: ImportOptions = {}): Promise<string> {
+    return importImage(this.store, source, opts);
+  }
+
+  async load(input: Readable): Promise<{ id: string; names: string[] }[]> {
+    const loaded = await loadArchive(input, this.store);
+    return loaded.map((l) => ({ id: l.id, names: l.names.map(familiarName) }));
+  }
+
+  async save(refs: string[], opts: { format?: 'docker-archive' | 'oci-archive' } = {}): Promise<Readable> {
+    if (refs.length === 0) throw invalidArgument('nothing to save: name at least one image');
+    const doc = await this.store.document();
+    const items = new Map<Digest, SaveItem>();
+    for (const ref of refs) {
+      const { image, name } = resolveImage(doc, ref);
+      const item = items.get(image.id) ?? { image, names: [] };
+      // Saved by name: that name goes with it. By ID: Docker saves it untagged.
+      if (name && !item.names.includes(name)) item.names.push(name);
+      items.set(image.id, item);
+    }
+    for (const item of items.values()) {
+      for (const b of item.image.blobs) if (!(await this.store.content.has(b))) throw notFound(`image ${item.image.id} is incomplete: blob ${b} is missing; run 'berth system check'`);
+    }
+    return saveArchive([...items.values()], this.store, opts.format ?? 'docker-archive');
+  }
+}
+
+function totalLayerBytes(doc: ImagesDocument): number {
+  return Object.values(doc.layers).reduce((n, l) => n + l.contentSize, 0);
+}
+
+function historyComment(config: ImageConfig): string {
+  const last = config.history?.at(-1);
+  return last?.comment ?? '';
+}
+
+/** The config as Docker's inspect shows it: Docker fills in the keys an image leaves out. */
+function dockerConfig(config: ImageConfig): Record<string, unknown> {
+  const c = (config.config ?? {}) as Record<string, unknown>;
+  return {
+    Hostname: '',
+    Domainname: '',
+    User: c.User ?? '',
+    AttachStdin: false,
+    AttachStdout: false,
+    AttachStderr: false,
+    ...(c.ExposedPorts ? { ExposedPorts: c.ExposedPorts } : {}),
+    Tty: false,
+    OpenStdin: false,
+    StdinOnce: false,
+    Env: c.Env ?? null,
+    Cmd: c.Cmd ?? null,
+    ...(c.Healthcheck ? { Healthcheck: c.Healthcheck } : {}),
+    ...(c.ArgsEscaped ? { ArgsEscaped: c.ArgsEscaped } : {}),
+    Image: '',
+    Volumes: c.Volumes ?? null,
+    WorkingDir: c.WorkingDir ?? '',
+    Entrypoint: c.Entrypoint ?? null,
+    OnBuild: c.OnBuild ?? null,
+    Labels: c.Labels ?? null,
+    ...(c.StopSignal ? { StopSignal: c.StopSignal } : {}),
+    ...(c.Shell ? { Shell: c.Shell } : {}),
+  };
+}
+
+function graphData(store: ImageStore, rec: ImageRecord): Record<string, string> | null {
+  if (rec.layers.length === 0) return null;
+  const dirs = rec.layers.map((l) => store.layers.path(l)).reverse();
+  return { LowerDir: dirs.slice(1).join(':'), UpperDir: dirs[0] as string, WorkDir: '' };
+}

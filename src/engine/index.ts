@@ -1,0 +1,3 @@
+export type * from './types.ts';
+export { LocalEngine } from './local.ts';
+export { filterFlags } from './filters.ts';

@@ -1,0 +1,5 @@
+export * from './reference.ts';
+export * from './mediatypes.ts';
+export * from './manifest.ts';
+export * from './platform.ts';
+export { applyChanges, type ContainerConfig } from './changes.ts';

@@ -1,0 +1,243 @@
+// Applies a layer tar stream to a directory in one pass: decompress, hash (the diff ID), extract.
+// Extraction is synchronous inside the tar parser's callbacks: a tar stream gives one entry at a
+// time anyway, and sync calls avoid a thread-pool round trip for each of the several syscalls an
+// entry needs.
+import { createHash } from 'node:crypto';
+import {
+  closeSync, constants, fchmodSync, fchownSync, futimesSync, linkSync, lchownSync, lstatSync, lutimesSync,
+  mkdirSync, openSync, readdirSync, rmSync, symlinkSync, unlinkSync, utimesSync, writeSync, chmodSync,
+} from 'node:fs';
+import { join, posix } from 'node:path';
+import type { Readable } from 'node:stream';
+import type { Digest } from '../content/index.ts';
+import { BerthError, invalidArgument } from '../errdefs/index.ts';
+import { lsetxattr, mknod, makeDev, S_IFCHR, S_IFBLK, S_IFIFO } from '../sys/index.ts';
+import { decompress } from './compression.ts';
+import { cleanEntryPath, ensureParents, layerError } from './paths.ts';
+import { TarParser, type TarHeader } from './tar-reader.ts';
+
+export interface ApplyOptions {
+  /** 'overlay': whiteouts become overlay whiteouts (a layer alone in its dir); 'apply': they delete. */
+  whiteouts: 'overlay' | 'apply';
+  expectedDiffId?: Digest;
+  /** What the layer is, for messages ("layer sha256:…", "archive entry x.tar"). */
+  what?: string;
+  signal?: AbortSignal;
+}
+
+export interface ApplyResult {
+  diffId: Digest;
+  /** Bytes of the uncompressed tar. */
+  size: number;
+  /** Sum of the regular files' sizes. */
+  contentSize: number;
+}
+
+const WHITEOUT = '.wh.';
+const OPAQUE = '.wh..wh..opq';
+
+export async function applyLayer(input: Readable, target: string, opts: ApplyOptions): Promise<ApplyResult> {
+  const what = opts.what ?? 'layer';
+  const x = new Extractor(target, opts.whiteouts, what);
+  const parser = new TarParser(x);
+  const hash = createHash('sha256');
+  let size = 0;
+  const plain = decompress(input);
+  input.on('error', (e) => plain.destroy(e));
+  try {
+    for await (const c of plain) {
+      opts.signal?.throwIfAborted();
+      const chunk = c as Buffer;
+      hash.update(chunk);
+      size += chunk.length;
+      parser.push(chunk);
+    }
+    parser.finish();
+  } catch (err) {
+    plain.destroy();
+    x.abort();
+    if (err instanceof BerthError) throw err;
+    const e = err as NodeJS.ErrnoException;
+    if (e.code && e.syscall) throw invalidArgument(`${what}: cannot apply entry ${JSON.stringify(x.current)}: ${e.message}`);
+    throw invalidArgument(`${what}: invalid or truncated tar stream: ${e.message}`);
+  }
+  if (parser.entries === 0 && size === 0) throw invalidArgument(`${what}: the layer is empty (not a tar stream)`);
+  x.finish();
+  const diffId: Digest = `sha256:${hash.digest('hex')}`;
+  if (opts.expectedDiffId && diffId !== opts.expectedDiffId) {
+    throw invalidArgument(`${what}: diff ID mismatch: expected ${opts.expectedDiffId}, got ${diffId}`);
+  }
+  return { diffId, size, contentSize: x.contentSize };
+}
+
+class Extractor {
+  private readonly root: string;
+  private readonly mode: 'overlay' | 'apply';
+  private readonly what: string;
+  private fd = -1;
+  private header: TarHeader | undefined;
+  private abs = '';
+  private readonly dirTimes: { path: string; mtime: number }[] = [];
+  /** Paths this layer wrote: an opaque marker hides only what lower layers put there. */
+  private readonly mine = new Set<string>();
+  contentSize = 0;
+  current = '';
+
+  constructor(root: string, mode: 'overlay' | 'apply', what: string) {
+    this.root = root;
+    this.mode = mode;
+    this.what = what;
+  }
+
+  private refuse = (why: string): BerthError => layerError(this.what, this.current, why);
+
+  entry(h: TarHeader): void {
+    this.current = h.name;
+    this.header = h;
+    const rel = cleanEntryPath(h.name, this.refuse);
+    if (rel === '') {
+      if (h.type === 'directory') setOwnerMode(this.root, h);
+      this.header = undefined;
+      return;
+    }
+    ensureParents(this.root, rel, this.refuse, this.mine);
+    const base = posix.basename(rel);
+    const abs = join(this.root, rel);
+    this.abs = abs;
+    if (base.startsWith(WHITEOUT)) {
+      this.whiteout(rel, base);
+      this.header = undefined;
+      return;
+    }
+    switch (h.type) {
+      case 'directory': {
+        const st = lstatOrUndefined(abs);
+        if (st && !st.isDirectory()) removeExisting(abs);
+        if (!st || !st.isDirectory()) mkdirSync(abs, { mode: 0o700 });
+        setOwnerMode(abs, h);
+        this.setXattrs(abs, h);
+        this.dirTimes.push({ path: abs, mtime: h.mtime });
+        break;
+      }
+      case 'file':
+        removeExisting(abs);
+        this.fd = openSync(abs, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
+        this.contentSize += h.size;
+        break;
+      case 'symlink':
+        removeExisting(abs);
+        symlinkSync(h.linkname, abs);
+        lchownSync(abs, h.uid, h.gid);
+        lutimesSync(abs, h.mtime, h.mtime);
+        break;
+      case 'link': {
+        const refuseLink = (why: string): BerthError => this.refuse(`hard link target ${JSON.stringify(h.linkname)}: ${why}`);
+        const targetRel = cleanEntryPath(h.linkname, refuseLink);
+        if (targetRel === '') throw refuseLink('it is the layer root');
+        ensureParents(this.root, targetRel, refuseLink);
+        const src = join(this.root, targetRel);
+        const st = lstatOrUndefined(src);
+        if (!st) throw refuseLink('it does not exist in the layer');
+        if (st.isDirectory()) throw refuseLink('it is a directory');
+        removeExisting(abs);
+        linkSync(src, abs);
+        break;
+      }
+      case 'char':
+      case 'block':
+      case 'fifo': {
+        removeExisting(abs);
+        const kind = h.type === 'fifo' ? S_IFIFO : h.type === 'block' ? S_IFBLK : S_IFCHR;
+        mknod(abs, kind | (h.mode & 0o7777), h.type === 'fifo' ? 0n : makeDev(h.devmajor, h.devminor));
+        setOwnerMode(abs, h);
+        this.setXattrs(abs, h);
+        utimesSync(abs, h.mtime, h.mtime);
+        break;
+      }
+      default:
+        this.header = undefined;
+        return;
+    }
+    this.mine.add(rel);
+  }
+
+  data(chunk: Buffer): void {
+    if (this.fd < 0) return;
+    let off = 0;
+    while (off < chunk.length) off += writeSync(this.fd, chunk, off, chunk.length - off);
+  }
+
+  end(): void {
+    const h = this.header;
+    if (this.fd >= 0 && h) {
+      const fd = this.fd;
+      this.fd = -1;
+      try {
+        fchownSync(fd, h.uid, h.gid);
+        // chown clears setuid/setgid, so the mode goes after it.
+        fchmodSync(fd, h.mode & 0o7777);
+        futimesSync(fd, h.mtime, h.mtime);
+      } finally {
+        closeSync(fd);
+      }
+      this.setXattrs(this.abs, h);
+    }
+    this.header = undefined;
+  }
+
+  /** Directory times last: writing inside a directory changes its mtime. */
+  finish(): void {
+    for (const d of this.dirTimes.reverse()) utimesSync(d.path, d.mtime, d.mtime);
+  }
+
+  abort(): void {
+    if (this.fd >= 0) closeSync(this.fd);
+    this.fd = -1;
+  }
+
+  private setXattrs(abs: string, h: TarHeader): void {
+    for (const [name, value] of h.xattrs) {
+      if (name.startsWith('trusted.overlay.')) throw this.refuse(`it sets the reserved attribute ${name}`);
+      lsetxattr(abs, name, value);
+    }
+  }
+
+  private whiteout(rel: string, base: string): void {
+    const dirRel = posix.dirname(rel) === '.' ? '' : posix.dirname(rel);
+    const dir = join(this.root, dirRel);
+    if (base === OPAQUE) {
+      if (this.mode === 'overlay') {
+        lsetxattr(dir, 'trusted.overlay.opaque', Buffer.from('y'));
+      } else {
+        for (const child of readdirSync(dir)) {
+          const childRel = dirRel ? `${dirRel}/${child}` : child;
+          if (!this.mine.has(childRel)) rmSync(join(dir, child), { recursive: true, force: true });
+        }
+      }
+      return;
+    }
+    const victim = join(dir, base.slice(WHITEOUT.length));
+    removeExisting(victim);
+    if (this.mode === 'overlay') mknod(victim, S_IFCHR, 0n);
+  }
+}
+
+function lstatOrUndefined(p: string): ReturnType<typeof lstatSync> | undefined {
+  try {
+    return lstatSync(p);
+  } catch {
+    return undefined;
+  }
+}
+
+function removeExisting(abs: string): void {
+  const st = lstatOrUndefined(abs);
+  if (!st) return;
+  if (st.isDirectory()) rmSync(abs, { recursive: true, force: true });
+  else unlinkSync(abs);
+}
+
+function setOwnerMode(abs: string, h: TarHeader): void {
+  lchownSync(abs, h.uid, h.gid);
+  chmodSync(abs, h.mode & 0o7777);
+}

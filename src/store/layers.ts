@@ -1,0 +1,81 @@
+// Unpacked layers: layers/<diffid-hex>/ holds one layer alone, in overlay form (whiteouts as 0/0
+// character devices), to be used as an overlay lower directory. Each is unpacked into tmp/ and
+// renamed into place, so a layer directory under its final name is always complete.
+import { mkdir, rename, rm, stat, mkdtemp } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Readable } from 'node:stream';
+import { hexOf, listDigestNamed, type Digest } from '../content/index.ts';
+import { errnoCode } from '../errdefs/index.ts';
+import { applyLayer } from '../layer/index.ts';
+import type { LayerRecord } from '../meta/index.ts';
+
+export class LayerStore {
+  readonly dir: string;
+  private readonly tmpDir: string;
+
+  constructor(root: string) {
+    this.dir = join(root, 'layers');
+    this.tmpDir = join(root, 'tmp');
+  }
+
+  async init(): Promise<void> {
+    await mkdir(this.dir, { recursive: true, mode: 0o700 });
+  }
+
+  path(diffId: Digest): string {
+    return join(this.dir, hexOf(diffId));
+  }
+
+  async has(diffId: Digest): Promise<boolean> {
+    try {
+      await stat(this.path(diffId));
+      return true;
+    } catch (err) {
+      if (errnoCode(err) === 'ENOENT') return false;
+      throw err;
+    }
+  }
+
+  /** Unpacks a layer stream (tar, gzip or zstd), verifying its diff ID when one is expected. */
+  async unpack(body: Readable, expectedDiffId?: Digest, what?: string): Promise<LayerRecord> {
+    await mkdir(this.tmpDir, { recursive: true });
+    const tmp = await mkdtemp(join(this.tmpDir, `layer-${process.pid}-`));
+    try {
+      const r = await applyLayer(body, tmp, { whiteouts: 'overlay', expectedDiffId, what });
+      await this.place(tmp, r.diffId);
+      return { diffId: r.diffId, tarSize: r.size, contentSize: r.contentSize };
+    } catch (err) {
+      await rm(tmp, { recursive: true, force: true });
+      throw err;
+    }
+  }
+
+  /** Moves a finished unpack under its diff ID; if another writer placed it first, ours is dropped. */
+  private async place(tmp: string, diffId: Digest): Promise<void> {
+    try {
+      await rename(tmp, this.path(diffId));
+    } catch (err) {
+      const code = errnoCode(err);
+      if (code !== 'ENOTEMPTY' && code !== 'EEXIST') throw err;
+      await rm(tmp, { recursive: true, force: true });
+    }
+  }
+
+  async remove(diffId: Digest): Promise<void> {
+    // Rename first so a crash half way through the delete leaves no partial layer under its name.
+    const doomed = join(this.tmpDir, `removing-${process.pid}-${hexOf(diffId).slice(0, 16)}-${Date.now()}`);
+    try {
+      await rename(this.path(diffId), doomed);
+    } catch (err) {
+      if (errnoCode(err) === 'ENOENT') return;
+      throw err;
+    }
+    await rm(doomed, { recursive: true, force: true });
+  }
+
+  /** Every layer directory present, and names that are not diff IDs. */
+  async list(): Promise<{ layers: Digest[]; strays: string[] }> {
+    const { digests, strays } = await listDigestNamed(this.dir);
+    return { layers: digests, strays };
+  }
+}

@@ -1,0 +1,2 @@
+export { loadArchive, type LoadedImage } from './archive-load.ts';
+export { saveArchive, type SaveItem } from './archive-save.ts';

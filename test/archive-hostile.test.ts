@@ -1,0 +1,77 @@
+// Hostile and broken archives: each gets a clear error, and the store is left exactly as it was.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdir, writeFile, readdir, readFile, symlink } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { join } from 'node:path';
+import { berth, ok, rootWithBusybox, tempDir } from './helpers.ts';
+
+const sha = (b: Buffer | string): string => createHash('sha256').update(b).digest('hex');
+
+/** Builds a docker-archive (legacy layout) from the given layer tars; `diffIds` may lie. */
+async function dockerArchive(dir: string, layers: Buffer[], opts: { diffIds?: string[]; tags?: string[] } = {}): Promise<string> {
+  const src = join(dir, `archive-src-${Math.random().toString(36).slice(2)}`);
+  await mkdir(src);
+  const names: string[] = [];
+  for (const l of layers) {
+    const name = `${sha(l)}.tar`;
+    await writeFile(join(src, name), l);
+    names.push(name);
+  }
+  const config = JSON.stringify({ architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: opts.diffIds ?? layers.map((l) => `sha256:${sha(l)}`) }, config: {} });
+  await writeFile(join(src, `${sha(config)}.json`), config);
+  await writeFile(join(src, 'manifest.json'), JSON.stringify([{ Config: `${sha(config)}.json`, RepoTags: opts.tags ?? ['evil:latest'], Layers: names }]));
+  const out = join(dir, `${Math.random().toString(36).slice(2)}.tar`);
+  execFileSync('tar', ['-C', src, '-cf', out, '.']);
+  return out;
+}
+
+/** A layer tar with the given entries, built by GNU tar from a staging directory and a --transform. */
+function tarOf(dir: string, build: string): Buffer {
+  return execFileSync('sh', ['-c', build], { cwd: dir });
+}
+
+async function storeSnapshot(root: string): Promise<string> {
+  const list = async (d: string): Promise<string[]> => (await readdir(d).catch(() => [] as string[])).sort();
+  return JSON.stringify({
+    blobs: await list(join(root, 'blobs', 'sha256')),
+    layers: await list(join(root, 'layers')),
+    images: await readFile(join(root, 'meta', 'images.json'), 'utf8').catch(() => ''),
+  });
+}
+
+test('hostile archives are refused with a clear error and change nothing', async (t) => {
+  const { root, cleanup } = await rootWithBusybox('busybox:latest');
+  t.after(cleanup);
+  const { dir, cleanup: c2 } = await tempDir();
+  t.after(c2);
+  const outside = join(dir, 'outside');
+  await mkdir(outside);
+  await mkdir(join(dir, 'stage'));
+  await writeFile(join(dir, 'stage', 'passwd'), 'pwned\n');
+  await symlink('/etc', join(dir, 'stage', 'link'));
+
+  const goodLayer = tarOf(join(dir, 'stage'), 'tar -cf - passwd');
+  const cases: { name: string; archive: () => Promise<string>; error: RegExp }[] = [
+    { name: 'not a tar', archive: async () => { const p = join(dir, 'garbage.tar'); await writeFile(p, 'hello, this is not a tar archive at all'.repeat(40)); return p; }, error: /invalid archive/ },
+    { name: 'truncated archive', archive: async () => { const p = await dockerArchive(dir, [goodLayer]); const b = await readFile(p); const q = join(dir, 'trunc.tar'); await writeFile(q, b.subarray(0, 1500)); return q; }, error: /invalid archive|unexpected end|truncated/i },
+    { name: 'diff ID mismatch', archive: () => dockerArchive(dir, [goodLayer], { diffIds: [`sha256:${'0'.repeat(64)}`] }), error: /diff ID/ },
+    { name: 'path traversal in a layer', archive: () => dockerArchive(dir, [tarOf(join(dir, 'stage'), "tar -cf - --transform 's,^passwd,../../../etc/evil,' -P passwd")]), error: /\.\.\/.*escapes|outside|traversal/i },
+    { name: 'symlink escape in a layer', archive: () => dockerArchive(dir, [tarOf(join(dir, 'stage'), "tar -cf - --transform 's,^passwd,link/evil,' link passwd")]), error: /link\/evil/ },
+    { name: 'bad reference in RepoTags', archive: () => dockerArchive(dir, [goodLayer], { tags: ['UPPER:latest'] }), error: /invalid reference format/ },
+  ];
+  for (const c of cases) {
+    await t.test(c.name, async () => {
+      const before = await storeSnapshot(root);
+      const r = await berth(root, ['load', '-i', await c.archive()]);
+      assert.equal(r.code, 1, `${c.name}: expected failure, got ${r.code}\n${r.stdout}${r.stderr}`);
+      assert.match(r.stderr, c.error);
+      assert.equal(r.stderr.split('\n').filter(Boolean).length, 1, `one-line error, got: ${r.stderr}`);
+      assert.deepEqual(await readdir(outside), []);
+      assert.equal(await storeSnapshot(root), before, 'the store is unchanged');
+      await assert.doesNotReject(readFile('/etc/passwd'));
+    });
+  }
+  assert.equal((await ok(berth(root, ['system', 'check']))).stdout, 'No problems found.\n');
+});

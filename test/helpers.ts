@@ -1,0 +1,81 @@
+// Shared helpers for end-to-end tests: a temporary --root per test, running the real berth CLI,
+// and a busybox root filesystem built from the host's busybox-static (no registry needed).
+import { spawn } from 'node:child_process';
+import { mkdtemp, rm, mkdir, writeFile, symlink, copyFile, chmod } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import { tmpdir } from 'node:os';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const repo = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const berthBin = join(repo, 'bin', 'berth');
+
+/** A temporary directory removed by the returned cleanup (use with t.after). */
+export async function tempDir(prefix = 'berth-test-'): Promise<{ dir: string; cleanup: () => Promise<void> }> {
+  const dir = await mkdtemp(join(tmpdir(), prefix));
+  return { dir, cleanup: () => rm(dir, { recursive: true, force: true }) };
+}
+
+export interface RunResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs `berth --root ROOT ARGS...` and collects its output. */
+export function berth(root: string, args: string[], opts: { input?: Buffer | string; env?: Record<string, string> } = {}): Promise<RunResult> {
+  return run(berthBin, ['--root', root, ...args], opts);
+}
+
+export function run(cmd: string, args: string[], opts: { input?: Buffer | string; env?: Record<string, string>; cwd?: string } = {}): Promise<RunResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { env: { ...process.env, ...opts.env }, cwd: opts.cwd, stdio: ['pipe', 'pipe', 'pipe'] });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout.on('data', (c: Buffer) => out.push(c));
+    child.stderr.on('data', (c: Buffer) => err.push(c));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code: code ?? -1, stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString() }));
+    child.stdin.on('error', () => undefined);
+    child.stdin.end(opts.input);
+  });
+}
+
+/** Fails with the command's output when it did not exit 0. */
+export async function ok(p: Promise<RunResult>): Promise<RunResult> {
+  const r = await p;
+  if (r.code !== 0) throw new Error(`command failed with exit ${r.code}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`);
+  return r;
+}
+
+/** A minimal root filesystem: the host's static busybox with its applet links, /etc/passwd and /etc/group. */
+export async function makeBusyboxRootfs(dir: string): Promise<void> {
+  for (const d of ['bin', 'etc', 'tmp', 'root', 'home', 'proc', 'sys', 'dev', 'var', 'usr/bin']) await mkdir(join(dir, d), { recursive: true });
+  await copyFile('/bin/busybox', join(dir, 'bin', 'busybox'));
+  await chmod(join(dir, 'bin', 'busybox'), 0o755);
+  const applets = execFileSync('/bin/busybox', ['--list']).toString().split('\n').filter((a) => a && a !== 'busybox');
+  for (const a of applets) await symlink('busybox', join(dir, 'bin', a)).catch(() => undefined);
+  await writeFile(join(dir, 'etc', 'passwd'), 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n');
+  await writeFile(join(dir, 'etc', 'group'), 'root:x:0:\nnogroup:x:65534:\n');
+  await chmod(join(dir, 'tmp'), 0o1777);
+}
+
+/** A tar of the busybox root filesystem, made with GNU tar. */
+export async function makeBusyboxTar(path: string): Promise<void> {
+  const { dir, cleanup } = await tempDir('berth-rootfs-');
+  try {
+    await makeBusyboxRootfs(dir);
+    execFileSync('tar', ['--numeric-owner', '-C', dir, '-cf', path, '.']);
+  } finally {
+    await cleanup();
+  }
+}
+
+/** A fresh root with a busybox image imported as NAME (default busybox:latest). */
+export async function rootWithBusybox(name = 'busybox:latest'): Promise<{ root: string; cleanup: () => Promise<void> }> {
+  const { dir, cleanup } = await tempDir();
+  const tar = join(dir, 'rootfs.tar');
+  await makeBusyboxTar(tar);
+  await ok(berth(join(dir, 'root'), ['import', '--change', 'CMD ["sh"]', tar, name]));
+  return { root: join(dir, 'root'), cleanup };
+}

@@ -1,0 +1,24 @@
+// The suite's last step: fail if any test left mounts, monitor/runtime processes or temporary
+// roots behind.
+import { readFileSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+
+const problems: string[] = [];
+const mounts = readFileSync('/proc/self/mountinfo', 'utf8').split('\n').filter((l) => /berth-test-|\/berth\//.test(l));
+if (mounts.length > 0) problems.push(`mounts left behind:\n${mounts.join('\n')}`);
+for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
+  let cmd: string;
+  try {
+    cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ');
+  } catch {
+    continue;
+  }
+  if (/berth-test-/.test(cmd) && /conmon|runc|crun/.test(cmd)) problems.push(`process left behind: ${pid} ${cmd}`);
+}
+const roots = readdirSync(tmpdir()).filter((n) => n.startsWith('berth-test-'));
+if (roots.length > 0) problems.push(`temporary roots left behind: ${roots.join(', ')}`);
+if (problems.length > 0) {
+  console.error(`leak check failed:\n${problems.join('\n')}`);
+  process.exit(1);
+}
+console.log('leak check: nothing left behind');
