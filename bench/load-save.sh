@@ -4,23 +4,12 @@
 set -eu
 cd "$(dirname "$0")/.."
 EXTRA_PACKAGES=bc scripts/setup.sh >/dev/null
-work=$(mktemp -d /tmp/berth-bench-XXXXXX)
+work=$(mktemp -d "${BENCH_DIR:-/tmp}/berth-bench-XXXXXX")
 trap 'rm -rf "$work"' EXIT
 bench/make-archive.sh "$work/image.tar"
 echo "archive: $(du -m "$work/image.tar" | cut -f1) MB, 5 layers"
 
-now() { date +%s.%N; }
-best() { # best of N runs of a command, in seconds
-  runs=$1; shift; best=""
-  i=0
-  while [ $i -lt "$runs" ]; do
-    sync; t0=$(now); "$@" >/dev/null; t1=$(now)
-    t=$(echo "$t1 - $t0" | bc)
-    if [ -z "$best" ] || [ "$(echo "$t < $best" | bc)" = 1 ]; then best=$t; fi
-    i=$((i + 1))
-  done
-  echo "$best"
-}
+. bench/lib.sh
 berth_round() {
   rm -rf "$work/root" "$work/out-berth.tar"
   bin/berth --root "$work/root" load -i "$work/image.tar"
@@ -30,7 +19,7 @@ skopeo_round() {
   rm -f "$work/out-skopeo.tar"
   skopeo copy --quiet "docker-archive:$work/image.tar" "docker-archive:$work/out-skopeo.tar:bench/image:latest"
 }
-tb=$(best 5 berth_round)
-ts=$(best 5 skopeo_round)
-ratio=$(echo "scale=2; $ts / $tb" | bc)
-printf 'load+save: skopeo copy %.2fs, berth load+save %.2fs, ratio (skopeo/berth) %sx (target >= 1.00x)\n' "$ts" "$tb" "$ratio"
+duel 5 skopeo skopeo_round berth berth_round
+ts=$BEST_A tb=$BEST_B
+r=$(ratio "$ts" "$tb")
+printf 'load+save: skopeo copy %.2fs, berth load+save %.2fs, ratio (skopeo/berth) %sx (target >= 1.00x)\n' "$ts" "$tb" "$r"

@@ -5,7 +5,13 @@ set -eu
 cd "$(dirname "$0")/.."
 scripts/setup.sh
 root=$(mktemp -d /tmp/berth-demo-XXXXXX)
-trap 'rm -rf "$root"' EXIT
+cleanup() {
+  # Containers first (conmon, mounts), then the files.
+  ids=$(bin/berth --root "$root/store" ps -aq 2>/dev/null || true)
+  [ -z "$ids" ] || bin/berth --root "$root/store" rm -f $ids >/dev/null 2>&1 || true
+  rm -rf "$root"
+}
+trap cleanup EXIT
 berth() { echo "\$ berth $*" >&2; bin/berth --root "$root/store" "$@"; }
 
 # A root filesystem from the host's busybox-static: the binary, its applet links, passwd and group.
@@ -27,5 +33,16 @@ berth save -o "$root/busybox.tar" busybox localhost:5000/demo/busybox:1
 echo "saved $(wc -c < "$root/busybox.tar") bytes" >&2
 berth rmi busybox localhost:5000/demo/busybox:1
 berth load -i "$root/busybox.tar"
+
+# Containers: runc (or crun) through conmon, on an overlay root filesystem.
+berth run --rm busybox sh -c 'echo "hello from $(hostname), a container running $(uname -s) as $(id -un)"'
+echo 'piped through the container' | berth run -i --rm busybox tr a-z A-Z
+berth run -d --name ticker busybox sh -c 'for i in 1 2 3; do echo tick $i; sleep 0.2; done; sleep 30'
+berth ps
+sleep 1
+berth logs ticker
+berth stop -t 1 ticker
+berth ps -a --format '{{.Names}}: {{.Status}}'
+berth rm ticker
 berth system df
 berth system check

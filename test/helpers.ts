@@ -76,6 +76,16 @@ export async function rootWithBusybox(name = 'busybox:latest'): Promise<{ root: 
   const { dir, cleanup } = await tempDir();
   const tar = join(dir, 'rootfs.tar');
   await makeBusyboxTar(tar);
-  await ok(berth(join(dir, 'root'), ['import', '--change', 'CMD ["sh"]', tar, name]));
-  return { root: join(dir, 'root'), cleanup };
+  const root = join(dir, 'root');
+  await ok(berth(root, ['import', '--change', 'CMD ["sh"]', tar, name]));
+  return { root, cleanup: async () => {
+    await removeContainers(root);
+    await cleanup();
+  } };
+}
+
+/** Removes every container of a root (conmon, runtime state, mounts), so a test leaves nothing running. */
+export async function removeContainers(root: string): Promise<void> {
+  const ids = (await berth(root, ['ps', '-aq', '--no-trunc'])).stdout.split('\n').filter(Boolean);
+  if (ids.length > 0) await berth(root, ['rm', '-f', ...ids]);
 }

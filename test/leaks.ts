@@ -1,6 +1,6 @@
 // The suite's last step: fail if any test left mounts, monitor/runtime processes or temporary
 // roots behind.
-import { readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, rmdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 
 const problems: string[] = [];
@@ -13,7 +13,15 @@ for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
   } catch {
     continue;
   }
-  if (/berth-test-/.test(cmd) && /conmon|runc|crun/.test(cmd)) problems.push(`process left behind: ${pid} ${cmd}`);
+  if (/berth-test-/.test(cmd) && /conmon|runc|crun|catatonit|tini/.test(cmd)) problems.push(`process left behind: ${pid} ${cmd}`);
+}
+// Container cgroups live under /berth/<id> in every hierarchy; the runtime removes them on delete.
+for (const base of ['/sys/fs/cgroup', ...readdirSync('/sys/fs/cgroup').map((h) => `/sys/fs/cgroup/${h}`)]) {
+  const dir = `${base}/berth`;
+  if (!existsSync(dir)) continue;
+  const left = readdirSync(dir, { withFileTypes: true }).filter((e) => e.isDirectory());
+  if (left.length > 0) problems.push(`cgroups left behind in ${dir}: ${left.map((e) => e.name).join(', ')}`);
+  else rmdirSync(dir); // the empty parent berth made: leave the machine as it was
 }
 const roots = readdirSync(tmpdir()).filter((n) => n.startsWith('berth-test-'));
 if (roots.length > 0) problems.push(`temporary roots left behind: ${roots.join(', ')}`);

@@ -47,7 +47,7 @@ function findCommand(argv: string[]): { globals: string[]; entry?: CommandEntry;
 
 function topHelp(): string {
   const names = (e: CommandEntry): string => (e.paths[0] as string[]).join(' ');
-  const rows = commands.filter((e) => e.paths[0]?.length === 1 || e.common);
+  const rows = commands.filter((e) => !e.hidden && (e.paths[0]?.length === 1 || e.common));
   const width = Math.max(...rows.map((e) => names(e).length));
   return [
     'Usage:  berth [OPTIONS] COMMAND',
@@ -115,7 +115,7 @@ async function main(argv: string[]): Promise<number> {
     engine: async () => {
       if (!engine) {
         const { LocalEngine } = await import('../engine/index.ts');
-        engine = await LocalEngine.open({ root });
+        engine = await LocalEngine.open({ root, berthCommand: [process.execPath, process.argv[1] as string] });
       }
       return engine;
     },

@@ -12,12 +12,21 @@ import { matchImageFilters, matchesReference, parseImageFilters } from './filter
 import { importImage } from './import.ts';
 import type { HistoryItem, ImageInspect, ImageService, ImageSummary, ImportOptions, ListImagesOptions, RemoveReport } from './types.ts';
 
+/** Which container, if any, uses an image (it may not be deleted then). */
+export interface ImageUsers {
+  userOf(image: Digest): Promise<{ id: string; running: boolean } | undefined>;
+}
+
 export class LocalImageService implements ImageService {
   private readonly store: ImageStore;
+  private readonly users: ImageUsers | undefined;
 
-  constructor(store: ImageStore) {
+  constructor(store: ImageStore, users?: ImageUsers) {
     this.store = store;
+    this.users = users;
   }
+
+  private inUse = async (id: Digest): Promise<{ id: string; running: boolean } | undefined> => this.users?.userOf(id);
 
   private async config(rec: ImageRecord): Promise<ImageConfig> {
     return parseConfig(await this.store.content.readBytes(rec.id), `config of image ${rec.id}`);
@@ -114,7 +123,7 @@ export class LocalImageService implements ImageService {
   async remove(ref: string, opts: { force?: boolean } = {}): Promise<RemoveReport[]> {
     const doc = await this.store.document();
     const { image, name } = resolveImage(doc, ref);
-    const r = await this.store.remove(image.id, { name, force: opts.force });
+    const r = await this.store.remove(image.id, { name, force: opts.force, inUse: this.inUse });
     return [...r.untagged.map((u): RemoveReport => ({ Untagged: familiarName(u) })), ...r.deleted.map((d): RemoveReport => ({ Deleted: d }))];
   }
 
@@ -127,6 +136,7 @@ export class LocalImageService implements ImageService {
       if (!opts.all && rec.names.length > 0) continue;
       const config = await this.config(rec);
       if (!matchImageFilters(filters, rec, (config.config?.Labels ?? {}) as Record<string, string>, doc)) continue;
+      if (await this.inUse(rec.id)) continue; // Docker's prune skips images containers use
       const r = await this.store.remove(rec.id, { force: true });
       deleted.push(...r.untagged.map((u): RemoveReport => ({ Untagged: familiarName(u) })), ...r.deleted.map((d): RemoveReport => ({ Deleted: d })));
     }

@@ -1,24 +1,34 @@
 // LocalEngine: the engine in-process, over berth's store under --root (daemonless mode).
 import { ImageStore, checkStore, diskUsage } from '../store/index.ts';
+import { loadConfig } from './config.ts';
+import { LocalContainerService } from './containers.ts';
 import { LocalImageService } from './images.ts';
 import type { Engine, SystemService } from './types.ts';
 
+export interface LocalEngineOptions {
+  root: string;
+  /** argv that runs berth's CLI, so conmon can call `berth container cleanup` when a container exits. */
+  berthCommand?: string[];
+}
+
 export class LocalEngine implements Engine {
   readonly images: LocalImageService;
+  readonly containers: LocalContainerService;
   readonly system: SystemService;
   readonly store: ImageStore;
 
-  private constructor(store: ImageStore) {
+  private constructor(store: ImageStore, opts: LocalEngineOptions) {
     this.store = store;
-    this.images = new LocalImageService(store);
+    this.containers = new LocalContainerService(store, { berthCommand: opts.berthCommand, defaultRuntime: loadConfig().runtime });
+    this.images = new LocalImageService(store, this.containers);
     this.system = {
       df: async () => diskUsage(await store.document()),
-      check: (opts) => checkStore(store, opts),
+      check: (o) => checkStore(store, o),
     };
   }
 
-  static async open(opts: { root: string }): Promise<LocalEngine> {
-    return new LocalEngine(await ImageStore.open(opts.root));
+  static async open(opts: LocalEngineOptions): Promise<LocalEngine> {
+    return new LocalEngine(await ImageStore.open(opts.root), opts);
   }
 
   async close(): Promise<void> {}

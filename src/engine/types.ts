@@ -81,8 +81,116 @@ export interface SystemService {
   check(opts: { repair: boolean }): Promise<Finding[]>;
 }
 
+export interface CreateOptions {
+  image: string;
+  name?: string;
+  /** Arguments after the image (replace CMD). */
+  cmd?: string[];
+  /** `--entrypoint`: '' resets the image's. */
+  entrypoint?: string;
+  env?: string[];
+  workdir?: string;
+  user?: string;
+  groupAdd?: string[];
+  labels?: Record<string, string>;
+  hostname?: string;
+  tty?: boolean;
+  openStdin?: boolean;
+  attach?: { stdin: boolean; stdout: boolean; stderr: boolean };
+  init?: boolean;
+  stopSignal?: string;
+  stopTimeout?: number;
+  autoRemove?: boolean;
+  restart?: string;
+  privileged?: boolean;
+  readOnly?: boolean;
+  capAdd?: string[];
+  capDrop?: string[];
+  securityOpt?: string[];
+  ulimits?: string[];
+  memory?: number;
+  memorySwap?: number;
+  cpus?: number;
+  cpuShares?: number;
+  pidsLimit?: number;
+  network?: string;
+  runtime?: string;
+}
+
+export interface ContainerSummary {
+  Id: string;
+  Names: string[];
+  Image: string;
+  ImageID: string;
+  Command: string;
+  Created: number;
+  Ports: unknown[];
+  Labels: Record<string, string>;
+  State: string;
+  Status: string;
+  HostConfig: { NetworkMode: string };
+  Mounts: unknown[];
+}
+
+export interface ListContainersOptions {
+  all?: boolean;
+  limit?: number;
+  latest?: boolean;
+  filters?: Record<string, string[]>;
+}
+
+export interface LogEntry {
+  stream: 'stdout' | 'stderr';
+  /** RFC 3339 with nanoseconds, as conmon wrote it. */
+  time: string;
+  data: Buffer;
+}
+
+export interface LogOptions {
+  follow?: boolean;
+  tail?: number;
+  since?: number;
+  until?: number;
+}
+
+/** What the caller gets when it attaches to a starting container. */
+export interface AttachStreams {
+  stdout(data: Buffer): void;
+  stderr(data: Buffer): void;
+  /** Set when the container's stdin should be fed: the caller writes, then ends. */
+  stdin?: boolean;
+}
+
+export interface Attached {
+  writeStdin(data: Buffer): Promise<void>;
+  endStdin(): void;
+  /** Resolves when the container's output ended. */
+  finished: Promise<void>;
+  close(): Promise<void>;
+  /** Lets the container's cleanup remove an --rm container again (call after reading its exit code). */
+  release(): Promise<void>;
+}
+
+export interface ContainerService {
+  create(opts: CreateOptions): Promise<{ Id: string; Warnings: string[] }>;
+  /** Starts the container; with `attach`, its streams are connected before it runs, so no output is lost. */
+  start(ref: string, opts?: { attach?: AttachStreams }): Promise<Attached | undefined>;
+  wait(ref: string): Promise<{ StatusCode: number }>;
+  list(opts?: ListContainersOptions): Promise<ContainerSummary[]>;
+  inspect(ref: string): Promise<Record<string, unknown>>;
+  logs(ref: string, opts?: LogOptions): AsyncIterable<LogEntry>;
+  stop(ref: string, opts?: { timeout?: number; signal?: string }): Promise<void>;
+  kill(ref: string, signal?: string): Promise<void>;
+  remove(ref: string, opts?: { force?: boolean }): Promise<void>;
+  /** After the container's process exited: record the exit, release the root filesystem, apply --rm and --restart. */
+  cleanup(ref: string): Promise<void>;
+  /** The record's ID for a name, ID or unique ID prefix. */
+  resolve(ref: string): Promise<string>;
+}
+
 export interface Engine {
   images: ImageService;
+  containers: ContainerService;
   system: SystemService;
   close(): Promise<void>;
 }

@@ -16,12 +16,15 @@ export class BerthError extends Error {
   readonly kind: ErrorKind;
   /** What the error is about (an image reference, a container name, a path), when there is one. */
   readonly subject: string | undefined;
+  /** The exit status Docker's CLI gives this failure when it is not 125 (126: cannot invoke, 127: not found). */
+  readonly exitStatus: number | undefined;
 
-  constructor(kind: ErrorKind, message: string, options?: { subject?: string; cause?: unknown }) {
+  constructor(kind: ErrorKind, message: string, options?: { subject?: string; cause?: unknown; exitStatus?: number }) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'BerthError';
     this.kind = kind;
     this.subject = options?.subject;
+    this.exitStatus = options?.exitStatus;
   }
 }
 

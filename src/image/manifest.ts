@@ -40,6 +40,20 @@ export interface HistoryEntry {
   empty_layer?: boolean;
 }
 
+/** The config's `config` section (what a container runs): fields checked at parse, others kept. */
+export interface RunConfig {
+  User?: string;
+  Env?: string[];
+  Entrypoint?: string[] | null;
+  Cmd?: string[] | null;
+  WorkingDir?: string;
+  Labels?: Record<string, string> | null;
+  StopSignal?: string;
+  ExposedPorts?: Record<string, object>;
+  Volumes?: Record<string, object>;
+  [key: string]: unknown;
+}
+
 /** The image config: known fields typed, unknown ones kept (a rewrite must not lose them). */
 export interface ImageConfig {
   architecture: string;
@@ -48,7 +62,7 @@ export interface ImageConfig {
   'os.version'?: string;
   created?: string;
   author?: string;
-  config?: Record<string, unknown>;
+  config?: RunConfig;
   rootfs: { type: string; diff_ids: Digest[] };
   history?: HistoryEntry[];
   [key: string]: unknown;
@@ -130,9 +144,26 @@ export function parseConfig(bytes: Buffer, where: Where = 'image config'): Image
     ...(v as object),
     architecture: typeof v.architecture === 'string' ? v.architecture : '',
     os: typeof v.os === 'string' ? v.os : '',
-    config: (v.config ?? undefined) as Record<string, unknown> | undefined,
+    config: v.config ? parseRunConfig(v.config as Record<string, unknown>, `${where} config`) : undefined,
     rootfs: { type: typeof rootfs.type === 'string' ? rootfs.type : 'layers', diff_ids: diffIds },
   } as ImageConfig;
+}
+
+function parseRunConfig(c: Record<string, unknown>, where: Where): RunConfig {
+  const strings = (k: string): void => {
+    const x = c[k];
+    if (x !== undefined && x !== null && !(Array.isArray(x) && x.every((e) => typeof e === 'string'))) throw invalidArgument(`invalid ${where}: ${k} is not a list of strings`);
+  };
+  const string = (k: string): void => {
+    if (c[k] !== undefined && typeof c[k] !== 'string') throw invalidArgument(`invalid ${where}: ${k} is not a string`);
+  };
+  for (const k of ['Env', 'Entrypoint', 'Cmd']) strings(k);
+  for (const k of ['User', 'WorkingDir', 'StopSignal']) string(k);
+  const labels = c.Labels;
+  if (labels !== undefined && labels !== null && (typeof labels !== 'object' || Object.values(labels).some((x) => typeof x !== 'string'))) {
+    throw invalidArgument(`invalid ${where}: Labels is not a map of strings`);
+  }
+  return c as RunConfig;
 }
 
 /** The short image ID Docker shows: the first 12 hex characters of the config digest. */

@@ -8,7 +8,6 @@ import {
   mkdirSync, openSync, readdirSync, rmSync, symlinkSync, unlinkSync, utimesSync, writeSync, chmodSync,
 } from 'node:fs';
 import { join, posix } from 'node:path';
-import type { Readable } from 'node:stream';
 import type { Digest } from '../content/index.ts';
 import { BerthError, invalidArgument } from '../errdefs/index.ts';
 import { lsetxattr, mknod, makeDev, S_IFCHR, S_IFBLK, S_IFIFO } from '../sys/index.ts';
@@ -36,16 +35,14 @@ export interface ApplyResult {
 const WHITEOUT = '.wh.';
 const OPAQUE = '.wh..wh..opq';
 
-export async function applyLayer(input: Readable, target: string, opts: ApplyOptions): Promise<ApplyResult> {
+export async function applyLayer(input: AsyncIterable<Buffer | Uint8Array>, target: string, opts: ApplyOptions): Promise<ApplyResult> {
   const what = opts.what ?? 'layer';
   const x = new Extractor(target, opts.whiteouts, what);
   const parser = new TarParser(x);
   const hash = createHash('sha256');
   let size = 0;
-  const plain = decompress(input);
-  input.on('error', (e) => plain.destroy(e));
   try {
-    for await (const c of plain) {
+    for await (const c of decompress(input)) {
       opts.signal?.throwIfAborted();
       const chunk = c as Buffer;
       hash.update(chunk);
@@ -54,7 +51,6 @@ export async function applyLayer(input: Readable, target: string, opts: ApplyOpt
     }
     parser.finish();
   } catch (err) {
-    plain.destroy();
     x.abort();
     if (err instanceof BerthError) throw err;
     const e = err as NodeJS.ErrnoException;
@@ -80,6 +76,8 @@ class Extractor {
   private readonly dirTimes: { path: string; mtime: number }[] = [];
   /** Paths this layer wrote: an opaque marker hides only what lower layers put there. */
   private readonly mine = new Set<string>();
+  /** Directories checked to be real directories; cleared whenever something is removed or replaced. */
+  private readonly knownDirs = new Set<string>();
   contentSize = 0;
   current = '';
 
@@ -100,7 +98,7 @@ class Extractor {
       this.header = undefined;
       return;
     }
-    ensureParents(this.root, rel, this.refuse, this.mine);
+    ensureParents(this.root, rel, this.refuse, this.mine, this.knownDirs);
     const base = posix.basename(rel);
     const abs = join(this.root, rel);
     this.abs = abs;
@@ -112,20 +110,20 @@ class Extractor {
     switch (h.type) {
       case 'directory': {
         const st = lstatOrUndefined(abs);
-        if (st && !st.isDirectory()) removeExisting(abs);
+        if (st && !st.isDirectory()) this.removeExisting(abs);
         if (!st || !st.isDirectory()) mkdirSync(abs, { mode: 0o700 });
         setOwnerMode(abs, h);
         this.setXattrs(abs, h);
         this.dirTimes.push({ path: abs, mtime: h.mtime });
+        this.knownDirs.add(rel);
         break;
       }
       case 'file':
-        removeExisting(abs);
-        this.fd = openSync(abs, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
+        this.fd = this.create(abs);
         this.contentSize += h.size;
         break;
       case 'symlink':
-        removeExisting(abs);
+        this.removeExisting(abs);
         symlinkSync(h.linkname, abs);
         lchownSync(abs, h.uid, h.gid);
         lutimesSync(abs, h.mtime, h.mtime);
@@ -139,14 +137,14 @@ class Extractor {
         const st = lstatOrUndefined(src);
         if (!st) throw refuseLink('it does not exist in the layer');
         if (st.isDirectory()) throw refuseLink('it is a directory');
-        removeExisting(abs);
+        this.removeExisting(abs);
         linkSync(src, abs);
         break;
       }
       case 'char':
       case 'block':
       case 'fifo': {
-        removeExisting(abs);
+        this.removeExisting(abs);
         const kind = h.type === 'fifo' ? S_IFIFO : h.type === 'block' ? S_IFBLK : S_IFCHR;
         mknod(abs, kind | (h.mode & 0o7777), h.type === 'fifo' ? 0n : makeDev(h.devmajor, h.devminor));
         setOwnerMode(abs, h);
@@ -195,6 +193,27 @@ class Extractor {
     this.fd = -1;
   }
 
+  /** A new file for writing; an existing entry under that name is replaced (a later layer entry wins). */
+  private create(abs: string): number {
+    const flags = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW;
+    try {
+      return openSync(abs, flags, 0o600);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      this.removeExisting(abs);
+      return openSync(abs, flags, 0o600);
+    }
+  }
+
+  /** Removes whatever is at `abs`, and forgets the directories checked so far (one may be gone). */
+  private removeExisting(abs: string): void {
+    const st = lstatOrUndefined(abs);
+    if (!st) return;
+    this.knownDirs.clear();
+    if (st.isDirectory()) rmSync(abs, { recursive: true, force: true });
+    else unlinkSync(abs);
+  }
+
   private setXattrs(abs: string, h: TarHeader): void {
     for (const [name, value] of h.xattrs) {
       if (name.startsWith('trusted.overlay.')) throw this.refuse(`it sets the reserved attribute ${name}`);
@@ -212,12 +231,13 @@ class Extractor {
         for (const child of readdirSync(dir)) {
           const childRel = dirRel ? `${dirRel}/${child}` : child;
           if (!this.mine.has(childRel)) rmSync(join(dir, child), { recursive: true, force: true });
+        this.knownDirs.clear();
         }
       }
       return;
     }
     const victim = join(dir, base.slice(WHITEOUT.length));
-    removeExisting(victim);
+    this.removeExisting(victim);
     if (this.mode === 'overlay') mknod(victim, S_IFCHR, 0n);
   }
 }
@@ -228,13 +248,6 @@ function lstatOrUndefined(p: string): ReturnType<typeof lstatSync> | undefined {
   } catch {
     return undefined;
   }
-}
-
-function removeExisting(abs: string): void {
-  const st = lstatOrUndefined(abs);
-  if (!st) return;
-  if (st.isDirectory()) rmSync(abs, { recursive: true, force: true });
-  else unlinkSync(abs);
 }
 
 function setOwnerMode(abs: string, h: TarHeader): void {

@@ -22,12 +22,23 @@ export function cleanEntryPath(name: string, refuse: (why: string) => BerthError
  * Makes sure every parent directory of `rel` exists inside `root` as a real directory, creating
  * missing ones; refuses a parent that is a symlink (writing through it could leave the root).
  */
-export function ensureParents(root: string, rel: string, refuse: (why: string) => BerthError, created?: Set<string>): void {
+export function ensureParents(
+  root: string,
+  rel: string,
+  refuse: (why: string) => BerthError,
+  created?: Set<string>,
+  known?: Set<string>,
+): void {
+  const slash = rel.lastIndexOf('/');
+  // `known` holds directories already checked by this extraction (the caller forgets them when it
+  // replaces anything): most entries share their parent with the entry before.
+  if (slash === -1 || known?.has(rel.slice(0, slash))) return;
   const parts = rel.split('/');
   parts.pop();
   let cur = '';
   for (const p of parts) {
     cur = cur ? `${cur}/${p}` : p;
+    if (known?.has(cur)) continue;
     const abs = join(root, cur);
     let st;
     try {
@@ -35,10 +46,12 @@ export function ensureParents(root: string, rel: string, refuse: (why: string) =
     } catch {
       mkdirSync(abs, { mode: 0o755 });
       created?.add(cur);
+      known?.add(cur);
       continue;
     }
     if (st.isSymbolicLink()) throw refuse(`its parent "${cur}" is a symbolic link; writing through it could leave the layer root`);
     if (!st.isDirectory()) throw refuse(`its parent "${cur}" is not a directory`);
+    known?.add(cur);
   }
 }
 

@@ -1,13 +1,9 @@
-// Image and layer records: one JSON document (meta/images.json), replaced atomically under an
-// exclusive flock for every change (containers/storage's images.json idea). Readers need no lock.
+// Image and layer records: one JSON document, meta/images.json.
 // Layer reference counts are not stored: they are derived from the image records, so they can
 // never drift from them.
-import { join } from 'node:path';
-import { mkdir } from 'node:fs/promises';
 import { isDigest, type Digest } from '../content/index.ts';
 import { BerthError } from '../errdefs/index.ts';
-import { readFileIfExists, writeFileAtomic } from './atomic.ts';
-import { withLock } from './lock.ts';
+import { JsonDocument } from './document.ts';
 
 export interface ImageRecord {
   /** Image ID: the config digest, as Docker shows it. */
@@ -73,33 +69,8 @@ function parseDocument(raw: Buffer, path: string): ImagesDocument {
   return d as ImagesDocument;
 }
 
-export class ImageMeta {
-  readonly dir: string;
-  readonly file: string;
-  private readonly lockFile: string;
-
+export class ImageMeta extends JsonDocument<ImagesDocument> {
   constructor(root: string) {
-    this.dir = join(root, 'meta');
-    this.file = join(this.dir, 'images.json');
-    this.lockFile = join(this.dir, 'images.lock');
-  }
-
-  async init(): Promise<void> {
-    await mkdir(this.dir, { recursive: true });
-  }
-
-  async read(): Promise<ImagesDocument> {
-    const raw = await readFileIfExists(this.file);
-    return raw === undefined ? empty() : parseDocument(raw, this.file);
-  }
-
-  /** Read-modify-write under the exclusive lock. `change` mutates the document it is given. */
-  async update<T>(change: (doc: ImagesDocument) => T | Promise<T>): Promise<T> {
-    return withLock(this.lockFile, 'exclusive', async () => {
-      const doc = await this.read();
-      const result = await change(doc);
-      await writeFileAtomic(this.file, JSON.stringify(doc));
-      return result;
-    });
+    super(root, 'images', empty, parseDocument);
   }
 }

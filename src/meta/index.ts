@@ -1,3 +1,7 @@
 export { writeFileAtomic, readFileIfExists } from './atomic.ts';
-export { withLock } from './lock.ts';
+export { withLock, holdShared, isHeld } from './lock.ts';
 export { ImageMeta, type ImageRecord, type LayerRecord, type ImagesDocument } from './images.ts';
+export { JsonDocument } from './document.ts';
+export {
+  ContainerMeta, type ContainerRecord, type ContainerState, type ContainerStatus, type ContainerConfig, type HostConfig, type ContainersDocument,
+} from './containers.ts';

@@ -3,7 +3,7 @@
 // lock's own async context (tracked with AsyncLocalStorage), so nested helpers can reuse it.
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { open } from 'node:fs/promises';
-import { flock } from '../sys/index.ts';
+import { flock, tryFlock } from '../sys/index.ts';
 
 type Mode = 'shared' | 'exclusive';
 const context = new AsyncLocalStorage<ReadonlyMap<string, Mode>>();
@@ -35,5 +35,30 @@ export async function withLock<T>(path: string, mode: Mode, fn: () => Promise<T>
   } finally {
     release();
     if (queues.get(path) === turn) queues.delete(path);
+  }
+}
+
+/**
+ * Holds a shared lock until the returned function is called (or the process dies): a sign, for
+ * other processes, that this one is still there (`isHeld`).
+ */
+export async function holdShared(path: string): Promise<() => Promise<void>> {
+  const fh = await open(path, 'a+', 0o600);
+  await flock(fh.fd, 'shared');
+  return () => fh.close();
+}
+
+/** True when some process holds a lock on the file. */
+export async function isHeld(path: string): Promise<boolean> {
+  let fh;
+  try {
+    fh = await open(path, 'r');
+  } catch {
+    return false;
+  }
+  try {
+    return !tryFlock(fh.fd, 'exclusive');
+  } finally {
+    await fh.close();
   }
 }

@@ -5,6 +5,7 @@
 import { join } from 'node:path';
 import { ContentStore, type Digest } from '../content/index.ts';
 import { notFound, conflict } from '../errdefs/index.ts';
+import { familiarName } from '../image/index.ts';
 import { ImageMeta, withLock, type ImageRecord, type ImagesDocument, type LayerRecord } from '../meta/index.ts';
 import { LayerStore } from './layers.ts';
 
@@ -115,7 +116,7 @@ export class ImageStore {
    * Removes one name, or the image itself: Docker's rmi semantics. `name` undefined means "by ID":
    * refuses when the image has several names unless forced.
    */
-  async remove(id: Digest, opts: { name?: string; force?: boolean; inUse?: (id: Digest) => Promise<string | undefined> }): Promise<Removed> {
+  async remove(id: Digest, opts: { name?: string; force?: boolean; inUse?: (id: Digest) => Promise<{ id: string; running: boolean } | undefined> }): Promise<Removed> {
     const result = await this.meta.update(async (doc): Promise<Removed> => {
       const rec = doc.images[id];
       if (!rec) throw notFound(`No such image: ${id}`, id);
@@ -128,9 +129,26 @@ export class ImageStore {
       if (opts.name === undefined && rec.names.length > 1 && !opts.force) {
         throw conflict(`conflict: unable to delete ${id.slice(7, 19)} (must be forced) - image is referenced in multiple repositories`, id);
       }
+      // An image a container uses stays (its layers are the container's lower directories): Docker
+      // refuses, or with --force only removes the names.
       const user = await opts.inUse?.(id);
-      if (user !== undefined && !opts.force) {
-        throw conflict(`conflict: unable to delete ${opts.name ?? id.slice(7, 19)} (must be forced) - image is being used by stopped container ${user.slice(0, 12)}`, id);
+      if (user !== undefined) {
+        const img = id.slice(7, 19);
+        const ctr = user.id.slice(0, 12);
+        if (user.running && (opts.name === undefined || !opts.force)) {
+          throw conflict(`conflict: unable to delete ${opts.name === undefined ? img : familiarName(opts.name)} (cannot be forced) - image is being used by running container ${ctr}`, id);
+        }
+        if (!opts.force) {
+          throw conflict(
+            opts.name === undefined
+              ? `conflict: unable to delete ${img} (must be forced) - image is being used by stopped container ${ctr}`
+              : `conflict: unable to remove repository reference "${familiarName(opts.name)}" (must force) - container ${ctr} is using its referenced image ${img}`,
+            id,
+          );
+        }
+        removed.untagged.push(...rec.names);
+        rec.names = [];
+        return removed;
       }
       removed.untagged.push(...rec.names, ...rec.digests);
       removed.deleted.push(id);

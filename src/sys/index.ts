@@ -1,7 +1,9 @@
 // The few system calls Node.js lacks, called in libc through koffi (an FFI shipped with prebuilt
 // binaries inside its npm package, so nothing is compiled at install time). Loaded lazily: commands
 // that never need a syscall pay nothing for it.
+import { closeSync, openSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { join } from 'node:path';
 import { errnoException, makeDev } from './errno.ts';
 
 export { makeDev };
@@ -15,6 +17,10 @@ interface Libc {
   mount: (source: string | null, target: string, fstype: string | null, flags: number, data: string | null) => number;
   umount2: (target: string, flags: number) => number;
   flock: (fd: number, op: number) => number;
+  socket: (domain: number, type: number, protocol: number) => number;
+  connect: (fd: number, addr: Buffer, len: number) => number;
+  close: (fd: number) => number;
+  shutdown: (fd: number, how: number) => number;
   flockAsync: (fd: number, op: number, cb: (err: unknown, res: number) => void) => void;
   errno: () => number;
 }
@@ -33,6 +39,10 @@ function load(): Libc {
     mount: lib.func('int mount(const char *source, const char *target, const char *fstype, unsigned long flags, const char *data)'),
     umount2: lib.func('int umount2(const char *target, int flags)'),
     flock: flock as Libc['flock'],
+    socket: lib.func('int socket(int domain, int type, int protocol)'),
+    connect: lib.func('int connect(int fd, const void *addr, uint32_t len)'),
+    close: lib.func('int close(int fd)'),
+    shutdown: lib.func('int shutdown(int fd, int how)'),
     flockAsync: flock.async as Libc['flockAsync'],
     errno: () => koffi.errno(),
   };
@@ -133,7 +143,53 @@ export async function flock(fd: number, mode: 'shared' | 'exclusive'): Promise<v
   }
 }
 
+/** flock(2) without waiting: false when another descriptor holds a conflicting lock. */
+export function tryFlock(fd: number, mode: 'shared' | 'exclusive'): boolean {
+  const c = load();
+  if (c.flock(fd, (mode === 'shared' ? LOCK_SH : LOCK_EX) | LOCK_NB) === 0) return true;
+  if (c.errno() !== EWOULDBLOCK) throw errnoException(c.errno(), 'flock');
+  return false;
+}
+
 /** flock(2) LOCK_UN. Closing the descriptor also releases the lock. */
 export function funlock(fd: number): void {
   check(load().flock(fd, LOCK_UN), 'flock');
 }
+
+const AF_UNIX = 1;
+const SOCK_SEQPACKET = 5;
+const SOCK_CLOEXEC = 0o2000000;
+const SUN_PATH_MAX = 108;
+
+/**
+ * A connected AF_UNIX SOCK_SEQPACKET socket (conmon's attach socket), which node:net cannot open.
+ * The caller wraps the descriptor in a net.Socket. Long paths go through /proc/self/fd of the
+ * directory, since sun_path holds 108 bytes.
+ */
+export function connectSeqpacket(dir: string, name: string): number {
+  const c = load();
+  const dirFd = openSync(dir, 'r');
+  try {
+    const path = Buffer.from(`/proc/self/fd/${dirFd}/${name}\0`);
+    if (path.length > SUN_PATH_MAX) throw new Error(`socket name too long: ${name}`);
+    const addr = Buffer.alloc(2 + SUN_PATH_MAX);
+    addr.writeUInt16LE(AF_UNIX, 0);
+    path.copy(addr, 2);
+    const fd = check(c.socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0), 'socket');
+    if (c.connect(fd, addr, addr.length) < 0) {
+      const e = c.errno();
+      c.close(fd);
+      throw errnoException(e, 'connect', join(dir, name));
+    }
+    return fd;
+  } finally {
+    closeSync(dirFd);
+  }
+}
+
+/** shutdown(2): 'write' sends the end of input; 'both' also wakes a reader blocked on the socket. */
+export function shutdownSocket(fd: number, how: 'write' | 'both'): void {
+  const ret = load().shutdown(fd, how === 'write' ? 1 : 2);
+  if (ret < 0 && load().errno() !== ENOTCONN) throw errnoException(load().errno(), 'shutdown');
+}
+const ENOTCONN = 107;

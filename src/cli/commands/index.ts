@@ -7,6 +7,8 @@ export interface CommandEntry {
   summary: string;
   /** Shown in the top-level help's common list. */
   common?: boolean;
+  /** Left out of help (internal commands). */
+  hidden?: boolean;
   load: () => Promise<{ command: Command }>;
 }
 
@@ -21,6 +23,17 @@ export const commands: CommandEntry[] = [
   { paths: [['image', 'import'], ['import']], summary: 'Import the contents from a tarball to create a filesystem image', load: () => import('./image/import.ts') },
   { paths: [['image', 'load'], ['load']], summary: 'Load an image from a tar archive or STDIN', load: () => import('./image/load.ts') },
   { paths: [['image', 'save'], ['save']], summary: 'Save one or more images to a tar archive (streamed to STDOUT by default)', load: () => import('./image/save.ts') },
+  { paths: [['container', 'run'], ['run']], summary: 'Create and run a new container from an image', common: true, load: () => import('./container/run.ts') },
+  { paths: [['container', 'create'], ['create']], summary: 'Create a new container', load: () => import('./container/create.ts') },
+  { paths: [['container', 'start'], ['start']], summary: 'Start one or more stopped containers', load: () => import('./container/start.ts') },
+  { paths: [['container', 'ls'], ['ps'], ['container', 'list'], ['container', 'ps']], summary: 'List containers', common: true, load: () => import('./container/ps.ts') },
+  { paths: [['container', 'logs'], ['logs']], summary: 'Fetch the logs of a container', load: () => import('./container/logs.ts') },
+  { paths: [['container', 'stop'], ['stop']], summary: 'Stop one or more running containers', load: () => import('./container/stop.ts') },
+  { paths: [['container', 'kill'], ['kill']], summary: 'Kill one or more running containers', load: () => import('./container/kill.ts') },
+  { paths: [['container', 'rm'], ['rm'], ['container', 'remove']], summary: 'Remove one or more containers', load: () => import('./container/rm.ts') },
+  { paths: [['container', 'wait'], ['wait']], summary: 'Block until one or more containers stop, then print their exit codes', load: () => import('./container/wait.ts') },
+  { paths: [['container', 'inspect']], summary: 'Display detailed information on one or more containers', load: () => import('./image/inspect.ts') },
+  { paths: [['container', 'cleanup']], summary: 'Release what an exited container holds (run by conmon)', hidden: true, load: () => import('./container/cleanup.ts') },
   { paths: [['system', 'df']], summary: 'Show berth disk usage', load: () => import('./system/df.ts') },
   { paths: [['system', 'check']], summary: 'Verify every blob, layer and reference in the store', load: () => import('./system/check.ts') },
   { paths: [['version']], summary: 'Show the berth version information', common: true, load: () => import('./system/version.ts') },

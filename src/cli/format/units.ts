@@ -24,23 +24,8 @@ export function bytesSize(size: number): string {
   return scaled(size, 1024, BINARY, 4);
 }
 
-/** go-units HumanDuration, as in "3 minutes ago". */
-export function humanDuration(ms: number): string {
-  const seconds = Math.floor(ms / 1000);
-  const minutes = Math.floor(ms / 60000);
-  const hours = Math.round(ms / 3600000);
-  if (seconds < 1) return 'Less than a second';
-  if (seconds === 1) return '1 second';
-  if (seconds < 60) return `${seconds} seconds`;
-  if (minutes === 1) return 'About a minute';
-  if (minutes < 60) return `${minutes} minutes`;
-  if (hours === 1) return 'About an hour';
-  if (hours < 48) return `${hours} hours`;
-  if (hours < 24 * 7 * 2) return `${Math.floor(hours / 24)} days`;
-  if (hours < 24 * 30 * 2) return `${Math.floor(hours / 24 / 7)} weeks`;
-  if (hours < 24 * 365 * 2) return `${Math.floor(hours / 24 / 30)} months`;
-  return `${Math.floor(hours / 24 / 365)} years`;
-}
+// go-units HumanDuration lives in the engine (Docker's status texts need it there).
+export { humanDuration } from '../../engine/index.ts';
 
 /** go-units RAMInBytes: "512m", "1g", "100k" (binary multiples). */
 export function parseBytes(s: string): number {

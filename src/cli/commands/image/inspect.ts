@@ -1,12 +1,24 @@
-// `berth image inspect` (and `berth inspect`, which for now knows images only).
+// `berth image inspect`, `berth container inspect`, and `berth inspect` (containers first, then images, as Docker).
 import type { Command } from '../../command.ts';
 import { StatusError } from '../../command.ts';
 import { BerthError } from '../../../errdefs/index.ts';
 import { compileTemplate, jsonIndent } from '../../format/index.ts';
+import type { Engine } from '../../../engine/index.ts';
+
+async function inspectOne(engine: Engine, ref: string, kind: string | undefined): Promise<unknown> {
+  if (kind === 'image') return engine.images.inspect(ref);
+  if (kind === 'container') return engine.containers.inspect(ref);
+  try {
+    return await engine.containers.inspect(ref);
+  } catch (err) {
+    if (err instanceof BerthError && err.kind === 'NotFound') return engine.images.inspect(ref);
+    throw err;
+  }
+}
 
 export const command: Command = {
-  usage: '[OPTIONS] IMAGE [IMAGE...]',
-  summary: 'Display detailed information on one or more images',
+  usage: '[OPTIONS] NAME|ID [NAME|ID...]',
+  summary: 'Display detailed information on one or more objects',
   minArgs: 1,
   flags: [
     { name: 'format', short: 'f', type: 'string', value: 'string', help: "Format output using a custom template: 'json', 'TEMPLATE'" },
@@ -19,8 +31,9 @@ export const command: Command = {
     const found: unknown[] = [];
     const errors: string[] = [];
     for (const ref of args) {
+      const kind = ctx.path === 'inspect' ? (flags.type as string | undefined) : ctx.path.startsWith('container') ? 'container' : 'image';
       try {
-        found.push(await engine.images.inspect(ref));
+        found.push(await inspectOne(engine, ref, kind));
       } catch (err) {
         if (!(err instanceof BerthError) || err.kind !== 'NotFound') throw err;
         errors.push(ctx.path === 'inspect' ? `Error: No such object: ${ref}` : `Error: ${err.message}`);

@@ -1,0 +1,26 @@
+# Shared helpers for the benchmark scripts (sourced).
+now() { date +%s.%N; }
+
+# seconds CMD...: the wall time of one run of a command (after a sync, so that writeback left by
+# the previous run is not charged to this one).
+seconds() {
+  sync; t0=$(now); "$@" >/dev/null; t1=$(now)
+  echo "$t1 - $t0" | bc
+}
+
+# duel RUNS NAME_A CMD_A NAME_B CMD_B: runs A and B alternately RUNS times (so that a slow spell of
+# the machine hits both alike) and sets BEST_A and BEST_B to each one's best time in seconds.
+duel() {
+  runs=$1; a=$3; b=$5
+  BEST_A=""; BEST_B=""
+  i=0
+  while [ "$i" -lt "$runs" ]; do
+    ta=$(seconds "$a"); tb=$(seconds "$b")
+    if [ -z "$BEST_A" ] || [ "$(echo "$ta < $BEST_A" | bc)" = 1 ]; then BEST_A=$ta; fi
+    if [ -z "$BEST_B" ] || [ "$(echo "$tb < $BEST_B" | bc)" = 1 ]; then BEST_B=$tb; fi
+    i=$((i + 1))
+  done
+}
+
+# ratio A B: A / B with two decimals.
+ratio() { printf '%.2f' "$(echo "scale=4; $1 / $2" | bc)"; }

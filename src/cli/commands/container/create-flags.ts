@@ -1,0 +1,122 @@
+// The flags `create` and `run` share, and their translation into the engine's CreateOptions.
+import { readFileSync } from 'node:fs';
+import type { FlagSpec, FlagValues } from '../../args.ts';
+import { UsageError } from '../../args.ts';
+import type { CreateOptions } from '../../../engine/index.ts';
+import { parseBytes } from '../../format/index.ts';
+
+export const CREATE_FLAGS: FlagSpec[] = [
+  { name: 'name', type: 'string', value: 'string', help: 'Assign a name to the container' },
+  { name: 'env', short: 'e', type: 'list', value: 'list', help: 'Set environment variables' },
+  { name: 'env-file', type: 'list', value: 'list', help: 'Read in a file of environment variables' },
+  { name: 'workdir', short: 'w', type: 'string', value: 'string', help: 'Working directory inside the container' },
+  { name: 'user', short: 'u', type: 'string', value: 'string', help: 'Username or UID (format: <name|uid>[:<group|gid>])' },
+  { name: 'group-add', type: 'list', value: 'list', help: 'Add additional groups to join' },
+  { name: 'entrypoint', type: 'string', value: 'string', help: 'Overwrite the default ENTRYPOINT of the image' },
+  { name: 'label', short: 'l', type: 'list', value: 'list', help: 'Set meta data on a container' },
+  { name: 'hostname', short: 'h', type: 'string', value: 'string', help: 'Container host name' },
+  { name: 'interactive', short: 'i', type: 'bool', help: 'Keep STDIN open even if not attached' },
+  { name: 'tty', short: 't', type: 'bool', help: 'Allocate a pseudo-TTY' },
+  { name: 'init', type: 'bool', help: 'Run an init inside the container that forwards signals and reaps processes' },
+  { name: 'stop-signal', type: 'string', value: 'string', help: 'Signal to stop the container' },
+  { name: 'stop-timeout', type: 'int', value: 'int', help: 'Timeout (in seconds) to stop a container' },
+  { name: 'rm', type: 'bool', help: 'Automatically remove the container and its associated anonymous volumes when it exits' },
+  { name: 'restart', type: 'string', value: 'string', help: 'Restart policy to apply when a container exits (default "no")' },
+  { name: 'privileged', type: 'bool', help: 'Give extended privileges to this container' },
+  { name: 'read-only', type: 'bool', help: "Mount the container's root filesystem as read only" },
+  { name: 'cap-add', type: 'list', value: 'list', help: 'Add Linux capabilities' },
+  { name: 'cap-drop', type: 'list', value: 'list', help: 'Drop Linux capabilities' },
+  { name: 'security-opt', type: 'list', value: 'list', help: 'Security Options' },
+  { name: 'ulimit', type: 'list', value: 'ulimit', help: 'Ulimit options' },
+  { name: 'memory', short: 'm', type: 'string', value: 'bytes', help: 'Memory limit' },
+  { name: 'memory-swap', type: 'string', value: 'bytes', help: "Swap limit equal to memory plus swap: '-1' to enable unlimited swap" },
+  { name: 'cpus', type: 'string', value: 'decimal', help: 'Number of CPUs' },
+  { name: 'cpu-shares', short: 'c', type: 'int', value: 'int', help: 'CPU shares (relative weight)' },
+  { name: 'pids-limit', type: 'int', value: 'int', help: 'Tune container pids limit (set -1 for unlimited)' },
+  { name: 'network', type: 'string', value: 'network', help: 'Connect a container to a network (none or host)' },
+  { name: 'net', type: 'string', value: 'network', help: 'Connect a container to a network', hidden: true },
+  { name: 'runtime', type: 'string', value: 'string', help: 'Runtime to use for this container (runc, crun)' },
+  { name: 'attach', short: 'a', type: 'list', value: 'list', help: 'Attach to STDIN, STDOUT or STDERR' },
+];
+
+/** KEY=VALUE lines; a bare KEY takes the value from berth's own environment (as Docker does). */
+export function parseEnvFile(path: string): string[] {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new UsageError(`open ${path}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file or directory' : (err as Error).message}`);
+  }
+  return text.split('\n').flatMap((raw) => {
+    const line = raw.replace(/^\s+/, '');
+    if (line === '' || line.startsWith('#')) return [];
+    return [expandEnv(line)];
+  });
+}
+
+/** `-e NAME` (no '='): the value comes from this environment, or the variable is left out. */
+export function expandEnv(kv: string): string {
+  if (kv.includes('=')) return kv;
+  const v = process.env[kv];
+  return v === undefined ? kv : `${kv}=${v}`;
+}
+
+function labels(list: string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const l of list) {
+    const eq = l.indexOf('=');
+    out[eq === -1 ? l : l.slice(0, eq)] = eq === -1 ? '' : l.slice(eq + 1);
+  }
+  return out;
+}
+
+function bytes(v: unknown, flag: string): number | undefined {
+  if (v === undefined) return undefined;
+  if (v === '-1') return -1;
+  try {
+    return parseBytes(v as string);
+  } catch {
+    throw new UsageError(`invalid argument "${v as string}" for "--${flag}" flag: invalid size: '${v as string}'`);
+  }
+}
+
+export function createOptions(flags: FlagValues, image: string, cmd: string[]): CreateOptions {
+  const list = (k: string): string[] => (flags[k] as string[] | undefined) ?? [];
+  const cpus = flags.cpus === undefined ? undefined : Number(flags.cpus);
+  if (cpus !== undefined && Number.isNaN(cpus)) throw new UsageError(`invalid argument "${flags.cpus as string}" for "--cpus" flag: failed to parse ${flags.cpus as string} as a rational number`);
+  const attach = list('attach').map((a) => a.toLowerCase());
+  for (const a of attach) if (!['stdin', 'stdout', 'stderr'].includes(a)) throw new UsageError(`invalid argument "${a}" for "-a, --attach" flag: valid streams are STDIN, STDOUT and STDERR`);
+  return {
+    image,
+    cmd,
+    name: flags.name as string | undefined,
+    env: [...list('env-file').flatMap(parseEnvFile), ...list('env').map(expandEnv)],
+    workdir: flags.workdir as string | undefined,
+    user: flags.user as string | undefined,
+    groupAdd: list('group-add'),
+    entrypoint: flags.entrypoint as string | undefined,
+    labels: labels(list('label')),
+    hostname: flags.hostname as string | undefined,
+    tty: flags.tty === true,
+    openStdin: flags.interactive === true,
+    attach: attach.length > 0 ? { stdin: attach.includes('stdin'), stdout: attach.includes('stdout'), stderr: attach.includes('stderr') } : undefined,
+    init: flags.init === true ? true : undefined,
+    stopSignal: flags['stop-signal'] as string | undefined,
+    stopTimeout: flags['stop-timeout'] as number | undefined,
+    autoRemove: flags.rm === true,
+    restart: flags.restart as string | undefined,
+    privileged: flags.privileged === true,
+    readOnly: flags['read-only'] === true,
+    capAdd: list('cap-add'),
+    capDrop: list('cap-drop'),
+    securityOpt: list('security-opt'),
+    ulimits: list('ulimit'),
+    memory: bytes(flags.memory, 'memory'),
+    memorySwap: bytes(flags['memory-swap'], 'memory-swap'),
+    cpus,
+    cpuShares: flags['cpu-shares'] as number | undefined,
+    pidsLimit: flags['pids-limit'] as number | undefined,
+    network: (flags.network ?? flags.net) as string | undefined,
+    runtime: flags.runtime as string | undefined,
+  };
+}

@@ -1,0 +1,59 @@
+// `berth run`: create, attach, start, wait, and with --rm remove. Detached (-d) prints the ID.
+import type { Command } from '../../command.ts';
+import { StatusError } from '../../command.ts';
+import { BerthError } from '../../../errdefs/index.ts';
+import { CREATE_FLAGS, createOptions } from './create-flags.ts';
+import { followAttached, outputHandlers } from './attach-io.ts';
+
+export const command: Command = {
+  usage: '[OPTIONS] IMAGE [COMMAND] [ARG...]',
+  summary: 'Create and run a new container from an image',
+  minArgs: 1,
+  stopAtFirstArg: true,
+  flags: [
+    ...CREATE_FLAGS,
+    { name: 'detach', short: 'd', type: 'bool', help: 'Run container in background and print container ID' },
+    { name: 'sig-proxy', type: 'bool', default: true, help: 'Proxy received signals to the process' },
+  ],
+  async run(ctx, flags, args) {
+    const engine = await ctx.engine();
+    const opts = createOptions(flags, args[0] as string, args.slice(1));
+    const detach = flags.detach === true;
+    if (detach && opts.autoRemove !== true && opts.attach) throw new StatusError(125, 'berth: Conflicting options: -a and -d');
+    if (opts.tty && !detach && !process.stdin.isTTY && flags.interactive === true) {
+      throw new StatusError(1, 'the input device is not a TTY');
+    }
+    const { Id } = await engine.containers
+      .create({ ...opts, attach: opts.attach ?? { stdin: opts.openStdin ?? false, stdout: !detach, stderr: !detach } })
+      .catch((err: unknown) => Promise.reject(asRunError(err)));
+    if (detach) {
+      try {
+        await engine.containers.start(Id);
+      } catch (err) {
+        if (opts.autoRemove) await engine.containers.remove(Id, { force: true }).catch(() => undefined);
+        throw asRunError(err);
+      }
+      ctx.out(`${Id}\n`);
+      return 0;
+    }
+    const stdin = opts.openStdin === true;
+    let session;
+    try {
+      session = await engine.containers.start(Id, { attach: { ...outputHandlers(), stdin } });
+    } catch (err) {
+      if (opts.autoRemove) await engine.containers.remove(Id, { force: true }).catch(() => undefined);
+      throw asRunError(err);
+    }
+    return followAttached(engine, Id, session, {
+      stdin,
+      sigProxy: flags['sig-proxy'] !== false,
+      afterExit: opts.autoRemove ? () => engine.containers.remove(Id, { force: true }).catch(() => undefined) : undefined,
+    });
+  },
+};
+
+/** Docker prints a failed start as `docker: Error response from daemon: …` and exits 125, 126 or 127. */
+export function asRunError(err: unknown): unknown {
+  if (err instanceof BerthError) return new StatusError(err.exitStatus ?? 125, `berth: Error: ${err.message}`);
+  return err;
+}

@@ -1,0 +1,30 @@
+// berth's configuration file: JSON at $BERTH_CONFIG, else /etc/berth/config.json. Optional; what
+// it does not say takes the default. Validated here, at the edge.
+import { readFileSync } from 'node:fs';
+import { errnoCode, invalidArgument } from '../errdefs/index.ts';
+
+export interface BerthConfig {
+  /** The OCI runtime for new containers: a name on PATH (runc, crun) or a path. Default: detected. */
+  runtime?: string;
+}
+
+export function loadConfig(path = process.env.BERTH_CONFIG ?? '/etc/berth/config.json'): BerthConfig {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    if (errnoCode(err) === 'ENOENT') return {};
+    throw err;
+  }
+  let v: unknown;
+  try {
+    v = JSON.parse(text);
+  } catch (err) {
+    throw invalidArgument(`config file ${path}: not valid JSON: ${(err as Error).message}`);
+  }
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw invalidArgument(`config file ${path}: not a JSON object`);
+  const c = v as Record<string, unknown>;
+  for (const k of Object.keys(c)) if (k !== 'runtime') throw invalidArgument(`config file ${path}: unknown setting "${k}"`);
+  if (c.runtime !== undefined && (typeof c.runtime !== 'string' || c.runtime === '')) throw invalidArgument(`config file ${path}: "runtime" must be a non-empty string`);
+  return c as BerthConfig;
+}

@@ -1,0 +1,77 @@
+// Where a container's files live under the root, and the /etc files berth writes for it.
+import { readFileSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+
+export interface ContainerPaths {
+  /** The OCI bundle: config.json, conmon's attach socket and control FIFOs. */
+  dir: string;
+  config: string;
+  userdata: string;
+  log: string;
+  pidFile: string;
+  conmonPidFile: string;
+  exitFile: string;
+  lock: string;
+  /** Held (shared flock) by a client attached to the container: it will collect the exit code. */
+  client: string;
+}
+
+export function containerPaths(root: string, id: string): ContainerPaths {
+  const dir = join(root, 'containers', id);
+  return {
+    dir,
+    config: join(dir, 'config.json'),
+    userdata: join(dir, 'userdata'),
+    log: join(dir, 'ctr.log'),
+    pidFile: join(dir, 'pidfile'),
+    conmonPidFile: join(dir, 'conmon.pid'),
+    exitFile: join(root, 'exits', id),
+    lock: join(dir, 'lock'),
+    client: join(dir, 'client.lock'),
+  };
+}
+
+/** The host's resolv.conf without loopback resolvers, which mean nothing in another network namespace (Docker's rule). */
+export function containerResolvConf(host = readHostResolvConf()): string {
+  const lines = host.split('\n').filter((l) => !/^\s*nameserver\s+(127\.|::1\b)/.test(l));
+  return `${lines.join('\n').trim()}\n`;
+}
+
+function readHostResolvConf(): string {
+  try {
+    return readFileSync('/etc/resolv.conf', 'utf8');
+  } catch {
+    return '';
+  }
+}
+
+export function hostsFile(hostname: string): string {
+  return [
+    '127.0.0.1\tlocalhost',
+    '::1\tlocalhost ip6-localhost ip6-loopback',
+    'fe00::0\tip6-localnet',
+    'ff00::0\tip6-mcastprefix',
+    'ff02::1\tip6-allnodes',
+    'ff02::2\tip6-allrouters',
+    `127.0.1.1\t${hostname}`,
+    '',
+  ].join('\n');
+}
+
+/** Writes hosts, hostname and resolv.conf; returns the bind mounts that put them in /etc. */
+export async function writeEtcFiles(p: ContainerPaths, hostname: string): Promise<{ destination: string; type: string; source: string; options: string[] }[]> {
+  await mkdir(p.userdata, { recursive: true });
+  const files: [string, string][] = [
+    ['hosts', hostsFile(hostname)],
+    ['hostname', `${hostname}\n`],
+    ['resolv.conf', containerResolvConf()],
+  ];
+  const mounts = [];
+  for (const [name, text] of files) {
+    const source = join(p.userdata, name);
+    await writeFile(source, text, { mode: 0o644 });
+    mounts.push({ destination: `/etc/${name}`, type: 'bind', source, options: ['rbind', 'rprivate'] });
+  }
+  return mounts;
+}

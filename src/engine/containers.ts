@@ -1,0 +1,544 @@
+// Containers: records in meta/containers.json, a root filesystem from the overlay snapshotter, a
+// spec from runtime/spec, and conmon + runc to run them. berth itself keeps no process per
+// container: conmon holds it, writes its exit code, and runs `berth container cleanup` after.
+import { randomBytes } from 'node:crypto';
+import { readFileSync, watch } from 'node:fs';
+import { mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { arch } from 'node:process';
+import type { Digest } from '../content/index.ts';
+import { BerthError, conflict, errnoCode, invalidArgument, isKind, notFound } from '../errdefs/index.ts';
+import { parseConfig, type ImageConfig } from '../image/index.ts';
+import { ContainerMeta, holdShared, isHeld, withLock, type ContainerRecord, type ContainersDocument } from '../meta/index.ts';
+import {
+  AttachSession, OciRuntime, chooseRuntime, cgroupMode, commandLine, defaultSeccompProfile, effectiveCapabilities, environment,
+  findExecutable, generateSpec, resolveUser, startConmon,
+} from '../runtime/index.ts';
+import { OverlaySnapshotter } from '../snapshot/index.ts';
+import type { ImageStore } from '../store/index.ts';
+import { containerPaths, writeEtcFiles, type ContainerPaths } from './container-files.ts';
+import { hostConfig, hostHardLimits, resources, rlimits, securityOptions } from './container-options.ts';
+import { generateName, validateName } from './names.ts';
+import { resolveImage } from './resolve.ts';
+import { containerSummary, inspectContainer, matchContainerFilters, parseContainerFilters } from './container-view.ts';
+import { readLog } from './container-logs.ts';
+import type { Attached, AttachStreams, ContainerService, ContainerSummary, CreateOptions, ListContainersOptions, LogEntry, LogOptions } from './types.ts';
+
+const INIT_PATH = '/sbin/berth-init';
+
+export interface ContainerServiceOptions {
+  /** argv that runs berth's CLI, for conmon's exit command (`berth container cleanup ID`). */
+  berthCommand?: string[];
+  /** The runtime configured for this store (config file), unless a container asks for another. */
+  defaultRuntime?: string;
+}
+
+export class LocalContainerService implements ContainerService {
+  private readonly store: ImageStore;
+  private readonly meta: ContainerMeta;
+  private readonly snapshots: OverlaySnapshotter;
+  private readonly root: string;
+  private readonly opts: ContainerServiceOptions;
+
+  constructor(store: ImageStore, opts: ContainerServiceOptions = {}) {
+    this.store = store;
+    this.root = store.root;
+    this.meta = new ContainerMeta(store.root);
+    this.snapshots = new OverlaySnapshotter(store.root);
+    this.opts = opts;
+  }
+
+  private runtimeFor(rec: ContainerRecord): OciRuntime {
+    return new OciRuntime({ name: rec.HostConfig.Runtime, path: rec.RuntimePath }, join(this.root, 'runtime', rec.HostConfig.Runtime));
+  }
+
+  private paths(id: string): ContainerPaths {
+    return containerPaths(this.root, id);
+  }
+
+  async document(): Promise<ContainersDocument> {
+    return this.meta.read();
+  }
+
+  async userOf(image: Digest): Promise<{ id: string; running: boolean } | undefined> {
+    const users = Object.values((await this.meta.read()).containers).filter((c) => c.Image === image);
+    const running = users.find((c) => c.State.Status === 'running' || c.State.Status === 'paused');
+    const user = running ?? users[0];
+    return user ? { id: user.Id, running: running !== undefined } : undefined;
+  }
+
+  async resolve(ref: string): Promise<string> {
+    return findContainer(await this.meta.read(), ref).Id;
+  }
+
+  private async record(ref: string): Promise<ContainerRecord> {
+    return findContainer(await this.meta.read(), ref);
+  }
+
+  /** Runs `fn` holding the container's lock, with its current record. */
+  private async locked<T>(ref: string, fn: (rec: ContainerRecord) => Promise<T>): Promise<T> {
+    const id = await this.resolve(ref);
+    const p = this.paths(id);
+    await mkdir(p.dir, { recursive: true });
+    return withLock(p.lock, 'exclusive', async () => {
+      const rec = (await this.meta.read()).containers[id];
+      if (!rec) throw notFound(`No such container: ${ref}`, ref);
+      return fn(rec);
+    });
+  }
+
+  private async save(id: string, change: (rec: ContainerRecord) => void): Promise<ContainerRecord> {
+    return this.meta.update((doc) => {
+      const rec = doc.containers[id];
+      if (!rec) throw notFound(`No such container: ${id}`, id);
+      change(rec);
+      return structuredClone(rec);
+    });
+  }
+
+  async create(o: CreateOptions): Promise<{ Id: string; Warnings: string[] }> {
+    const imageDoc = await this.store.document();
+    const { image } = resolveImage(imageDoc, o.image);
+    const config = parseConfig(await this.store.content.readBytes(image.id), `config of image ${image.id}`);
+    const runtime = chooseRuntime(o.runtime ?? this.opts.defaultRuntime);
+    const host = hostConfig(o, runtime.name);
+    const ic = config.config ?? {};
+    const id = randomBytes(32).toString('hex');
+    const args = commandLine({ Entrypoint: ic.Entrypoint, Cmd: ic.Cmd }, { entrypoint: o.entrypoint, args: o.cmd });
+    const now = new Date().toISOString();
+    const rec: ContainerRecord = {
+      Id: id,
+      Name: '',
+      Created: now,
+      Image: image.id,
+      Layers: image.layers,
+      Path: args[0] as string,
+      Args: args.slice(1),
+      Config: {
+        Hostname: o.hostname ?? id.slice(0, 12),
+        Domainname: '',
+        User: o.user ?? ic.User ?? '',
+        AttachStdin: o.attach?.stdin ?? false,
+        AttachStdout: o.attach?.stdout ?? false,
+        AttachStderr: o.attach?.stderr ?? false,
+        Tty: o.tty ?? false,
+        OpenStdin: o.openStdin ?? false,
+        StdinOnce: o.openStdin ?? false,
+        Env: [...(ic.Env ?? []), ...(o.env ?? [])],
+        Cmd: o.cmd && o.cmd.length > 0 ? o.cmd : o.entrypoint !== undefined ? null : (ic.Cmd ?? null),
+        Entrypoint: o.entrypoint !== undefined ? (o.entrypoint === '' ? null : [o.entrypoint]) : (ic.Entrypoint ?? null),
+        Image: o.image,
+        WorkingDir: o.workdir ?? ic.WorkingDir ?? '',
+        Labels: { ...(ic.Labels ?? {}), ...(o.labels ?? {}) },
+        ...(o.stopSignal ?? ic.StopSignal ? { StopSignal: o.stopSignal ?? ic.StopSignal } : {}),
+        ...(o.stopTimeout !== undefined ? { StopTimeout: o.stopTimeout } : {}),
+      },
+      HostConfig: host,
+      State: { Status: 'created', Pid: 0, ConmonPid: 0, ExitCode: 0, Error: '', StartedAt: '0001-01-01T00:00:00Z', FinishedAt: '0001-01-01T00:00:00Z', OOMKilled: false },
+      RestartCount: 0,
+      RuntimePath: runtime.path,
+    };
+    const p = this.paths(id);
+    await mkdir(p.dir, { recursive: true, mode: 0o700 });
+    await this.snapshots.prepare(p.dir);
+    try {
+      await this.meta.update((doc) => {
+        const taken = (n: string): boolean => Object.values(doc.containers).some((c) => c.Name === n);
+        const name = o.name !== undefined ? validateName(o.name) : generateName(taken);
+        const holder = Object.values(doc.containers).find((c) => c.Name === name);
+        if (holder) {
+          throw conflict(
+            `Conflict. The container name "/${name}" is already in use by container "${holder.Id}". You have to remove (or rename) that container to be able to reuse that name.`,
+            name,
+          );
+        }
+        rec.Name = name;
+        doc.containers[id] = rec;
+      });
+    } catch (err) {
+      await rm(p.dir, { recursive: true, force: true });
+      throw err;
+    }
+    return { Id: id, Warnings: [] };
+  }
+
+  async start(ref: string, opts: { attach?: AttachStreams } = {}): Promise<Attached | undefined> {
+    return this.locked(ref, async (rec) => {
+      if (rec.State.Status === 'running' || rec.State.Status === 'paused') {
+        if (await this.stillRunning(rec)) return undefined; // Docker: starting a running container is a no-op
+        await this.finish(rec);
+      }
+      return this.launch(rec, opts.attach);
+    });
+  }
+
+  /** Mounts, writes the bundle, starts conmon (which creates the container), attaches, starts. Caller holds the lock. */
+  private async launch(rec: ContainerRecord, attach: AttachStreams | undefined): Promise<Attached | undefined> {
+    const p = this.paths(rec.Id);
+    const runtime = this.runtimeFor(rec);
+    const config = parseConfig(await this.store.content.readBytes(rec.Image), `config of image ${rec.Image}`);
+    await this.snapshots.prepare(p.dir);
+    this.snapshots.unmount(p.dir);
+    const rootfs = await this.snapshots.mount(p.dir, rec.Layers.map((l) => this.store.layers.path(l)));
+    let session: (AttachSession & { release: () => Promise<void> }) | undefined;
+    try {
+      await writeFile(p.config, JSON.stringify(await this.spec(rec, config, rootfs, p)));
+      for (const f of [p.exitFile, join(p.dir, 'attach'), p.pidFile]) await rm(f, { force: true });
+      await mkdir(join(this.root, 'exits'), { recursive: true });
+      await mkdir(runtime.stateDir, { recursive: true });
+      await runtime.delete(rec.Id, true).catch(() => undefined); // a leftover from a crash would block create
+      const conmon = findExecutable('conmon');
+      if (!conmon) throw invalidArgument('conmon not found: install the conmon package');
+      const started = await startConmon({
+        conmon,
+        runtime,
+        id: rec.Id,
+        shortId: rec.Id.slice(0, 12),
+        bundle: p.dir,
+        logPath: p.log,
+        exitDir: join(this.root, 'exits'),
+        persistDir: p.userdata,
+        socketDir: p.dir,
+        pidFile: p.pidFile,
+        conmonPidFile: p.conmonPidFile,
+        stdin: rec.Config.OpenStdin,
+        tty: rec.Config.Tty,
+        exitCommand: this.opts.berthCommand ? [...this.opts.berthCommand, '--root', this.root, 'container', 'cleanup', rec.Id] : undefined,
+      }).catch((err: unknown) => {
+        throw startError(err);
+      });
+      if (attach) {
+        const release = await holdShared(p.client);
+        session = Object.assign(new AttachSession(p.dir, attach), { release });
+      }
+      await runtime.start(rec.Id);
+      await this.save(rec.Id, (r) => {
+        r.State = { ...r.State, Status: 'running', Pid: started.pid, ConmonPid: started.conmonPid, ExitCode: 0, Error: '', StartedAt: new Date().toISOString(), FinishedAt: '0001-01-01T00:00:00Z' };
+        delete (r as Partial<ContainerRecord> & { StoppedByUser?: boolean }).StoppedByUser;
+      });
+    } catch (err) {
+      await session?.close();
+      await session?.release();
+      await runtime.delete(rec.Id, true).catch(() => undefined);
+      this.snapshots.unmount(p.dir);
+      const message = err instanceof Error ? err.message : String(err);
+      await this.save(rec.Id, (r) => {
+        r.State = { ...r.State, Status: r.State.StartedAt.startsWith('0001') ? 'created' : 'exited', Error: message, ExitCode: err instanceof BerthError && err.exitStatus ? err.exitStatus : 128 };
+      }).catch(() => undefined);
+      throw err;
+    }
+    return session;
+  }
+
+  private async spec(rec: ContainerRecord, config: ImageConfig, rootfs: string, p: ContainerPaths): Promise<Record<string, unknown>> {
+    const h = rec.HostConfig;
+    const user = resolveUser(rootfs, rec.Config.User, h.GroupAdd ?? []);
+    const caps = effectiveCapabilities({ privileged: h.Privileged, add: h.CapAdd ?? [], drop: h.CapDrop ?? [] });
+    const security = securityOptions(h.SecurityOpt);
+    const mounts = await writeEtcFiles(p, rec.Config.Hostname);
+    let args = [rec.Path, ...rec.Args];
+    if (h.Init) {
+      const init = findExecutable('catatonit') ?? findExecutable('tini-static');
+      if (!init) throw invalidArgument('--init needs catatonit or tini-static on the host');
+      mounts.push({ destination: INIT_PATH, type: 'bind', source: init, options: ['bind', 'ro'] });
+      args = [INIT_PATH, '--', ...args];
+    }
+    const seccomp =
+      security.seccomp === 'unconfined' ? undefined : security.seccomp === 'default' ? defaultSeccompProfile({ capabilities: caps, arch }) : security.seccomp.profile;
+    return generateSpec({
+      rootfs,
+      readonlyRootfs: h.ReadonlyRootfs,
+      args,
+      env: environment(config.config?.Env, rec.Config.Env.slice((config.config?.Env ?? []).length), { hostname: rec.Config.Hostname, home: user.home, tty: rec.Config.Tty }),
+      cwd: rec.Config.WorkingDir || '/',
+      user,
+      hostname: rec.Config.Hostname,
+      terminal: rec.Config.Tty,
+      capabilities: caps,
+      noNewPrivileges: security.noNewPrivileges,
+      privileged: h.Privileged,
+      rlimits: rlimits(h.Ulimits, hostHardLimits()),
+      mounts,
+      cgroupsPath: `/berth/${rec.Id}`,
+      resources: resources(h),
+      seccomp,
+      network: h.NetworkMode === 'host' ? 'host' : 'private',
+      cgroupNamespace: cgroupMode() === 'unified',
+    });
+  }
+
+  /** True while the container's process may still run: no exit file, and conmon or the runtime says so. */
+  private async stillRunning(rec: ContainerRecord): Promise<boolean> {
+    if (await exists(this.paths(rec.Id).exitFile)) return false;
+    if (rec.State.ConmonPid > 0 && alive(rec.State.ConmonPid)) return true;
+    const state = await this.runtimeFor(rec).state(rec.Id).catch(() => undefined);
+    return state !== undefined && (state.status === 'running' || state.status === 'paused');
+  }
+
+  /**
+   * Records how a container ended and releases what it held (runtime state, mount). Caller holds
+   * the lock. Returns the exit code.
+   */
+  private async finish(rec: ContainerRecord): Promise<ContainerRecord> {
+    const p = this.paths(rec.Id);
+    let code: number;
+    let finishedAt: string;
+    let error = '';
+    try {
+      code = Number((await readFile(p.exitFile, 'utf8')).trim());
+      finishedAt = (await stat(p.exitFile)).mtime.toISOString();
+    } catch (err) {
+      if (errnoCode(err) !== 'ENOENT') throw err;
+      // conmon died without writing the exit code: the container is gone, its code unknown.
+      code = 137;
+      finishedAt = new Date().toISOString();
+      error = 'the container monitor (conmon) died; the exit code is unknown';
+    }
+    if (Number.isNaN(code)) code = 255;
+    const oom = await exists(join(p.userdata, 'oom'));
+    await this.runtimeFor(rec).delete(rec.Id, true).catch(() => undefined);
+    this.snapshots.unmount(p.dir);
+    return this.save(rec.Id, (r) => {
+      r.State = { ...r.State, Status: 'exited', Pid: 0, ConmonPid: 0, ExitCode: code, FinishedAt: finishedAt, Error: error || r.State.Error, OOMKilled: oom };
+    });
+  }
+
+  async cleanup(ref: string): Promise<void> {
+    await this.settle(ref);
+  }
+
+  /**
+   * After the process exited: records the exit, applies the restart policy, and removes an
+   * --rm container unless an attached client will (it needs the exit code first). Returns the
+   * exit code, or undefined when the container still runs (or runs again, restarted).
+   */
+  private async settle(ref: string): Promise<number | undefined> {
+    let code: number | undefined;
+    let remove = false;
+    const id = await this.resolve(ref);
+    await this.locked(id, async (rec) => {
+      if (rec.State.Status !== 'running' && rec.State.Status !== 'paused') {
+        code = rec.State.ExitCode;
+        return;
+      }
+      if (await this.stillRunning(rec)) return;
+      const done = await this.finish(rec);
+      if (shouldRestart(done)) {
+        const again = await this.save(rec.Id, (r) => {
+          r.RestartCount++;
+        });
+        await this.launch(again, undefined);
+        return;
+      }
+      code = done.State.ExitCode;
+      remove = done.HostConfig.AutoRemove && !(await isHeld(this.paths(id).client));
+    });
+    if (remove) await this.remove(id, { force: true }).catch((err: unknown) => (isKind(err, 'NotFound') ? undefined : Promise.reject(err)));
+    return code;
+  }
+
+  async wait(ref: string): Promise<{ StatusCode: number }> {
+    const id = await this.resolve(ref);
+    const p = this.paths(id);
+    await mkdir(join(this.root, 'exits'), { recursive: true });
+    for (;;) {
+      const rec = (await this.meta.read()).containers[id];
+      if (!rec) throw notFound(`No such container: ${ref}`, ref);
+      if (rec.State.Status !== 'running' && rec.State.Status !== 'paused') return { StatusCode: rec.State.ExitCode };
+      if (!(await this.stillRunning(rec))) {
+        const code = await this.settle(id);
+        if (code !== undefined) return { StatusCode: code };
+        continue; // restarted by its policy
+      }
+      await waitForFile(p.exitFile, rec.State.ConmonPid);
+    }
+  }
+
+  async list(opts: ListContainersOptions = {}): Promise<ContainerSummary[]> {
+    await this.reconcile();
+    const doc = await this.meta.read();
+    const filters = parseContainerFilters(opts.filters ?? {});
+    const imageDoc = await this.store.document();
+    let recs = Object.values(doc.containers).sort((a, b) => b.Created.localeCompare(a.Created));
+    if (!opts.all && !opts.latest && opts.limit === undefined) recs = recs.filter((r) => r.State.Status === 'running' || r.State.Status === 'paused' || r.State.Status === 'restarting');
+    recs = recs.filter((r) => matchContainerFilters(filters, r, imageDoc));
+    if (opts.latest) recs = recs.slice(0, 1);
+    else if (opts.limit !== undefined && opts.limit > 0) recs = recs.slice(0, opts.limit);
+    return recs.map((r) => containerSummary(r));
+  }
+
+  /** Brings records of containers that died while nobody watched up to date (ps must tell the truth). */
+  private async reconcile(): Promise<void> {
+    const doc = await this.meta.read();
+    for (const rec of Object.values(doc.containers)) {
+      if (rec.State.Status !== 'running' && rec.State.Status !== 'paused') continue;
+      if (await this.stillRunning(rec)) continue;
+      await this.cleanup(rec.Id).catch((err: unknown) => (isKind(err, 'NotFound') ? undefined : Promise.reject(err)));
+    }
+  }
+
+  async inspect(ref: string): Promise<Record<string, unknown>> {
+    const id = await this.resolve(ref);
+    const rec = await this.record(id);
+    if ((rec.State.Status === 'running' || rec.State.Status === 'paused') && !(await this.stillRunning(rec))) await this.cleanup(id).catch(() => undefined);
+    const fresh = (await this.meta.read()).containers[id] ?? rec;
+    return inspectContainer(fresh, this.paths(id), this.snapshots.paths(this.paths(id).dir), this.store);
+  }
+
+  async *logs(ref: string, opts: LogOptions = {}): AsyncIterable<LogEntry> {
+    const id = await this.resolve(ref);
+    const p = this.paths(id);
+    yield* readLog(p.log, opts, async () => {
+      const rec = (await this.meta.read()).containers[id];
+      return rec !== undefined && (rec.State.Status === 'running' || rec.State.Status === 'paused') && (await this.stillRunning(rec));
+    });
+  }
+
+  async kill(ref: string, signal = 'KILL'): Promise<void> {
+    const rec = await this.record(ref);
+    if (!(rec.State.Status === 'running' || rec.State.Status === 'paused') || !(await this.stillRunning(rec))) {
+      throw conflict(`Cannot kill container: ${ref}: Container ${rec.Id} is not running`, ref);
+    }
+    await this.runtimeFor(rec).kill(rec.Id, normalizeSignal(signal));
+  }
+
+  async stop(ref: string, opts: { timeout?: number; signal?: string } = {}): Promise<void> {
+    const rec = await this.record(ref);
+    await this.save(rec.Id, (r) => {
+      (r as ContainerRecord & { StoppedByUser?: boolean }).StoppedByUser = true;
+    });
+    if (!(rec.State.Status === 'running' || rec.State.Status === 'paused') || !(await this.stillRunning(rec))) {
+      await this.cleanup(rec.Id);
+      return;
+    }
+    const runtime = this.runtimeFor(rec);
+    const timeout = opts.timeout ?? rec.Config.StopTimeout ?? 10;
+    const signal = normalizeSignal(opts.signal ?? rec.Config.StopSignal ?? 'TERM');
+    if (rec.State.Status === 'paused') await runtime.resume(rec.Id).catch(() => undefined);
+    await runtime.kill(rec.Id, signal).catch(() => undefined);
+    if (!(await waitForFile(this.paths(rec.Id).exitFile, rec.State.ConmonPid, timeout * 1000))) {
+      await runtime.kill(rec.Id, 'KILL', true).catch(() => undefined);
+      await waitForFile(this.paths(rec.Id).exitFile, rec.State.ConmonPid, 10_000);
+    }
+    await this.cleanup(rec.Id);
+  }
+
+  async remove(ref: string, opts: { force?: boolean } = {}): Promise<void> {
+    const rec = await this.record(ref);
+    const running = (rec.State.Status === 'running' || rec.State.Status === 'paused') && (await this.stillRunning(rec));
+    if (running) {
+      if (!opts.force) {
+        throw conflict(`cannot remove container "/${rec.Name}": container is ${rec.State.Status}: stop the container before removing or force remove`, ref);
+      }
+      const runtime = this.runtimeFor(rec);
+      await runtime.kill(rec.Id, 'KILL', true).catch(() => undefined);
+      await waitForFile(this.paths(rec.Id).exitFile, rec.State.ConmonPid, 10_000);
+    }
+    const p = this.paths(rec.Id);
+    await withLock(p.lock, 'exclusive', async () => {
+      if (!(await this.meta.read()).containers[rec.Id]) return;
+      await this.runtimeFor(rec).delete(rec.Id, true).catch(() => undefined);
+      await this.snapshots.remove(p.dir);
+      await this.meta.update((doc) => {
+        delete doc.containers[rec.Id];
+      });
+      await rm(p.exitFile, { force: true });
+    });
+    await rm(p.dir, { recursive: true, force: true });
+  }
+}
+
+export function findContainer(doc: ContainersDocument, ref: string): ContainerRecord {
+  const byId = doc.containers[ref];
+  if (byId) return byId;
+  const name = ref.startsWith('/') ? ref.slice(1) : ref;
+  const all = Object.values(doc.containers);
+  const byName = all.find((c) => c.Name === name);
+  if (byName) return byName;
+  if (/^[a-f0-9]+$/.test(ref)) {
+    const matches = all.filter((c) => c.Id.startsWith(ref));
+    if (matches.length === 1) return matches[0] as ContainerRecord;
+    if (matches.length > 1) throw invalidArgument(`multiple containers found with provided prefix: ${ref}`, ref);
+  }
+  throw notFound(`No such container: ${ref}`, ref);
+}
+
+function shouldRestart(rec: ContainerRecord): boolean {
+  const policy = rec.HostConfig.RestartPolicy;
+  if ((rec as ContainerRecord & { StoppedByUser?: boolean }).StoppedByUser) return false;
+  switch (policy.Name) {
+    case 'always':
+    case 'unless-stopped':
+      return true;
+    case 'on-failure':
+      return rec.State.ExitCode !== 0 && (policy.MaximumRetryCount === 0 || rec.RestartCount < policy.MaximumRetryCount);
+    default:
+      return false;
+  }
+}
+
+/** Maps the runtime's refusal to start a process to Docker's exit statuses (127 not found, 126 not executable). */
+function startError(err: unknown): BerthError {
+  const message = err instanceof Error ? err.message : String(err);
+  const text = `OCI runtime create failed: ${message}`;
+  if (/executable file not found|no such file or directory/i.test(message)) return new BerthError('InvalidArgument', text, { exitStatus: 127 });
+  if (/permission denied|is a directory/i.test(message)) return new BerthError('InvalidArgument', text, { exitStatus: 126 });
+  return new BerthError('Internal', text);
+}
+
+export function normalizeSignal(signal: string): string {
+  const s = signal.toUpperCase();
+  if (/^\d+$/.test(s)) return s;
+  return s.startsWith('SIG') ? s.slice(3) : s;
+}
+
+/** A process that exists and is not a zombie (a killed conmon may wait to be reaped by a subreaper). */
+function alive(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return false;
+  }
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await stat(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Waits for conmon's exit file (or for conmon to vanish). Returns true when the file appeared
+ * (or the monitor is gone), false on timeout.
+ */
+async function waitForFile(file: string, conmonPid: number, timeoutMs = Infinity): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  const dir = join(file, '..');
+  return new Promise((resolve) => {
+    let done = false;
+    const check = async (): Promise<void> => {
+      if (done) return;
+      const there = await exists(file);
+      const gone = conmonPid > 0 && !alive(conmonPid);
+      if (there || gone || Date.now() >= deadline) {
+        done = true;
+        watcher?.close();
+        clearInterval(timer);
+        resolve(there || gone);
+      }
+    };
+    let watcher: ReturnType<typeof watch> | undefined;
+    try {
+      watcher = watch(dir, () => void check());
+    } catch {
+      watcher = undefined;
+    }
+    const timer = setInterval(() => void check(), 100);
+    void check();
+  });
+}
+

@@ -1,0 +1,100 @@
+// Container records: one JSON document, meta/containers.json. Names are unique; the record keeps
+// what `docker inspect` shows (Config, HostConfig, State) in Docker's own field names.
+import type { Digest } from '../content/index.ts';
+import { BerthError } from '../errdefs/index.ts';
+import { JsonDocument } from './document.ts';
+
+export type ContainerStatus = 'created' | 'running' | 'paused' | 'restarting' | 'removing' | 'exited' | 'dead';
+
+export interface ContainerState {
+  Status: ContainerStatus;
+  Pid: number;
+  ConmonPid: number;
+  ExitCode: number;
+  Error: string;
+  StartedAt: string;
+  FinishedAt: string;
+  OOMKilled: boolean;
+}
+
+export interface ContainerConfig {
+  Hostname: string;
+  Domainname: string;
+  User: string;
+  AttachStdin: boolean;
+  AttachStdout: boolean;
+  AttachStderr: boolean;
+  Tty: boolean;
+  OpenStdin: boolean;
+  StdinOnce: boolean;
+  Env: string[];
+  Cmd: string[] | null;
+  Entrypoint: string[] | null;
+  Image: string;
+  WorkingDir: string;
+  Labels: Record<string, string>;
+  StopSignal?: string;
+  StopTimeout?: number;
+}
+
+export interface HostConfig {
+  AutoRemove: boolean;
+  Privileged: boolean;
+  ReadonlyRootfs: boolean;
+  CapAdd: string[] | null;
+  CapDrop: string[] | null;
+  SecurityOpt: string[] | null;
+  Init: boolean | null;
+  RestartPolicy: { Name: string; MaximumRetryCount: number };
+  NetworkMode: string;
+  Runtime: string;
+  Memory: number;
+  MemorySwap: number;
+  NanoCpus: number;
+  CpuShares: number;
+  PidsLimit: number | null;
+  Ulimits: { Name: string; Soft: number; Hard: number }[] | null;
+  GroupAdd: string[] | null;
+}
+
+export interface ContainerRecord {
+  Id: string;
+  Name: string;
+  Created: string;
+  /** Image ID (config digest). */
+  Image: Digest;
+  /** Diff IDs of the image's layers, bottom first: the container's lower directories. */
+  Layers: Digest[];
+  Path: string;
+  Args: string[];
+  Config: ContainerConfig;
+  HostConfig: HostConfig;
+  State: ContainerState;
+  RestartCount: number;
+  /** The runtime's executable, as chosen when the container was created. */
+  RuntimePath: string;
+}
+
+export interface ContainersDocument {
+  version: 1;
+  containers: Record<string, ContainerRecord>;
+}
+
+function parseDocument(raw: Buffer, path: string): ContainersDocument {
+  let doc: Partial<ContainersDocument>;
+  try {
+    doc = JSON.parse(raw.toString('utf8')) as Partial<ContainersDocument>;
+  } catch (err) {
+    throw new BerthError('Internal', `container metadata ${path} is not valid JSON: ${(err as Error).message}; run 'berth system check'`);
+  }
+  if (doc.version !== 1 || typeof doc.containers !== 'object' || doc.containers === null) {
+    throw new BerthError('Internal', `container metadata ${path} is invalid`);
+  }
+  return doc as ContainersDocument;
+}
+
+export class ContainerMeta extends JsonDocument<ContainersDocument> {
+  constructor(root: string) {
+    super(root, 'containers', () => ({ version: 1, containers: {} }), parseDocument);
+  }
+}

@@ -1,0 +1,1 @@
+export { OverlaySnapshotter, type RootfsPaths } from './overlay.ts';

@@ -1,0 +1,117 @@
+// Containers end to end on the real runtime (runc or crun), conmon and overlayfs.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { berth, ok, rootWithBusybox } from './helpers.ts';
+
+test('run prints the output and exits with the command\'s code', async (t) => {
+  const { root, cleanup } = await rootWithBusybox();
+  t.after(cleanup);
+  const r = await berth(root, ['run', '--rm', 'busybox', 'sh', '-c', 'echo out; echo err >&2; exit 3']);
+  assert.equal(r.code, 3);
+  assert.equal(r.stdout, 'out\n');
+  assert.equal(r.stderr, 'err\n');
+  // --rm left nothing: no container record, no container directory, no mount.
+  assert.equal((await ok(berth(root, ['ps', '-aq']))).stdout, '');
+  assert.deepEqual(readFileSync('/proc/self/mountinfo', 'utf8').split('\n').filter((l) => l.includes(root)), []);
+});
+
+test('the container sees Docker\'s environment: hostname, user, env, workdir, /etc files', async (t) => {
+  const { root, cleanup } = await rootWithBusybox();
+  t.after(cleanup);
+  const r = await ok(berth(root, ['run', '--rm', '--hostname', 'box', '-e', 'GREETING=hi', '-w', '/tmp', '-u', 'nobody', 'busybox',
+    'sh', '-c', 'hostname; id -u; id -g; echo $GREETING $HOME $PATH; pwd; cat /etc/hostname; grep -c localhost /etc/hosts']));
+  assert.equal(r.stdout, 'box\n65534\n65534\nhi /nonexistent /usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin\n/tmp\nbox\n2\n');
+  const caps = await ok(berth(root, ['run', '--rm', 'busybox', 'sh', '-c', 'grep CapEff /proc/self/status']));
+  assert.equal(caps.stdout, 'CapEff:\t00000000a80425fb\n', "Docker's default capability set");
+  // Docker's default seccomp profile and capabilities: no mount without CAP_SYS_ADMIN.
+  const mount = await berth(root, ['run', '--rm', 'busybox', 'sh', '-c', 'mkdir /m; mount -t tmpfs none /m']);
+  assert.notEqual(mount.code, 0);
+  assert.match(mount.stderr, /permission denied|not permitted/);
+  await ok(berth(root, ['run', '--rm', '--cap-add', 'SYS_ADMIN', 'busybox', 'sh', '-c', 'mkdir /m; mount -t tmpfs none /m']));
+  assert.equal((await ok(berth(root, ['run', '--rm', 'busybox', 'grep', 'Seccomp:', '/proc/self/status']))).stdout, 'Seccomp:\t2\n');
+  const ro = await berth(root, ['run', '--rm', '--read-only', 'busybox', 'touch', '/x']);
+  assert.notEqual(ro.code, 0);
+  assert.match(ro.stderr, /Read-only file system/);
+});
+
+test('stdin is piped with -i', async (t) => {
+  const { root, cleanup } = await rootWithBusybox();
+  t.after(cleanup);
+  const r = await ok(berth(root, ['run', '-i', '--rm', 'busybox', 'sh', '-c', 'cat; echo done'], { input: 'line one\nline two\n' }));
+  assert.equal(r.stdout, 'line one\nline two\ndone\n');
+});
+
+test('a command that cannot run exits 127 or 126, as Docker', async (t) => {
+  const { root, cleanup } = await rootWithBusybox();
+  t.after(cleanup);
+  const missing = await berth(root, ['run', '--rm', 'busybox', 'no-such-command']);
+  assert.equal(missing.code, 127);
+  assert.match(missing.stderr, /executable file not found/);
+  const notExec = await berth(root, ['run', '--rm', 'busybox', '/etc/passwd']);
+  assert.equal(notExec.code, 126);
+  assert.equal((await ok(berth(root, ['ps', '-aq']))).stdout, '', '--rm removes even on failure');
+  const badImage = await berth(root, ['run', '--rm', 'nothere']);
+  assert.equal(badImage.code, 125);
+});
+
+test('detached containers: ps, logs, stop, start, wait, rm', async (t) => {
+  const { root, cleanup } = await rootWithBusybox();
+  t.after(cleanup);
+  const id = (await ok(berth(root, ['run', '-d', '--name', 'web', '-l', 'tier=front', 'busybox', 'sh', '-c', 'echo started; trap "echo bye; exit 0" TERM; while true; do sleep 0.1; done']))).stdout.trim();
+  assert.match(id, /^[0-9a-f]{64}$/);
+  // conmon holds the container: the berth that started it has exited.
+  const ps = (await ok(berth(root, ['ps']))).stdout.split('\n');
+  assert.match(ps[0] as string, /^CONTAINER ID\s+IMAGE\s+COMMAND\s+CREATED\s+STATUS\s+PORTS\s+NAMES$/);
+  assert.match(ps[1] as string, new RegExp(`^${id.slice(0, 12)}\\s+busybox\\s+"sh -c echo started;…"\\s+.* ago\\s+Up .*\\s+web$`));
+  assert.equal((await ok(berth(root, ['ps', '--filter', 'label=tier=front', '--format', '{{.Names}} {{.State}}']))).stdout, 'web running\n');
+  for (let i = 0; i < 50 && !(await ok(berth(root, ['logs', 'web']))).stdout; i++) await new Promise((r) => setTimeout(r, 100));
+  assert.equal((await ok(berth(root, ['logs', 'web']))).stdout, 'started\n');
+  const name = await berth(root, ['run', '-d', '--name', 'web', 'busybox', 'true']);
+  assert.equal(name.code, 125);
+  assert.match(name.stderr, new RegExp(`The container name "/web" is already in use by container "${id}"`));
+  const rmRunning = await berth(root, ['rm', 'web']);
+  assert.equal(rmRunning.code, 1);
+  assert.match(rmRunning.stderr, /container is running: stop the container before removing or force remove/);
+  const rmi = await berth(root, ['rmi', 'busybox']);
+  assert.match(rmi.stderr, /conflict: unable to (remove repository reference|delete)/);
+  assert.equal((await ok(berth(root, ['stop', 'web']))).stdout, 'web\n');
+  assert.match((await ok(berth(root, ['ps', '-a', '--format', '{{.Status}}']))).stdout, /^Exited \(0\) /);
+  assert.equal((await ok(berth(root, ['logs', 'web']))).stdout, 'started\nbye\n');
+  const inspect = JSON.parse((await ok(berth(root, ['inspect', 'web']))).stdout) as { State: { Status: string; ExitCode: number }; Name: string; Config: { Labels: Record<string, string> } }[];
+  assert.equal(inspect[0]?.State.Status, 'exited');
+  assert.equal(inspect[0]?.Name, '/web');
+  assert.equal(inspect[0]?.Config.Labels.tier, 'front');
+  // Started again, it runs again; kill gives 137.
+  assert.equal((await ok(berth(root, ['start', 'web']))).stdout, 'web\n');
+  assert.match((await ok(berth(root, ['ps', '--format', '{{.Names}}']))).stdout, /web/);
+  await ok(berth(root, ['kill', 'web']));
+  assert.equal((await ok(berth(root, ['wait', 'web']))).stdout, '137\n');
+  assert.equal((await ok(berth(root, ['rm', 'web']))).stdout, 'web\n');
+  assert.equal(existsSync(join(root, 'containers', id)), false);
+  assert.equal((await berth(root, ['logs', 'web'])).code, 1);
+});
+
+test('ps tells the truth after the monitor is killed', async (t) => {
+  const { root, cleanup } = await rootWithBusybox();
+  t.after(cleanup);
+  const id = (await ok(berth(root, ['run', '-d', 'busybox', 'sleep', '60']))).stdout.trim();
+  const conmonPid = Number(readFileSync(join(root, 'containers', id, 'conmon.pid'), 'utf8'));
+  const pid = Number(readFileSync(join(root, 'containers', id, 'pidfile'), 'utf8'));
+  process.kill(conmonPid, 'SIGKILL');
+  process.kill(pid, 'SIGKILL');
+  await new Promise((r) => setTimeout(r, 200));
+  assert.match((await ok(berth(root, ['ps', '-a', '--format', '{{.Status}}']))).stdout, /^Exited \(137\)/);
+});
+
+test('20 parallel run --rm all succeed with their own output', async (t) => {
+  const { root, cleanup } = await rootWithBusybox();
+  t.after(cleanup);
+  const runs = await Promise.all(Array.from({ length: 20 }, (_, i) => berth(root, ['run', '--rm', 'busybox', 'echo', `n${i}`])));
+  runs.forEach((r, i) => {
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout, `n${i}\n`);
+  });
+  assert.equal((await ok(berth(root, ['ps', '-aq']))).stdout, '');
+});
