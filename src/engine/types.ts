@@ -163,7 +163,7 @@ export interface AttachStreams {
 
 export interface Attached {
   writeStdin(data: Buffer): Promise<void>;
-  endStdin(): void;
+  endStdin(): Promise<void>;
   /** Resolves when the container's output ended. */
   finished: Promise<void>;
   close(): Promise<void>;

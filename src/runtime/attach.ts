@@ -3,7 +3,7 @@
 // the container's stdin as is, and shutting down the write side closes it.
 import { read, write } from 'node:fs';
 import { closeSync } from 'node:fs';
-import { connectSeqpacket, shutdownSocket } from '../sys/index.ts';
+import { connectSeqpacket, shutdownSocket, socketUnread } from '../sys/index.ts';
 
 const PACKET = 8193;
 
@@ -52,7 +52,17 @@ export class AttachSession {
     });
   }
 
-  endStdin(): void {
+  /**
+   * Closes the container's stdin once conmon has read all we wrote: conmon drops data that is
+   * still queued when it sees the end of input.
+   */
+  async endStdin(): Promise<void> {
+    for (let waited = 0; !this.closed && socketUnread(this.fd) > 0 && waited < 10_000; waited += 5) {
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    // Even read, the data may still be on its way to the container's stdin inside conmon: give it
+    // a moment (without it, about one run in fifteen lost its input here).
+    await new Promise((r) => setTimeout(r, 50));
     if (!this.closed) shutdownSocket(this.fd, 'write');
   }
 

@@ -21,6 +21,7 @@ interface Libc {
   connect: (fd: number, addr: Buffer, len: number) => number;
   close: (fd: number) => number;
   shutdown: (fd: number, how: number) => number;
+  ioctlInt: (fd: number, request: number, out: Buffer) => number;
   flockAsync: (fd: number, op: number, cb: (err: unknown, res: number) => void) => void;
   errno: () => number;
 }
@@ -43,6 +44,7 @@ function load(): Libc {
     connect: lib.func('int connect(int fd, const void *addr, uint32_t len)'),
     close: lib.func('int close(int fd)'),
     shutdown: lib.func('int shutdown(int fd, int how)'),
+    ioctlInt: lib.func('int ioctl(int fd, unsigned long request, _Out_ void *out)'),
     flockAsync: flock.async as Libc['flockAsync'],
     errno: () => koffi.errno(),
   };
@@ -193,3 +195,12 @@ export function shutdownSocket(fd: number, how: 'write' | 'both'): void {
   if (ret < 0 && load().errno() !== ENOTCONN) throw errnoException(load().errno(), 'shutdown');
 }
 const ENOTCONN = 107;
+
+const SIOCOUTQ = 0x5411;
+
+/** Bytes written to a unix socket that its peer has not read yet (SIOCOUTQ). */
+export function socketUnread(fd: number): number {
+  const out = Buffer.alloc(4);
+  if (load().ioctlInt(fd, SIOCOUTQ, out) < 0) throw errnoException(load().errno(), 'ioctl');
+  return out.readInt32LE(0);
+}

@@ -28,7 +28,7 @@ export function pipeStdin(session: Attached): void {
       () => stdin.destroy(),
     );
   });
-  stdin.on('end', () => session.endStdin());
+  stdin.on('end', () => void session.endStdin().catch(() => undefined));
   void session.finished.then(() => {
     stdin.destroy();
   });
