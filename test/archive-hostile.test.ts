@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { mkdir, writeFile, readdir, readFile, symlink } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
+import { gzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import { berth, ok, rootWithBusybox, tempDir } from './helpers.ts';
 
@@ -30,6 +31,17 @@ async function dockerArchive(dir: string, layers: Buffer[], opts: { diffIds?: st
 /** A layer tar with the given entries, built by GNU tar from a staging directory and a --transform. */
 function tarOf(dir: string, build: string): Buffer {
   return execFileSync('sh', ['-c', build], { cwd: dir });
+}
+
+/** The tar with its first header's size field replaced (checksum recomputed): a header that lies. */
+function withSize(tar: Buffer, size: number): Buffer {
+  const b = Buffer.from(tar);
+  b.write(`${size.toString(8).padStart(11, '0')}\0`, 124, 12, 'latin1');
+  b.fill(' ', 148, 156);
+  let sum = 0;
+  for (let i = 0; i < 512; i++) sum += b[i] as number;
+  b.write(`${sum.toString(8).padStart(6, '0')}\0 `, 148, 8, 'latin1');
+  return b;
 }
 
 async function storeSnapshot(root: string): Promise<string> {
@@ -59,6 +71,9 @@ test('hostile archives are refused with a clear error and change nothing', async
     { name: 'diff ID mismatch', archive: () => dockerArchive(dir, [goodLayer], { diffIds: [`sha256:${'0'.repeat(64)}`] }), error: /diff ID/ },
     { name: 'path traversal in a layer', archive: () => dockerArchive(dir, [tarOf(join(dir, 'stage'), "tar -cf - --transform 's,^passwd,../../../etc/evil,' -P passwd")]), error: /\.\.\/.*escapes|outside|traversal/i },
     { name: 'symlink escape in a layer', archive: () => dockerArchive(dir, [tarOf(join(dir, 'stage'), "tar -cf - --transform 's,^passwd,link/evil,' link passwd")]), error: /link\/evil/ },
+    { name: 'hard-link escape in a layer', archive: () => dockerArchive(dir, [tarOf(join(dir, 'stage'), "ln -f passwd hl && tar -cf - -P --transform 's,^passwd$,../../etc/passwd,RSh' passwd hl")]), error: /entry "hl": hard link target "..\/..\/etc\/passwd"/ },
+    { name: 'absurd size in a layer header', archive: () => dockerArchive(dir, [withSize(goodLayer, 0o77777777777)]), error: /passwd|truncated/ },
+    { name: 'truncated gzip layer', archive: () => dockerArchive(dir, [gzipSync(goodLayer).subarray(0, 40)]), error: /gzip|truncated/i },
     { name: 'bad reference in RepoTags', archive: () => dockerArchive(dir, [goodLayer], { tags: ['UPPER:latest'] }), error: /invalid reference format/ },
   ];
   for (const c of cases) {
