@@ -55,7 +55,8 @@ export async function applyLayer(input: AsyncIterable<Buffer | Uint8Array>, targ
     if (err instanceof BerthError) throw err;
     const e = err as NodeJS.ErrnoException;
     if (e.code && e.syscall) throw invalidArgument(`${what}: cannot apply entry ${JSON.stringify(x.current)}: ${e.message}`);
-    throw invalidArgument(`${what}: invalid or truncated tar stream: ${e.message}`);
+    const where = x.current ? ` in entry ${JSON.stringify(x.current)}` : '';
+    throw invalidArgument(`${what}: invalid or truncated tar stream${where}: ${e.message}`);
   }
   if (parser.entries === 0 && size === 0) throw invalidArgument(`${what}: the layer is empty (not a tar stream)`);
   x.finish();
@@ -181,6 +182,7 @@ class Extractor {
       this.setXattrs(this.abs, h);
     }
     this.header = undefined;
+    this.current = ''; // between entries: an error now is not about the entry before
   }
 
   /** Directory times last: writing inside a directory changes its mtime. */
@@ -231,12 +233,15 @@ class Extractor {
         for (const child of readdirSync(dir)) {
           const childRel = dirRel ? `${dirRel}/${child}` : child;
           if (!this.mine.has(childRel)) rmSync(join(dir, child), { recursive: true, force: true });
-        this.knownDirs.clear();
         }
+        this.knownDirs.clear();
       }
       return;
     }
-    const victim = join(dir, base.slice(WHITEOUT.length));
+    // A whiteout names one entry of its directory: never the directory itself or its parent.
+    const hidden = base.slice(WHITEOUT.length);
+    if (hidden === '' || hidden === '.' || hidden === '..') throw this.refuse(`a whiteout for ${JSON.stringify(hidden)} is not a name`);
+    const victim = join(dir, hidden);
     this.removeExisting(victim);
     if (this.mode === 'overlay') mknod(victim, S_IFCHR, 0n);
   }

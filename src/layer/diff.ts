@@ -73,9 +73,10 @@ async function* walkTar(root: string, opts: DiffOptions): AsyncGenerator<Buffer>
       links.set(key, rel);
     }
     if (st.isCharacterDevice() || st.isBlockDevice()) {
-      const rdev = st.rdev;
-      const major = ((rdev >> 8) & 0xfff) | ((rdev / 2 ** 32) & ~0xfff);
-      const minor = (rdev & 0xff) | ((rdev >> 12) & ~0xff);
+      // Linux dev_t layout, in BigInt: 32-bit shifts would garble minors of 2^19 and above.
+      const rdev = BigInt(st.rdev);
+      const major = Number(((rdev >> 8n) & 0xfffn) | ((rdev >> 32n) & ~0xfffn));
+      const minor = Number((rdev & 0xffn) | ((rdev >> 12n) & ~0xffn));
       yield encodeHeader({ ...base, name: rel, type: st.isCharacterDevice() ? 'char' : 'block', size: 0, devmajor: major, devminor: minor });
       continue;
     }

@@ -159,9 +159,11 @@ export class TarParser {
     this.entries++;
     this.inEntry = true;
     this.handler.entry(h);
-    // Only regular files carry data (a hard link's size field is ignored by convention).
-    this.remaining = h.type === 'file' ? h.size : 0;
-    if (h.type !== 'file') this.sizeOfCurrent = 0;
+    // Header-only types carry no data whatever their size field says (a hard link's is ignored by
+    // convention); every other entry's data is skipped past, known type or not, as Go's archive/tar does.
+    const headerOnly = h.type === 'link' || h.type === 'symlink' || h.type === 'char' || h.type === 'block' || h.type === 'directory' || h.type === 'fifo';
+    this.remaining = headerOnly ? 0 : h.size;
+    if (headerOnly) this.sizeOfCurrent = 0;
     if (this.remaining === 0) this.finishEntry();
   }
 }
