@@ -16,6 +16,7 @@ import {
 } from '../runtime/index.ts';
 import { OverlaySnapshotter } from '../snapshot/index.ts';
 import type { ImageStore } from '../store/index.ts';
+import { loadConfig } from './config.ts';
 import { containerPaths, writeEtcFiles, type ContainerPaths } from './container-files.ts';
 import { hostConfig, hostHardLimits, resources, rlimits, securityOptions } from './container-options.ts';
 import { generateName, validateName } from './names.ts';
@@ -29,8 +30,6 @@ const INIT_PATH = '/sbin/berth-init';
 export interface ContainerServiceOptions {
   /** argv that runs berth's CLI, for conmon's exit command (`berth container cleanup ID`). */
   berthCommand?: string[];
-  /** The runtime configured for this store (config file), unless a container asks for another. */
-  defaultRuntime?: string;
 }
 
 export class LocalContainerService implements ContainerService {
@@ -54,10 +53,6 @@ export class LocalContainerService implements ContainerService {
 
   private paths(id: string): ContainerPaths {
     return containerPaths(this.root, id);
-  }
-
-  async document(): Promise<ContainersDocument> {
-    return this.meta.read();
   }
 
   async userOf(image: Digest): Promise<{ id: string; running: boolean } | undefined> {
@@ -100,7 +95,8 @@ export class LocalContainerService implements ContainerService {
     const imageDoc = await this.store.document();
     const { image } = resolveImage(imageDoc, o.image);
     const config = parseConfig(await this.store.content.readBytes(image.id), `config of image ${image.id}`);
-    const runtime = chooseRuntime(o.runtime ?? this.opts.defaultRuntime);
+    // The config file is read only here, when a container is made: other commands never need it.
+    const runtime = chooseRuntime(o.runtime ?? loadConfig().runtime);
     const host = hostConfig(o, runtime.name);
     const ic = config.config ?? {};
     const id = randomBytes(32).toString('hex');
@@ -214,7 +210,7 @@ export class LocalContainerService implements ContainerService {
       await runtime.start(rec.Id);
       await this.save(rec.Id, (r) => {
         r.State = { ...r.State, Status: 'running', Pid: started.pid, ConmonPid: started.conmonPid, ExitCode: 0, Error: '', StartedAt: new Date().toISOString(), FinishedAt: '0001-01-01T00:00:00Z' };
-        delete (r as Partial<ContainerRecord> & { StoppedByUser?: boolean }).StoppedByUser;
+        delete r.StoppedByUser;
       });
     } catch (err) {
       await session?.close();
@@ -405,7 +401,7 @@ export class LocalContainerService implements ContainerService {
   async stop(ref: string, opts: { timeout?: number; signal?: string } = {}): Promise<void> {
     const rec = await this.record(ref);
     await this.save(rec.Id, (r) => {
-      (r as ContainerRecord & { StoppedByUser?: boolean }).StoppedByUser = true;
+      r.StoppedByUser = true;
     });
     if (!(rec.State.Status === 'running' || rec.State.Status === 'paused') || !(await this.stillRunning(rec))) {
       await this.cleanup(rec.Id);
@@ -448,7 +444,7 @@ export class LocalContainerService implements ContainerService {
   }
 }
 
-export function findContainer(doc: ContainersDocument, ref: string): ContainerRecord {
+function findContainer(doc: ContainersDocument, ref: string): ContainerRecord {
   const byId = doc.containers[ref];
   if (byId) return byId;
   const name = ref.startsWith('/') ? ref.slice(1) : ref;
@@ -465,7 +461,7 @@ export function findContainer(doc: ContainersDocument, ref: string): ContainerRe
 
 function shouldRestart(rec: ContainerRecord): boolean {
   const policy = rec.HostConfig.RestartPolicy;
-  if ((rec as ContainerRecord & { StoppedByUser?: boolean }).StoppedByUser) return false;
+  if (rec.StoppedByUser) return false;
   switch (policy.Name) {
     case 'always':
     case 'unless-stopped':
@@ -486,7 +482,7 @@ function startError(err: unknown): BerthError {
   return new BerthError('Internal', text);
 }
 
-export function normalizeSignal(signal: string): string {
+function normalizeSignal(signal: string): string {
   const s = signal.toUpperCase();
   if (/^\d+$/.test(s)) return s;
   return s.startsWith('SIG') ? s.slice(3) : s;

@@ -1,6 +1,5 @@
 // LocalEngine: the engine in-process, over berth's store under --root (daemonless mode).
 import { ImageStore, checkStore, diskUsage } from '../store/index.ts';
-import { loadConfig } from './config.ts';
 import { LocalContainerService } from './containers.ts';
 import { LocalImageService } from './images.ts';
 import type { Engine, SystemService } from './types.ts';
@@ -19,7 +18,7 @@ export class LocalEngine implements Engine {
 
   private constructor(store: ImageStore, opts: LocalEngineOptions) {
     this.store = store;
-    this.containers = new LocalContainerService(store, { berthCommand: opts.berthCommand, defaultRuntime: loadConfig().runtime });
+    this.containers = new LocalContainerService(store, { berthCommand: opts.berthCommand });
     this.images = new LocalImageService(store, this.containers);
     this.system = {
       df: async () => diskUsage(await store.document()),

@@ -1,8 +1,7 @@
 // A client of conmon's attach socket (SOCK_SEQPACKET, one packet per read): packets from conmon
 // start with a stream byte (2 stdout, 3 stderr) followed by the data; what berth writes goes to
 // the container's stdin as is, and shutting down the write side closes it.
-import { read, write } from 'node:fs';
-import { closeSync } from 'node:fs';
+import { closeSync, read, write } from 'node:fs';
 import { connectSeqpacket, shutdownSocket, socketUnread } from '../sys/index.ts';
 
 const PACKET = 8193;

@@ -5,8 +5,7 @@ import { spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import type { Readable, Writable } from 'node:stream';
 import { BerthError } from '../errdefs/index.ts';
-import type { OciRuntime } from './oci.ts';
-import { runtimeMessage } from './oci.ts';
+import { runtimeMessage, type OciRuntime } from './oci.ts';
 
 export interface ConmonOptions {
   conmon: string;

@@ -2,6 +2,8 @@
 import { readFileSync } from 'node:fs';
 import type { FlagSpec, FlagValues } from '../../args.ts';
 import { UsageError } from '../../args.ts';
+import { StatusError } from '../../command.ts';
+import { BerthError } from '../../../errdefs/index.ts';
 import type { CreateOptions } from '../../../engine/index.ts';
 import { parseBytes } from '../../format/index.ts';
 
@@ -119,4 +121,10 @@ export function createOptions(flags: FlagValues, image: string, cmd: string[]): 
     network: (flags.network ?? flags.net) as string | undefined,
     runtime: flags.runtime as string | undefined,
   };
+}
+
+/** Docker prints a failed start as `docker: Error response from daemon: …` and exits 125, 126 or 127. */
+export function asRunError(err: unknown): unknown {
+  if (err instanceof BerthError) return new StatusError(err.exitStatus ?? 125, `berth: Error: ${err.message}`);
+  return err;
 }

@@ -1,7 +1,6 @@
 // `berth create` / `berth container create`: a container from an image, not started.
 import type { Command } from '../../command.ts';
-import { CREATE_FLAGS, createOptions } from './create-flags.ts';
-import { asRunError } from './run.ts';
+import { CREATE_FLAGS, asRunError, createOptions } from './create-flags.ts';
 
 export const command: Command = {
   usage: '[OPTIONS] IMAGE [COMMAND] [ARG...]',

@@ -1,8 +1,7 @@
 // `berth run`: create, attach, start, wait, and with --rm remove. Detached (-d) prints the ID.
 import type { Command } from '../../command.ts';
 import { StatusError } from '../../command.ts';
-import { BerthError } from '../../../errdefs/index.ts';
-import { CREATE_FLAGS, createOptions } from './create-flags.ts';
+import { CREATE_FLAGS, asRunError, createOptions } from './create-flags.ts';
 import { followAttached, outputHandlers } from './attach-io.ts';
 
 export const command: Command = {
@@ -51,9 +50,3 @@ export const command: Command = {
     });
   },
 };
-
-/** Docker prints a failed start as `docker: Error response from daemon: …` and exits 125, 126 or 127. */
-export function asRunError(err: unknown): unknown {
-  if (err instanceof BerthError) return new StatusError(err.exitStatus ?? 125, `berth: Error: ${err.message}`);
-  return err;
-}
