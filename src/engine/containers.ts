@@ -23,6 +23,9 @@ import { generateName, validateName } from './names.ts';
 import { resolveImage } from './resolve.ts';
 import { containerSummary, inspectContainer, matchContainerFilters, parseContainerFilters } from './container-view.ts';
 import { readLog } from './container-logs.ts';
+import { containerTop, type TopResult } from './container-top.ts';
+import { readContainerStats, type ContainerStats } from './container-stats.ts';
+import { containerChanges, type Change } from './container-changes.ts';
 import type { Attached, AttachStreams, ContainerService, ContainerSummary, CreateOptions, ListContainersOptions, LogEntry, LogOptions } from './types.ts';
 
 const INIT_PATH = '/sbin/berth-init';
@@ -68,6 +71,56 @@ export class LocalContainerService implements ContainerService {
 
   private async record(ref: string): Promise<ContainerRecord> {
     return findContainer(await this.meta.read(), ref);
+  }
+
+  /** The container's record, brought up to date first when its process died while nobody watched. */
+  async get(ref: string): Promise<ContainerRecord> {
+    const rec = await this.record(ref);
+    if (!isLive(rec) || (await this.stillRunning(rec))) return rec;
+    await this.cleanup(rec.Id).catch((err: unknown) => (isKind(err, 'NotFound') ? undefined : Promise.reject(err)));
+    return (await this.meta.read()).containers[rec.Id] ?? rec;
+  }
+
+  /** The record of a container that runs now, or Docker's "is not running" conflict. */
+  private async running(ref: string): Promise<ContainerRecord> {
+    const rec = await this.get(ref);
+    if (!isLive(rec)) throw conflict(`Container ${rec.Id} is not running`, ref);
+    return rec;
+  }
+
+  /**
+   * Runs `fn` on the container's root filesystem, mounted for the time of the call when the
+   * container is not running; the container's lock keeps it from starting or being removed meanwhile.
+   */
+  async withRootfs<T>(ref: string, fn: (rootfs: string, rec: ContainerRecord) => Promise<T>): Promise<T> {
+    return this.locked(ref, async (rec) => {
+      const p = this.paths(rec.Id);
+      if (isLive(rec) && (await this.stillRunning(rec))) return fn(this.snapshots.paths(p.dir).merged, rec);
+      await this.snapshots.prepare(p.dir);
+      this.snapshots.unmount(p.dir);
+      const rootfs = await this.snapshots.mount(p.dir, rec.Layers.map((l) => this.store.layers.path(l)));
+      try {
+        return await fn(rootfs, rec);
+      } finally {
+        this.snapshots.unmount(p.dir);
+      }
+    });
+  }
+
+  async top(ref: string, psArgs = '-ef'): Promise<TopResult> {
+    const rec = await this.running(ref);
+    return containerTop(cgroupsPathOf(rec.Id), psArgs);
+  }
+
+  async stats(ref: string): Promise<ContainerStats> {
+    const rec = await this.running(ref);
+    return readContainerStats(cgroupsPathOf(rec.Id));
+  }
+
+  async changes(ref: string): Promise<Change[]> {
+    const rec = await this.get(ref);
+    const upper = this.snapshots.paths(this.paths(rec.Id).dir).upper;
+    return containerChanges(upper, rec.Layers.map((l) => this.store.layers.path(l)));
   }
 
   /** Runs `fn` holding the container's lock, with its current record. */
@@ -255,7 +308,7 @@ export class LocalContainerService implements ContainerService {
       privileged: h.Privileged,
       rlimits: rlimits(h.Ulimits, hostHardLimits()),
       mounts,
-      cgroupsPath: `/berth/${rec.Id}`,
+      cgroupsPath: cgroupsPathOf(rec.Id),
       resources: resources(h),
       seccomp,
       network: h.NetworkMode === 'host' ? 'host' : 'private',
@@ -457,6 +510,15 @@ function findContainer(doc: ContainersDocument, ref: string): ContainerRecord {
     if (matches.length > 1) throw invalidArgument(`multiple containers found with provided prefix: ${ref}`, ref);
   }
   throw notFound(`No such container: ${ref}`, ref);
+}
+
+function isLive(rec: ContainerRecord): boolean {
+  return rec.State.Status === 'running' || rec.State.Status === 'paused';
+}
+
+/** The container's cgroup, relative to each hierarchy's root (the spec's cgroupsPath). */
+export function cgroupsPathOf(id: string): string {
+  return `/berth/${id}`;
 }
 
 function shouldRestart(rec: ContainerRecord): boolean {

@@ -3,6 +3,10 @@
 // are shaped as the Docker Engine API shapes them, so the API server passes them through as they are.
 import type { Readable } from 'node:stream';
 import type { Finding, StoreUsage } from '../store/index.ts';
+import type { ContainerRecord } from '../meta/index.ts';
+import type { TopResult } from './container-top.ts';
+import type { ContainerStats } from './container-stats.ts';
+import type { Change } from './container-changes.ts';
 
 export interface ImageSummary {
   Id: string;
@@ -186,6 +190,13 @@ export interface ContainerService {
   cleanup(ref: string): Promise<void>;
   /** The record's ID for a name, ID or unique ID prefix. */
   resolve(ref: string): Promise<string>;
+  /** The container's record, up to date. */
+  get(ref: string): Promise<ContainerRecord>;
+  /** Runs `fn` on the container's root filesystem (mounted for the call when the container is not running). */
+  withRootfs<T>(ref: string, fn: (rootfs: string, rec: ContainerRecord) => Promise<T>): Promise<T>;
+  top(ref: string, psArgs?: string): Promise<TopResult>;
+  stats(ref: string): Promise<ContainerStats>;
+  changes(ref: string): Promise<Change[]>;
 }
 
 export interface Engine {

@@ -1,0 +1,12 @@
+// `berth diff`. STUB: to be written.
+import type { Command } from '../../command.ts';
+import { StatusError } from '../../command.ts';
+
+export const command: Command = {
+  usage: '[OPTIONS] CONTAINER',
+  summary: 'diff',
+  flags: [],
+  run() {
+    return Promise.reject(new StatusError(1, 'diff: not implemented'));
+  },
+};

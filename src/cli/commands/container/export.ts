@@ -1,0 +1,12 @@
+// `berth export`. STUB: to be written.
+import type { Command } from '../../command.ts';
+import { StatusError } from '../../command.ts';
+
+export const command: Command = {
+  usage: '[OPTIONS] CONTAINER',
+  summary: 'export',
+  flags: [],
+  run() {
+    return Promise.reject(new StatusError(1, 'export: not implemented'));
+  },
+};

@@ -1,0 +1,12 @@
+// `berth stats`. STUB: to be written.
+import type { Command } from '../../command.ts';
+import { StatusError } from '../../command.ts';
+
+export const command: Command = {
+  usage: '[OPTIONS] CONTAINER',
+  summary: 'stats',
+  flags: [],
+  run() {
+    return Promise.reject(new StatusError(1, 'stats: not implemented'));
+  },
+};
