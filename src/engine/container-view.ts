@@ -4,7 +4,7 @@ import type { ImagesDocument, ContainerRecord } from '../meta/index.ts';
 import { invalidArgument } from '../errdefs/index.ts';
 import type { ImageStore } from '../store/index.ts';
 import type { RootfsPaths } from '../snapshot/index.ts';
-import { globMatch } from './filters.ts';
+import { globMatch, matchLabel } from './filters.ts';
 import { tryResolve } from './resolve.ts';
 import type { ContainerPaths } from './container-files.ts';
 import type { ContainerSummary } from './types.ts';
@@ -115,11 +115,7 @@ export function matchContainerFilters(f: ContainerFilters, rec: ContainerRecord,
   // Docker matches names and IDs as regular expressions / prefixes.
   if (f.name.length > 0 && !f.name.some((n) => safeRegExp(n).test(`/${rec.Name}`))) return false;
   if (f.id.length > 0 && !f.id.some((i) => rec.Id.startsWith(i))) return false;
-  for (const l of f.label) {
-    const eq = l.indexOf('=');
-    const labels = rec.Config.Labels;
-    if (eq === -1 ? !(l in labels) : labels[l.slice(0, eq)] !== l.slice(eq + 1)) return false;
-  }
+  if (!f.label.every((l) => matchLabel(rec.Config.Labels, l))) return false;
   if (f.ancestor.length > 0) {
     const ok = f.ancestor.some((a) => {
       const img = tryResolve(images, a);

@@ -1,10 +1,12 @@
 // Containers: records in meta/containers.json, a root filesystem from the overlay snapshotter, a
 // spec from runtime/spec, and conmon + runc to run them. berth itself keeps no process per
 // container: conmon holds it, writes its exit code, and runs `berth container cleanup` after.
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readFileSync, watch } from 'node:fs';
-import { mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { constants as fsConstants, existsSync, readFileSync, watch } from 'node:fs';
+import { mkdir, open, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { constants as osConstants } from 'node:os';
 import { arch } from 'node:process';
 import type { Digest } from '../content/index.ts';
 import { BerthError, conflict, errnoCode, invalidArgument, isKind, notFound } from '../errdefs/index.ts';
@@ -12,13 +14,14 @@ import { parseConfig, type ImageConfig } from '../image/index.ts';
 import { ContainerMeta, holdShared, isHeld, withLock, type ContainerRecord, type ContainersDocument } from '../meta/index.ts';
 import {
   AttachSession, OciRuntime, chooseRuntime, cgroupMode, commandLine, defaultSeccompProfile, effectiveCapabilities, environment,
-  findExecutable, generateSpec, resolveUser, startConmon,
+  execProcess, findExecutable, hostCapabilities, generateSpec, resolveUser, runtimeMessage, startConmon, type SpecProcess,
 } from '../runtime/index.ts';
 import { OverlaySnapshotter } from '../snapshot/index.ts';
 import type { ImageStore } from '../store/index.ts';
 import { loadConfig } from './config.ts';
 import { containerPaths, writeEtcFiles, type ContainerPaths } from './container-files.ts';
-import { hostConfig, hostHardLimits, resources, rlimits, securityOptions } from './container-options.ts';
+import { hostConfig, hostHardLimits, resources, restartPolicy, rlimits, securityOptions } from './container-options.ts';
+import { matchLabel, parseUntil } from './filters.ts';
 import { generateName, validateName } from './names.ts';
 import { resolveImage } from './resolve.ts';
 import { containerSummary, inspectContainer, matchContainerFilters, parseContainerFilters } from './container-view.ts';
@@ -26,7 +29,7 @@ import { readLog } from './container-logs.ts';
 import { containerTop, type TopResult } from './container-top.ts';
 import { readContainerStats, type ContainerStats } from './container-stats.ts';
 import { containerChanges, type Change } from './container-changes.ts';
-import type { Attached, AttachStreams, ContainerService, ContainerSummary, CreateOptions, ListContainersOptions, LogEntry, LogOptions } from './types.ts';
+import type { Attached, AttachStreams, ContainerService, ContainerSummary, CreateOptions, ListContainersOptions, LogEntry, LogOptions, UpdateOptions, ExecOptions, TerminalSize } from './types.ts';
 
 const INIT_PATH = '/sbin/berth-init';
 
@@ -84,8 +87,159 @@ export class LocalContainerService implements ContainerService {
   /** The record of a container that runs now, or Docker's "is not running" conflict. */
   private async running(ref: string): Promise<ContainerRecord> {
     const rec = await this.get(ref);
-    if (!isLive(rec)) throw conflict(`Container ${rec.Id} is not running`, ref);
+    if (!isLive(rec)) throw notRunning(rec);
     return rec;
+  }
+
+  /** An attach session that also holds the client lock: an --rm container waits for us to read its exit code. */
+  private async connect(p: ContainerPaths, streams: AttachStreams): Promise<AttachSession & { release: () => Promise<void> }> {
+    const release = await holdShared(p.client);
+    try {
+      return Object.assign(new AttachSession(p.dir, streams), { release });
+    } catch (err) {
+      await release();
+      throw err;
+    }
+  }
+
+  async attach(ref: string, streams: AttachStreams): Promise<Attached> {
+    const rec = await this.get(ref);
+    if (!isLive(rec)) throw conflict('You cannot attach to a stopped container, start it first', ref);
+    if (rec.State.Status === 'paused') throw conflict('You cannot attach to a paused container, unpause it first', ref);
+    const session = await this.connect(this.paths(rec.Id), streams);
+    if (streams.size && rec.Config.Tty) await resizeTerminal(this.paths(rec.Id).dir, streams.size);
+    return session;
+  }
+
+  async resize(ref: string, size: TerminalSize): Promise<void> {
+    const rec = await this.running(ref);
+    if (rec.Config.Tty) await resizeTerminal(this.paths(rec.Id).dir, size);
+  }
+
+  async pause(ref: string): Promise<void> {
+    await this.locked(ref, async (rec) => {
+      if (!isLive(rec) || !(await this.stillRunning(rec))) throw notRunning(rec);
+      if (rec.State.Status === 'paused') throw conflict(`Container ${rec.Id} is already paused`, ref);
+      await this.runtimeFor(rec).pause(rec.Id);
+      await this.save(rec.Id, (r) => {
+        r.State.Status = 'paused';
+      });
+    });
+  }
+
+  async unpause(ref: string): Promise<void> {
+    await this.locked(ref, async (rec) => {
+      if (rec.State.Status !== 'paused' || !(await this.stillRunning(rec))) throw conflict(`Container ${rec.Id} is not paused`, ref);
+      await this.runtimeFor(rec).resume(rec.Id);
+      await this.save(rec.Id, (r) => {
+        r.State.Status = 'running';
+      });
+    });
+  }
+
+  async rename(ref: string, newName: string): Promise<void> {
+    const name = validateName(newName.startsWith('/') ? newName.slice(1) : newName);
+    const id = await this.resolve(ref);
+    await this.meta.update((doc) => {
+      const rec = doc.containers[id];
+      if (!rec) throw notFound(`No such container: ${ref}`, ref);
+      if (rec.Name === name) throw invalidArgument('Renaming a container with the same name as its current name');
+      const holder = Object.values(doc.containers).find((c) => c.Name === name);
+      if (holder) throw nameConflict(name, holder.Id);
+      rec.Name = name;
+    });
+  }
+
+  async restart(ref: string, opts: { timeout?: number; signal?: string } = {}): Promise<void> {
+    await this.stop(ref, opts);
+    await this.start(ref);
+  }
+
+  /** Changes resource limits (and the restart policy); a running container gets them at once. */
+  async update(ref: string, o: UpdateOptions): Promise<{ Warnings: string[] }> {
+    return this.locked(ref, async (rec) => {
+      const h = structuredClone(rec.HostConfig);
+      if (o.memory !== undefined) h.Memory = o.memory;
+      if (o.memorySwap !== undefined) h.MemorySwap = o.memorySwap;
+      if (o.cpus !== undefined) h.NanoCpus = Math.round(o.cpus * 1e9);
+      if (o.cpuShares !== undefined) h.CpuShares = o.cpuShares;
+      if (o.pidsLimit !== undefined) h.PidsLimit = o.pidsLimit;
+      if (o.restart !== undefined) {
+        h.RestartPolicy = restartPolicy(o.restart);
+        if (h.AutoRemove && h.RestartPolicy.Name !== 'no') throw invalidArgument('Restart policy cannot be updated because AutoRemove is enabled for the container');
+      }
+      const wanted = resources(h);
+      if (isLive(rec) && (await this.stillRunning(rec))) {
+        const file = join(this.paths(rec.Id).dir, 'resources.json');
+        await writeFile(file, JSON.stringify(wanted));
+        await this.runtimeFor(rec).update(rec.Id, file);
+      }
+      await this.save(rec.Id, (r) => {
+        r.HostConfig = h;
+      });
+      return { Warnings: [] };
+    });
+  }
+
+  async exec(ref: string, o: ExecOptions): Promise<number> {
+    const rec = await this.running(ref);
+    if (rec.State.Status === 'paused') throw conflict(`Container ${rec.Id} is paused, unpause the container before exec`, ref);
+    if (o.cmd.length === 0) throw invalidArgument('No exec command specified');
+    const p = this.paths(rec.Id);
+    const spec = JSON.parse(await readFile(p.config, 'utf8')) as { process: SpecProcess };
+    const rootfs = this.snapshots.paths(p.dir).merged;
+    const tty = o.tty === true && o.detach !== true; // a detached process has no terminal to talk to
+    const proc = execProcess(spec.process, {
+      args: o.cmd,
+      env: o.env ?? [],
+      cwd: o.workdir,
+      user: o.user ? resolveUser(rootfs, o.user, rec.HostConfig.GroupAdd ?? []) : undefined,
+      terminal: tty,
+      capabilities: o.privileged ? hostCapabilities() : undefined,
+    });
+    const tag = randomBytes(8).toString('hex');
+    const processFile = join(p.dir, `exec-${tag}.json`);
+    const logFile = join(p.dir, `exec-${tag}.log`);
+    await writeFile(processFile, JSON.stringify(proc));
+    try {
+      const runtime = this.runtimeFor(rec);
+      // The runtime's own errors go to a log file, apart from the process's output on our stderr.
+      const pidFile = join(p.dir, `exec-${tag}.pid`);
+      const argv = ['--log', logFile, '--log-format', 'json', ...runtime.execArgs(rec.Id, processFile, { detach: o.detach, pidFile })];
+      const { code, early } = await runExec(runtime.path, argv, { stdin: o.interactive === true || tty, output: o.detach !== true }, pidFile);
+      await rm(pidFile, { force: true });
+      const failure = await readRuntimeLog(logFile);
+      if (failure) throw execError(failure);
+      for (const chunk of early) process.stderr.write(chunk);
+      return code;
+    } finally {
+      await rm(processFile, { force: true });
+      await rm(logFile, { force: true });
+    }
+  }
+
+  /** Removes every container that is not running; returns their IDs and the space their layers held. */
+  async prune(filters: Record<string, string[]> = {}): Promise<{ ContainersDeleted: string[]; SpaceReclaimed: number }> {
+    await this.reconcile();
+    const until = filters.until?.map(parseUntil);
+    const labels = filters.label ?? [];
+    const deleted: string[] = [];
+    let space = 0;
+    for (const rec of Object.values((await this.meta.read()).containers)) {
+      if (isLive(rec)) continue;
+      if (until && !until.every((t) => Date.parse(rec.Created) < t)) continue;
+      if (!labels.every((l) => matchLabel(rec.Config.Labels, l))) continue;
+      const size = await this.snapshots.changedSize(this.paths(rec.Id).dir);
+      try {
+        await this.remove(rec.Id);
+      } catch (err) {
+        if (isKind(err, 'NotFound') || isKind(err, 'Conflict')) continue; // gone or started meanwhile
+        throw err;
+      }
+      deleted.push(rec.Id);
+      space += size;
+    }
+    return { ContainersDeleted: deleted, SpaceReclaimed: space };
   }
 
   /**
@@ -172,7 +326,8 @@ export class LocalContainerService implements ContainerService {
         AttachStderr: o.attach?.stderr ?? false,
         Tty: o.tty ?? false,
         OpenStdin: o.openStdin ?? false,
-        StdinOnce: o.openStdin ?? false,
+        // Docker's rule: stdin closes with the first attached client's input only when run attached to it.
+        StdinOnce: (o.openStdin ?? false) && (o.attach?.stdin ?? false),
         Env: [...(ic.Env ?? []), ...(o.env ?? [])],
         Cmd: o.cmd && o.cmd.length > 0 ? o.cmd : o.entrypoint !== undefined ? null : (ic.Cmd ?? null),
         Entrypoint: o.entrypoint !== undefined ? (o.entrypoint === '' ? null : [o.entrypoint]) : (ic.Entrypoint ?? null),
@@ -195,12 +350,7 @@ export class LocalContainerService implements ContainerService {
         const taken = (n: string): boolean => Object.values(doc.containers).some((c) => c.Name === n);
         const name = o.name !== undefined ? validateName(o.name) : generateName(taken);
         const holder = Object.values(doc.containers).find((c) => c.Name === name);
-        if (holder) {
-          throw conflict(
-            `Conflict. The container name "/${name}" is already in use by container "${holder.Id}". You have to remove (or rename) that container to be able to reuse that name.`,
-            name,
-          );
-        }
+        if (holder) throw nameConflict(name, holder.Id);
         rec.Name = name;
         doc.containers[id] = rec;
       });
@@ -251,15 +401,15 @@ export class LocalContainerService implements ContainerService {
         pidFile: p.pidFile,
         conmonPidFile: p.conmonPidFile,
         stdin: rec.Config.OpenStdin,
+        // Kept open when clients come and go (a detach must not close it); a terminal never sends EOF anyway.
+        leaveStdinOpen: rec.Config.Tty || !rec.Config.StdinOnce,
         tty: rec.Config.Tty,
         exitCommand: this.opts.berthCommand ? [...this.opts.berthCommand, '--root', this.root, 'container', 'cleanup', rec.Id] : undefined,
       }).catch((err: unknown) => {
         throw startError(err);
       });
-      if (attach) {
-        const release = await holdShared(p.client);
-        session = Object.assign(new AttachSession(p.dir, attach), { release });
-      }
+      if (attach) session = await this.connect(p, attach);
+      if (attach?.size && rec.Config.Tty) await resizeTerminal(p.dir, attach.size);
       await runtime.start(rec.Id);
       await this.save(rec.Id, (r) => {
         r.State = { ...r.State, Status: 'running', Pid: started.pid, ConmonPid: started.conmonPid, ExitCode: 0, Error: '', StartedAt: new Date().toISOString(), FinishedAt: '0001-01-01T00:00:00Z' };
@@ -445,10 +595,13 @@ export class LocalContainerService implements ContainerService {
 
   async kill(ref: string, signal = 'KILL'): Promise<void> {
     const rec = await this.record(ref);
-    if (!(rec.State.Status === 'running' || rec.State.Status === 'paused') || !(await this.stillRunning(rec))) {
-      throw conflict(`Cannot kill container: ${ref}: Container ${rec.Id} is not running`, ref);
+    if (!isLive(rec) || !(await this.stillRunning(rec))) {
+      throw conflict(`Cannot kill container: ${ref}: ${notRunning(rec).message}`, ref);
     }
-    await this.runtimeFor(rec).kill(rec.Id, normalizeSignal(signal));
+    const sig = normalizeSignal(signal);
+    await this.runtimeFor(rec).kill(rec.Id, sig);
+    // A frozen process gets its SIGKILL only once thawed (Docker thaws it too).
+    if (rec.State.Status === 'paused' && (sig === 'KILL' || sig === '9')) await this.unpause(rec.Id).catch(() => undefined);
   }
 
   async stop(ref: string, opts: { timeout?: number; signal?: string } = {}): Promise<void> {
@@ -512,6 +665,15 @@ function findContainer(doc: ContainersDocument, ref: string): ContainerRecord {
   throw notFound(`No such container: ${ref}`, ref);
 }
 
+function nameConflict(name: string, holder: string): BerthError {
+  return conflict(`Conflict. The container name "/${name}" is already in use by container "${holder}". You have to remove (or rename) that container to be able to reuse that name.`, name);
+}
+
+/** Docker's text (moby's errNotRunning). */
+function notRunning(rec: ContainerRecord): BerthError {
+  return conflict(`container ${rec.Id} is not running`, rec.Id);
+}
+
 function isLive(rec: ContainerRecord): boolean {
   return rec.State.Status === 'running' || rec.State.Status === 'paused';
 }
@@ -532,6 +694,73 @@ function shouldRestart(rec: ContainerRecord): boolean {
       return rec.State.ExitCode !== 0 && (policy.MaximumRetryCount === 0 || rec.RestartCount < policy.MaximumRetryCount);
     default:
       return false;
+  }
+}
+
+/**
+ * Runs the runtime's exec with our stdio; resolves to its exit code (128 + n when a signal ended it).
+ * Its stderr is held back until the process has started (the pid file exists): before that, what
+ * comes is the runtime's own complaint, which the caller reports in Docker's words instead.
+ */
+function runExec(cmd: string, args: string[], stdio: { stdin: boolean; output: boolean }, pidFile: string): Promise<{ code: number; early: Buffer[] }> {
+  return new Promise((resolve, reject) => {
+    const ignore = (): void => undefined;
+    process.on('SIGINT', ignore); // the terminal's ^C reaches the process through the runtime, not us
+    const child = spawn(cmd, args, { stdio: [stdio.stdin ? 'inherit' : 'ignore', stdio.output ? 'inherit' : 'ignore', 'pipe'] });
+    const early: Buffer[] = [];
+    let started = false;
+    child.stderr?.on('data', (chunk: Buffer) => {
+      started ||= existsSync(pidFile);
+      if (started) process.stderr.write(chunk);
+      else early.push(chunk);
+    });
+    child.on('error', reject);
+    child.on('close', (code, signal) => {
+      process.off('SIGINT', ignore);
+      resolve({ code: code ?? 128 + (signal ? osConstants.signals[signal] : 0), early });
+    });
+  });
+}
+
+/** The runtime's error lines from its JSON log (runc and crun: {"level":"error","msg":…}). */
+async function readRuntimeLog(file: string): Promise<string> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch {
+    return '';
+  }
+  const msgs = text.split('\n').flatMap((line) => {
+    try {
+      const entry = JSON.parse(line) as { level?: string; msg?: string };
+      return entry.level === 'error' && entry.msg ? [entry.msg] : [];
+    } catch {
+      return line.trim() ? [runtimeMessage(line)] : [];
+    }
+  });
+  return msgs.join('; ');
+}
+
+/** Docker's exec failures: 127 when the command is not found, 126 when it cannot be run. */
+function execError(message: string): BerthError {
+  const text = `OCI runtime exec failed: ${message}: unknown`;
+  const started = startError(new Error(message));
+  return new BerthError(started.exitStatus ? 'InvalidArgument' : 'Internal', text, { exitStatus: started.exitStatus ?? 126 });
+}
+
+/** conmon's control FIFO in the bundle: `1 HEIGHT WIDTH` resizes the container's terminal. */
+async function resizeTerminal(bundle: string, size: TerminalSize): Promise<void> {
+  let fh;
+  try {
+    fh = await open(join(bundle, 'ctl'), fsConstants.O_WRONLY | fsConstants.O_NONBLOCK);
+  } catch (err) {
+    if (errnoCode(err) === 'ENXIO' || errnoCode(err) === 'ENOENT') return; // conmon is gone: nothing to resize
+    throw err;
+  }
+  try {
+    await fh.write(`1 ${Math.max(0, Math.floor(size.height))} ${Math.max(0, Math.floor(size.width))}\n`);
+  } finally {
+    await fh.close();
   }
 }
 

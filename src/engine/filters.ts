@@ -61,7 +61,8 @@ export function parseImageFilters(raw: Record<string, string[]>, prune = false):
   return f;
 }
 
-function parseUntil(v: string): number {
+/** `until=` as Docker takes it: a duration before now, Unix seconds, or a timestamp. Returns ms since the epoch. */
+export function parseUntil(v: string): number {
   const m = /^(\d+(?:\.\d+)?)(ns|us|ms|s|m|h)$/.exec(v);
   if (m) {
     const unit = { ns: 1e-6, us: 1e-3, ms: 1, s: 1000, m: 60000, h: 3600000 }[m[2] as 'ns'];
@@ -80,11 +81,13 @@ export function matchImageFilters(f: ImageFilters, rec: ImageRecord, labels: Rec
   if (f.before !== undefined && !(created < Date.parse(resolveImage(doc, f.before).image.created))) return false;
   if (f.since !== undefined && !(created > Date.parse(resolveImage(doc, f.since).image.created))) return false;
   if (f.until !== undefined && !(created < f.until)) return false;
-  for (const l of f.label) {
-    const eq = l.indexOf('=');
-    if (eq === -1 ? !(l in labels) : labels[l.slice(0, eq)] !== l.slice(eq + 1)) return false;
-  }
-  return true;
+  return f.label.every((l) => matchLabel(labels, l));
+}
+
+/** A `label=` filter: `key` (present) or `key=value`. */
+export function matchLabel(labels: Record<string, string>, filter: string): boolean {
+  const eq = filter.indexOf('=');
+  return eq === -1 ? filter in labels : labels[filter.slice(0, eq)] === filter.slice(eq + 1);
 }
 
 /** Docker's FamiliarMatch: the pattern against the familiar reference, or against its name alone. */

@@ -163,6 +163,13 @@ export interface AttachStreams {
   stderr(data: Buffer): void;
   /** Set when the container's stdin should be fed: the caller writes, then ends. */
   stdin?: boolean;
+  /** The caller's terminal size, given to a container with a terminal before it starts. */
+  size?: TerminalSize;
+}
+
+export interface TerminalSize {
+  height: number;
+  width: number;
 }
 
 export interface Attached {
@@ -173,6 +180,28 @@ export interface Attached {
   close(): Promise<void>;
   /** Lets the container's cleanup remove an --rm container again (call after reading its exit code). */
   release(): Promise<void>;
+}
+
+/** What `update` may change (unset fields stay). */
+export interface UpdateOptions {
+  memory?: number;
+  memorySwap?: number;
+  cpus?: number;
+  cpuShares?: number;
+  pidsLimit?: number;
+  restart?: string;
+}
+
+export interface ExecOptions {
+  cmd: string[];
+  env?: string[];
+  user?: string;
+  workdir?: string;
+  tty?: boolean;
+  /** Keep stdin open (without it the process gets /dev/null). */
+  interactive?: boolean;
+  privileged?: boolean;
+  detach?: boolean;
 }
 
 export interface ContainerService {
@@ -197,6 +226,18 @@ export interface ContainerService {
   top(ref: string, psArgs?: string): Promise<TopResult>;
   stats(ref: string): Promise<ContainerStats>;
   changes(ref: string): Promise<Change[]>;
+  /** Connects to a running container's streams (as `docker attach`). */
+  attach(ref: string, streams: AttachStreams): Promise<Attached>;
+  /** Sets the size of the container's terminal. */
+  resize(ref: string, size: TerminalSize): Promise<void>;
+  pause(ref: string): Promise<void>;
+  unpause(ref: string): Promise<void>;
+  rename(ref: string, name: string): Promise<void>;
+  restart(ref: string, opts?: { timeout?: number; signal?: string }): Promise<void>;
+  update(ref: string, opts: UpdateOptions): Promise<{ Warnings: string[] }>;
+  prune(filters?: Record<string, string[]>): Promise<{ ContainersDeleted: string[]; SpaceReclaimed: number }>;
+  /** Runs a process in the running container with this process's stdio; resolves to its exit code (0 at once with `detach`). */
+  exec(ref: string, opts: ExecOptions): Promise<number>;
 }
 
 export interface Engine {

@@ -1,5 +1,6 @@
 // Linux capabilities: Docker's default set for a container, and every capability for --privileged
 // and for `--cap-add ALL`.
+import { readFileSync } from 'node:fs';
 import { invalidArgument } from '../errdefs/index.ts';
 
 export const DEFAULT_CAPABILITIES = [
@@ -15,7 +16,18 @@ export const ALL_CAPABILITIES = [
   'CAP_SYS_TTY_CONFIG', 'CAP_MKNOD', 'CAP_LEASE', 'CAP_AUDIT_WRITE', 'CAP_AUDIT_CONTROL', 'CAP_SETFCAP',
   'CAP_MAC_OVERRIDE', 'CAP_MAC_ADMIN', 'CAP_SYSLOG', 'CAP_WAKE_ALARM', 'CAP_BLOCK_SUSPEND', 'CAP_AUDIT_READ',
   'CAP_PERFMON', 'CAP_BPF', 'CAP_CHECKPOINT_RESTORE',
-];
+]; // in the kernel's numbering order: bit i of a capability mask is ALL_CAPABILITIES[i]
+
+/**
+ * The capabilities this process may hand on (its bounding set): "all" can only mean these, since a
+ * host or sandbox that withholds one (here CAP_SYS_RESOURCE) makes the runtime fail to apply it.
+ */
+export function hostCapabilities(statusText = readFileSync('/proc/self/status', 'utf8')): string[] {
+  const m = /^CapBnd:\s*([0-9a-f]+)$/m.exec(statusText);
+  if (!m) return [...ALL_CAPABILITIES];
+  const mask = BigInt(`0x${m[1] as string}`);
+  return ALL_CAPABILITIES.filter((_, bit) => (mask >> BigInt(bit)) & 1n);
+}
 
 /** `chown`, `CAP_CHOWN`, `cap_chown` → `CAP_CHOWN`; `ALL` stays `ALL`. */
 export function normalizeCapability(name: string): string {
@@ -26,12 +38,12 @@ export function normalizeCapability(name: string): string {
   return full;
 }
 
-/** Docker's rule: start from the defaults (or all when privileged), add, then drop. */
-export function effectiveCapabilities(opts: { privileged?: boolean; add?: string[]; drop?: string[] }): string[] {
-  if (opts.privileged) return [...ALL_CAPABILITIES];
+/** Docker's rule: start from the defaults (or all the host has when privileged), add, then drop. */
+export function effectiveCapabilities(opts: { privileged?: boolean; add?: string[]; drop?: string[] }, all = hostCapabilities()): string[] {
+  if (opts.privileged) return [...all];
   const add = (opts.add ?? []).map(normalizeCapability);
   const drop = (opts.drop ?? []).map(normalizeCapability);
-  let caps = add.includes('ALL') ? [...ALL_CAPABILITIES] : [...DEFAULT_CAPABILITIES, ...add.filter((c) => !DEFAULT_CAPABILITIES.includes(c))];
+  let caps = add.includes('ALL') ? [...all] : [...DEFAULT_CAPABILITIES, ...add.filter((c) => !DEFAULT_CAPABILITIES.includes(c))];
   if (drop.includes('ALL')) caps = add.filter((c) => c !== 'ALL');
   else caps = caps.filter((c) => !drop.includes(c));
   return caps;

@@ -21,6 +21,8 @@ export interface ConmonOptions {
   pidFile: string;
   conmonPidFile: string;
   stdin: boolean;
+  /** The container's stdin stays open when an attached client closes its end (else that closes it). */
+  leaveStdinOpen: boolean;
   tty: boolean;
   /** Run when the container exits (berth's cleanup), as argv. */
   exitCommand?: string[];
@@ -44,6 +46,7 @@ export async function startConmon(o: ConmonOptions): Promise<ConmonStarted> {
     '--socket-dir-path', o.socketDir, '--full-attach',
     '--conmon-pidfile', o.conmonPidFile,
     ...(o.stdin ? ['-i'] : []),
+    ...(o.stdin && o.leaveStdinOpen ? ['--leave-stdin-open'] : []),
     ...(o.tty ? ['-t'] : []),
   ];
   if (o.exitCommand && o.exitCommand.length > 0) {

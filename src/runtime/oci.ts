@@ -47,6 +47,21 @@ export class OciRuntime {
     return this.run(['resume', id]).then(() => undefined);
   }
 
+  /** Changes a running container's cgroup limits; `resourcesFile` holds the spec's linux.resources. */
+  update(id: string, resourcesFile: string): Promise<void> {
+    return this.run(['update', '--resources', resourcesFile, id]).then(() => undefined);
+  }
+
+  /** The argv of `exec` (run by the caller, which owns the process's stdio). */
+  execArgs(id: string, processFile: string, opts: { detach?: boolean; tty?: boolean; pidFile?: string }): string[] {
+    return [
+      ...this.globalArgs, 'exec', '--process', processFile,
+      ...(opts.detach ? ['--detach'] : []),
+      ...(opts.pidFile ? ['--pid-file', opts.pidFile] : []),
+      id,
+    ];
+  }
+
   /** The runtime's view of a container, or undefined when it does not know it. */
   async state(id: string): Promise<RuntimeState | undefined> {
     try {

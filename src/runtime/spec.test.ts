@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { commandLine, environment, DEFAULT_PATH } from './spec.ts';
-import { effectiveCapabilities, DEFAULT_CAPABILITIES, ALL_CAPABILITIES } from './caps.ts';
+import { effectiveCapabilities, hostCapabilities, DEFAULT_CAPABILITIES, ALL_CAPABILITIES } from './caps.ts';
 import { resolveUserFrom } from './user.ts';
 
 test('ENTRYPOINT and CMD combine as Docker combines them', () => {
@@ -25,7 +25,13 @@ test('capabilities: defaults, add, drop, ALL, privileged', () => {
   assert.ok(effectiveCapabilities({ add: ['sys_admin'] }).includes('CAP_SYS_ADMIN'));
   assert.ok(!effectiveCapabilities({ drop: ['CAP_CHOWN'] }).includes('CAP_CHOWN'));
   assert.deepEqual(effectiveCapabilities({ drop: ['ALL'], add: ['NET_BIND_SERVICE'] }), ['CAP_NET_BIND_SERVICE']);
-  assert.deepEqual(effectiveCapabilities({ privileged: true }), ALL_CAPABILITIES);
+  assert.deepEqual(effectiveCapabilities({ privileged: true }, ALL_CAPABILITIES), ALL_CAPABILITIES);
+  // "All" is what the host's bounding set allows: a sandbox without CAP_SYS_RESOURCE (bit 24).
+  const host = hostCapabilities('Name:\tx\nCapBnd:\t000001fffeffffff\n');
+  assert.equal(host.length, ALL_CAPABILITIES.length - 1);
+  assert.ok(!host.includes('CAP_SYS_RESOURCE') && host.includes('CAP_CHECKPOINT_RESTORE') && host.includes('CAP_CHOWN'));
+  assert.deepEqual(effectiveCapabilities({ privileged: true }, host), host);
+  assert.ok(!effectiveCapabilities({ add: ['ALL'] }, host).includes('CAP_SYS_RESOURCE'));
   assert.throws(() => effectiveCapabilities({ add: ['FLY'] }), /invalid capability: FLY/);
 });
 

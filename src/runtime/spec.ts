@@ -2,6 +2,7 @@
 // to the config.json the runtime reads. Docker's defaults throughout (mounts, masked paths,
 // capabilities, namespaces), so a program sees the same container under berth as under Docker.
 import { invalidArgument } from '../errdefs/index.ts';
+import type { ResolvedUser } from './user.ts';
 
 export const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
@@ -128,5 +129,47 @@ export function generateSpec(i: SpecInput): Record<string, unknown> {
       ...(i.privileged ? {} : { maskedPaths: MASKED_PATHS, readonlyPaths: READONLY_PATHS }),
       ...(i.seccomp && !i.privileged ? { seccomp: i.seccomp } : {}),
     },
+  };
+}
+
+/** The `process` of a spec, as `exec --process` takes it. */
+export interface SpecProcess {
+  terminal: boolean;
+  user: { uid: number; gid: number; additionalGids?: number[] };
+  args: string[];
+  env: string[];
+  cwd: string;
+  capabilities: { bounding: string[]; effective: string[]; permitted: string[] };
+  [key: string]: unknown;
+}
+
+export interface ExecInput {
+  args: string[];
+  env: string[];
+  cwd?: string;
+  user?: ResolvedUser;
+  terminal: boolean;
+  /** All capabilities (`exec --privileged`). */
+  capabilities?: string[];
+}
+
+/** An exec'd process: the container's own process settings with the exec's overrides (Docker's rules). */
+export function execProcess(base: SpecProcess, i: ExecInput): SpecProcess {
+  const env = new Map<string, string>();
+  for (const kv of [...base.env, ...(i.terminal ? ['TERM=xterm'] : []), ...i.env]) {
+    const eq = kv.indexOf('=');
+    env.set(eq === -1 ? kv : kv.slice(0, eq), kv);
+  }
+  const user = i.user ? { uid: i.user.uid, gid: i.user.gid, ...(i.user.additionalGids.length > 0 ? { additionalGids: i.user.additionalGids } : {}) } : base.user;
+  if (i.user && !i.env.some((kv) => kv.startsWith('HOME='))) env.set('HOME', `HOME=${i.user.home}`);
+  const caps = i.capabilities;
+  return {
+    ...base,
+    terminal: i.terminal,
+    args: i.args,
+    env: [...env.values()].filter((kv) => kv.includes('=')),
+    cwd: i.cwd || base.cwd,
+    user,
+    ...(caps ? { capabilities: { bounding: caps, effective: caps, permitted: caps } } : {}),
   };
 }

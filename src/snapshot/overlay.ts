@@ -2,7 +2,7 @@
 // unpacked layers (each layer a lower directory). Lower directories are named through short links
 // in l/ so that an image with a hundred layers still fits mount(2)'s one-page option string.
 import { createHash } from 'node:crypto';
-import { mkdir, readlink, rm, symlink, rename } from 'node:fs/promises';
+import { lstat, mkdir, readdir, readlink, rm, symlink, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import { errnoCode } from '../errdefs/index.ts';
 import { mount, umount2, MNT_DETACH } from '../sys/index.ts';
@@ -90,9 +90,31 @@ export class OverlaySnapshotter {
     for (const d of [p.merged, p.upper, p.work]) await rm(d, { recursive: true, force: true });
   }
 
+  /** Bytes the container wrote (its upper directory): Docker's SizeRw. */
+  async changedSize(dir: string): Promise<number> {
+    return directorySize(this.paths(dir).upper);
+  }
+
   private async emptyLayer(): Promise<string> {
     const d = join(this.linkDir, 'empty');
     await mkdir(d, { recursive: true });
     return d;
   }
+}
+
+async function directorySize(path: string): Promise<number> {
+  let total = 0;
+  let entries;
+  try {
+    entries = await readdir(path, { withFileTypes: true });
+  } catch (err) {
+    if (errnoCode(err) === 'ENOENT') return 0;
+    throw err;
+  }
+  for (const e of entries) {
+    const p = join(path, e.name);
+    if (e.isDirectory()) total += await directorySize(p);
+    else total += (await lstat(p)).size;
+  }
+  return total;
 }

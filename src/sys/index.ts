@@ -23,6 +23,9 @@ interface Libc {
   shutdown: (fd: number, how: number) => number;
   ioctlInt: (fd: number, request: number, out: Buffer) => number;
   flockAsync: (fd: number, op: number, cb: (err: unknown, res: number) => void) => void;
+  tcgetattr: (fd: number, termios: Buffer) => number;
+  tcsetattr: (fd: number, when: number, termios: Buffer) => number;
+  cfmakeraw: (termios: Buffer) => void;
   errno: () => number;
 }
 
@@ -46,6 +49,9 @@ function load(): Libc {
     shutdown: lib.func('int shutdown(int fd, int how)'),
     ioctlInt: lib.func('int ioctl(int fd, unsigned long request, _Out_ void *out)'),
     flockAsync: flock.async as Libc['flockAsync'],
+    tcgetattr: lib.func('int tcgetattr(int fd, _Out_ void *termios)'),
+    tcsetattr: lib.func('int tcsetattr(int fd, int when, const void *termios)'),
+    cfmakeraw: lib.func('void cfmakeraw(_Inout_ void *termios)'),
     errno: () => koffi.errno(),
   };
   return libc;
@@ -203,4 +209,22 @@ export function socketUnread(fd: number): number {
   const out = Buffer.alloc(4);
   if (load().ioctlInt(fd, SIOCOUTQ, out) < 0) throw errnoException(load().errno(), 'ioctl');
   return out.readInt32LE(0);
+}
+
+const TERMIOS_SIZE = 60; // sizeof(struct termios) on Linux (glibc)
+
+/**
+ * Puts a terminal in raw mode as cfmakeraw(3) does (also no output processing: the container's own
+ * terminal already turned its newlines into CR LF; Node's setRawMode would add another CR). Returns
+ * the function that restores it.
+ */
+export function makeRawTerminal(fd: number): () => void {
+  const saved = Buffer.alloc(TERMIOS_SIZE);
+  check(load().tcgetattr(fd, saved), 'tcgetattr');
+  const raw = Buffer.from(saved);
+  load().cfmakeraw(raw);
+  check(load().tcsetattr(fd, 0, raw), 'tcsetattr');
+  return () => {
+    load().tcsetattr(fd, 0, saved);
+  };
 }

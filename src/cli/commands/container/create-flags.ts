@@ -7,6 +7,15 @@ import { BerthError } from '../../../errdefs/index.ts';
 import type { CreateOptions } from '../../../engine/index.ts';
 import { parseBytes } from '../../format/index.ts';
 
+/** Cgroup limits: `run`/`create` and `update` share them. */
+export const RESOURCE_FLAGS: FlagSpec[] = [
+  { name: 'memory', short: 'm', type: 'string', value: 'bytes', help: 'Memory limit' },
+  { name: 'memory-swap', type: 'string', value: 'bytes', help: "Swap limit equal to memory plus swap: '-1' to enable unlimited swap" },
+  { name: 'cpus', type: 'string', value: 'decimal', help: 'Number of CPUs' },
+  { name: 'cpu-shares', short: 'c', type: 'int', value: 'int', help: 'CPU shares (relative weight)' },
+  { name: 'pids-limit', type: 'int', value: 'int', help: 'Tune container pids limit (set -1 for unlimited)' },
+];
+
 export const CREATE_FLAGS: FlagSpec[] = [
   { name: 'name', type: 'string', value: 'string', help: 'Assign a name to the container' },
   { name: 'env', short: 'e', type: 'list', value: 'list', help: 'Set environment variables' },
@@ -30,11 +39,7 @@ export const CREATE_FLAGS: FlagSpec[] = [
   { name: 'cap-drop', type: 'list', value: 'list', help: 'Drop Linux capabilities' },
   { name: 'security-opt', type: 'list', value: 'list', help: 'Security Options' },
   { name: 'ulimit', type: 'list', value: 'ulimit', help: 'Ulimit options' },
-  { name: 'memory', short: 'm', type: 'string', value: 'bytes', help: 'Memory limit' },
-  { name: 'memory-swap', type: 'string', value: 'bytes', help: "Swap limit equal to memory plus swap: '-1' to enable unlimited swap" },
-  { name: 'cpus', type: 'string', value: 'decimal', help: 'Number of CPUs' },
-  { name: 'cpu-shares', short: 'c', type: 'int', value: 'int', help: 'CPU shares (relative weight)' },
-  { name: 'pids-limit', type: 'int', value: 'int', help: 'Tune container pids limit (set -1 for unlimited)' },
+  ...RESOURCE_FLAGS,
   { name: 'network', type: 'string', value: 'network', help: 'Connect a container to a network (none or host)' },
   { name: 'net', type: 'string', value: 'network', help: 'Connect a container to a network', hidden: true },
   { name: 'runtime', type: 'string', value: 'string', help: 'Runtime to use for this container (runc, crun)' },
@@ -82,10 +87,20 @@ function bytes(v: unknown, flag: string): number | undefined {
   }
 }
 
-export function createOptions(flags: FlagValues, image: string, cmd: string[]): CreateOptions {
-  const list = (k: string): string[] => (flags[k] as string[] | undefined) ?? [];
+export function resourceOptions(flags: FlagValues): Pick<CreateOptions, 'memory' | 'memorySwap' | 'cpus' | 'cpuShares' | 'pidsLimit'> {
   const cpus = flags.cpus === undefined ? undefined : Number(flags.cpus);
   if (cpus !== undefined && Number.isNaN(cpus)) throw new UsageError(`invalid argument "${flags.cpus as string}" for "--cpus" flag: failed to parse ${flags.cpus as string} as a rational number`);
+  return {
+    memory: bytes(flags.memory, 'memory'),
+    memorySwap: bytes(flags['memory-swap'], 'memory-swap'),
+    cpus,
+    cpuShares: flags['cpu-shares'] as number | undefined,
+    pidsLimit: flags['pids-limit'] as number | undefined,
+  };
+}
+
+export function createOptions(flags: FlagValues, image: string, cmd: string[]): CreateOptions {
+  const list = (k: string): string[] => (flags[k] as string[] | undefined) ?? [];
   const attach = list('attach').map((a) => a.toLowerCase());
   for (const a of attach) if (!['stdin', 'stdout', 'stderr'].includes(a)) throw new UsageError(`invalid argument "${a}" for "-a, --attach" flag: valid streams are STDIN, STDOUT and STDERR`);
   return {
@@ -113,11 +128,7 @@ export function createOptions(flags: FlagValues, image: string, cmd: string[]): 
     capDrop: list('cap-drop'),
     securityOpt: list('security-opt'),
     ulimits: list('ulimit'),
-    memory: bytes(flags.memory, 'memory'),
-    memorySwap: bytes(flags['memory-swap'], 'memory-swap'),
-    cpus,
-    cpuShares: flags['cpu-shares'] as number | undefined,
-    pidsLimit: flags['pids-limit'] as number | undefined,
+    ...resourceOptions(flags),
     network: (flags.network ?? flags.net) as string | undefined,
     runtime: flags.runtime as string | undefined,
   };

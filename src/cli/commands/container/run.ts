@@ -2,7 +2,8 @@
 import type { Command } from '../../command.ts';
 import { StatusError } from '../../command.ts';
 import { CREATE_FLAGS, asRunError, createOptions } from './create-flags.ts';
-import { followAttached, outputHandlers } from './attach-io.ts';
+import { followAttached, outputHandlers, rawTerminal, terminalSize } from './attach-io.ts';
+import { DEFAULT_DETACH_KEYS, parseDetachKeys } from './detach-keys.ts';
 
 export const command: Command = {
   usage: '[OPTIONS] IMAGE [COMMAND] [ARG...]',
@@ -13,6 +14,7 @@ export const command: Command = {
     ...CREATE_FLAGS,
     { name: 'detach', short: 'd', type: 'bool', help: 'Run container in background and print container ID' },
     { name: 'sig-proxy', type: 'bool', default: true, help: 'Proxy received signals to the process' },
+    { name: 'detach-keys', type: 'string', value: 'string', help: 'Override the key sequence for detaching a container' },
   ],
   async run(ctx, flags, args) {
     const engine = await ctx.engine();
@@ -23,7 +25,7 @@ export const command: Command = {
       throw new StatusError(1, 'the input device is not a TTY');
     }
     const { Id } = await engine.containers
-      .create({ ...opts, attach: opts.attach ?? { stdin: opts.openStdin ?? false, stdout: !detach, stderr: !detach } })
+      .create({ ...opts, attach: opts.attach ?? { stdin: (opts.openStdin ?? false) && !detach, stdout: !detach, stderr: !detach } })
       .catch((err: unknown) => Promise.reject(asRunError(err)));
     if (detach) {
       try {
@@ -36,15 +38,21 @@ export const command: Command = {
       return 0;
     }
     const stdin = opts.openStdin === true;
+    const detachKeys = parseDetachKeys((flags['detach-keys'] as string | undefined) ?? DEFAULT_DETACH_KEYS);
     let session;
+    const restoreTerminal = rawTerminal(opts.tty === true, stdin);
     try {
-      session = await engine.containers.start(Id, { attach: { ...outputHandlers(), stdin } });
+      session = await engine.containers.start(Id, { attach: { ...outputHandlers(), stdin, size: opts.tty ? terminalSize() : undefined } });
     } catch (err) {
+      restoreTerminal();
       if (opts.autoRemove) await engine.containers.remove(Id, { force: true }).catch(() => undefined);
       throw asRunError(err);
     }
     return followAttached(engine, Id, session, {
       stdin,
+      tty: opts.tty,
+      detachKeys,
+      restoreTerminal,
       sigProxy: flags['sig-proxy'] !== false,
       afterExit: opts.autoRemove ? () => engine.containers.remove(Id, { force: true }).catch(() => undefined) : undefined,
     });

@@ -2,7 +2,8 @@
 import type { Command } from '../../command.ts';
 import { StatusError } from '../../command.ts';
 import { BerthError } from '../../../errdefs/index.ts';
-import { followAttached, outputHandlers } from './attach-io.ts';
+import { followAttached, outputHandlers, rawTerminal, terminalSize } from './attach-io.ts';
+import { DEFAULT_DETACH_KEYS, parseDetachKeys } from './detach-keys.ts';
 
 export const command: Command = {
   usage: '[OPTIONS] CONTAINER [CONTAINER...]',
@@ -11,15 +12,22 @@ export const command: Command = {
   flags: [
     { name: 'attach', short: 'a', type: 'bool', help: 'Attach STDOUT/STDERR and forward signals' },
     { name: 'interactive', short: 'i', type: 'bool', help: "Attach container's STDIN" },
+    { name: 'detach-keys', type: 'string', value: 'string', help: 'Override the key sequence for detaching a container' },
   ],
   async run(ctx, flags, args) {
     const engine = await ctx.engine();
     if (flags.attach === true || flags.interactive === true) {
       if (args.length > 1) throw new StatusError(1, 'Error: you cannot start and attach multiple containers at once');
-      const id = await engine.containers.resolve(args[0] as string);
-      const stdin = flags.interactive === true;
-      const session = await engine.containers.start(id, { attach: { ...outputHandlers(), stdin } });
-      return followAttached(engine, id, session, { stdin, sigProxy: true });
+      const rec = await engine.containers.get(args[0] as string);
+      const stdin = flags.interactive === true && rec.Config.OpenStdin;
+      const tty = rec.Config.Tty;
+      const detachKeys = parseDetachKeys((flags['detach-keys'] as string | undefined) ?? DEFAULT_DETACH_KEYS);
+      const restoreTerminal = rawTerminal(tty, stdin);
+      const session = await engine.containers.start(rec.Id, { attach: { ...outputHandlers(), stdin, size: tty ? terminalSize() : undefined } }).catch((err: unknown) => {
+        restoreTerminal();
+        throw err;
+      });
+      return followAttached(engine, rec.Id, session, { stdin, tty, detachKeys, restoreTerminal, sigProxy: true });
     }
     const errors: string[] = [];
     for (const ref of args) {

@@ -1,8 +1,8 @@
 // `berth image prune [-a]`.
-import { createInterface } from 'node:readline/promises';
 import type { Command } from '../../command.ts';
 import { filterFlags } from '../../../engine/index.ts';
 import { humanSize } from '../../format/index.ts';
+import { confirm } from '../../prompt.ts';
 
 export const command: Command = {
   usage: '[OPTIONS]',
@@ -19,10 +19,7 @@ export const command: Command = {
       const warning = all
         ? 'WARNING! This will remove all images without at least one container associated to them.'
         : 'WARNING! This will remove all dangling images.';
-      const rl = createInterface({ input: process.stdin, output: process.stdout });
-      const answer = await rl.question(`${warning}\nAre you sure you want to continue? [y/N] `);
-      rl.close();
-      if (!/^y(es)?$/i.test(answer.trim())) return;
+      if (!(await confirm(warning))) return;
     }
     const r = await (await ctx.engine()).images.prune({ all, filters: filterFlags(flags.filter as string[]) });
     if (r.ImagesDeleted.length > 0) {

@@ -1,0 +1,46 @@
+// `berth exec`: a new process in a running container, with our stdio (a terminal with -t).
+import type { Command } from '../../command.ts';
+import { StatusError } from '../../command.ts';
+import { BerthError } from '../../../errdefs/index.ts';
+import { expandEnv, parseEnvFile } from './create-flags.ts';
+
+export const command: Command = {
+  usage: '[OPTIONS] CONTAINER COMMAND [ARG...]',
+  summary: 'Execute a command in a running container',
+  minArgs: 2,
+  stopAtFirstArg: true,
+  flags: [
+    { name: 'detach', short: 'd', type: 'bool', help: 'Detached mode: run command in the background' },
+    { name: 'env', short: 'e', type: 'list', value: 'list', help: 'Set environment variables' },
+    { name: 'env-file', type: 'list', value: 'list', help: 'Read in a file of environment variables' },
+    { name: 'interactive', short: 'i', type: 'bool', help: 'Keep STDIN open even if not attached' },
+    { name: 'privileged', type: 'bool', help: 'Give extended privileges to the command' },
+    { name: 'tty', short: 't', type: 'bool', help: 'Allocate a pseudo-TTY' },
+    { name: 'user', short: 'u', type: 'string', value: 'string', help: 'Username or UID (format: "<name|uid>[:<group|gid>]")' },
+    { name: 'workdir', short: 'w', type: 'string', value: 'string', help: 'Working directory inside the container' },
+  ],
+  async run(ctx, flags, args) {
+    const tty = flags.tty === true;
+    const interactive = flags.interactive === true;
+    if (tty && interactive && !process.stdin.isTTY) throw new StatusError(1, 'the input device is not a TTY');
+    const list = (k: string): string[] => (flags[k] as string[] | undefined) ?? [];
+    const engine = await ctx.engine();
+    try {
+      return await engine.containers.exec(args[0] as string, {
+        cmd: args.slice(1),
+        env: [...list('env-file').flatMap(parseEnvFile), ...list('env').map(expandEnv)],
+        user: flags.user as string | undefined,
+        workdir: flags.workdir as string | undefined,
+        tty,
+        interactive,
+        privileged: flags.privileged === true,
+        detach: flags.detach === true,
+      });
+    } catch (err) {
+      // The process could not be started: Docker prints the runtime's reason and exits 126 or 127.
+      if (err instanceof BerthError && err.exitStatus) throw new StatusError(err.exitStatus, err.message);
+      if (err instanceof BerthError) throw new StatusError(1, `Error response from daemon: ${err.message}`);
+      throw err;
+    }
+  },
+};

@@ -1,0 +1,117 @@
+// The rest of the `docker container` family on real containers: exec, pause/unpause, rename,
+// restart, update, container prune, and attach without a terminal.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { berth, berthBin, ok, rootWithBusybox } from './helpers.ts';
+
+const MEMORY_LIMIT = 'cat /sys/fs/cgroup/memory/memory.limit_in_bytes 2>/dev/null || cat /sys/fs/cgroup/memory.max';
+
+test('exec runs processes in a running container as docker exec does', async (t) => {
+  const { root, cleanup } = await rootWithBusybox();
+  t.after(cleanup);
+  await ok(berth(root, ['run', '-d', '--name', 'box', '-e', 'FROM_RUN=1', 'busybox', 'sleep', '300']));
+  const r = await berth(root, ['exec', '-e', 'EXTRA=2', '-u', 'nobody', '-w', '/tmp', 'box', 'sh', '-c', 'echo $FROM_RUN $EXTRA; id -u; pwd; echo err >&2; exit 3']);
+  assert.deepEqual([r.code, r.stdout, r.stderr], [3, '1 2\n65534\n/tmp\n', 'err\n']);
+  const notFound = await berth(root, ['exec', 'box', 'no-such-command']);
+  assert.equal(notFound.code, 127);
+  assert.match(notFound.stderr, /^OCI runtime exec failed: .*executable file not found in \$PATH: unknown\n$/);
+  const notExecutable = await berth(root, ['exec', 'box', '/etc/passwd']);
+  assert.equal(notExecutable.code, 126);
+  assert.match(notExecutable.stderr, /permission denied/);
+  assert.equal((await ok(berth(root, ['exec', '-i', 'box', 'cat'], { input: 'piped in\n' }))).stdout, 'piped in\n');
+  assert.equal((await ok(berth(root, ['exec', 'box', 'cat'], { input: 'not read\n' }))).stdout, '', 'without -i, stdin is not passed');
+  await ok(berth(root, ['exec', '-d', 'box', 'sh', '-c', 'echo later > /tmp/detached']));
+  let seen = '';
+  for (let i = 0; i < 50 && seen !== 'later\n'; i++) seen = (await berth(root, ['exec', 'box', 'cat', '/tmp/detached'])).stdout;
+  assert.equal(seen, 'later\n', 'exec -d ran in the background');
+  const caps = (await ok(berth(root, ['exec', '--privileged', 'box', 'grep', 'CapEff', '/proc/self/status']))).stdout;
+  assert.notEqual(caps, 'CapEff:\t00000000a80425fb\n', '--privileged gives more than the default set');
+  assert.ok(BigInt(`0x${caps.split('\t')[1]?.trim() ?? '0'}`) > 0xa80425fbn);
+  // Errors as Docker's: a stopped container, a missing one.
+  await ok(berth(root, ['run', '--name', 'done', 'busybox', 'true']));
+  const stopped = await berth(root, ['exec', 'done', 'true']);
+  assert.equal(stopped.code, 1);
+  assert.match(stopped.stderr, /^Error response from daemon: container [0-9a-f]{64} is not running\n$/);
+  const missing = await berth(root, ['exec', 'nope', 'true']);
+  assert.deepEqual([missing.code, missing.stderr], [1, 'Error response from daemon: No such container: nope\n']);
+});
+
+test('pause freezes, unpause thaws; rename; restart; update changes limits of a running container', async (t) => {
+  const { root, cleanup } = await rootWithBusybox();
+  t.after(cleanup);
+  await ok(berth(root, ['run', '-d', '--name', 'first', '--memory', '64m', 'busybox', 'sleep', '300']));
+  assert.equal((await ok(berth(root, ['pause', 'first']))).stdout, 'first\n');
+  assert.match((await ok(berth(root, ['ps', '--format', '{{.Status}}']))).stdout, /^Up .* \(Paused\)\n$/);
+  assert.equal((await ok(berth(root, ['inspect', '-f', '{{.State.Status}} {{.State.Paused}}', 'first']))).stdout, 'paused true\n');
+  const again = await berth(root, ['pause', 'first']);
+  assert.equal(again.code, 1);
+  assert.match(again.stderr, /is already paused/);
+  assert.match((await berth(root, ['exec', 'first', 'true'])).stderr, /is paused, unpause the container before exec/);
+  await ok(berth(root, ['unpause', 'first']));
+  assert.equal((await ok(berth(root, ['inspect', '-f', '{{.State.Status}}', 'first']))).stdout, 'running\n');
+  assert.match((await berth(root, ['unpause', 'first'])).stderr, /is not paused/);
+
+  await ok(berth(root, ['rename', 'first', 'second']));
+  assert.equal((await ok(berth(root, ['ps', '--format', '{{.Names}}']))).stdout, 'second\n');
+  await ok(berth(root, ['create', '--name', 'other', 'busybox']));
+  const taken = await berth(root, ['rename', 'second', 'other']);
+  assert.equal(taken.code, 1);
+  assert.match(taken.stderr, /Conflict\. The container name "\/other" is already in use by container "[0-9a-f]{64}"/);
+
+  assert.equal((await ok(berth(root, ['exec', 'second', 'sh', '-c', MEMORY_LIMIT]))).stdout, `${64 * 1024 * 1024}\n`);
+  assert.equal((await ok(berth(root, ['update', '--memory', '96m', '--pids-limit', '30', 'second']))).stdout, 'second\n');
+  assert.equal((await ok(berth(root, ['exec', 'second', 'sh', '-c', MEMORY_LIMIT]))).stdout, `${96 * 1024 * 1024}\n`, 'the running container got the new limit');
+  assert.equal((await ok(berth(root, ['inspect', '-f', '{{.HostConfig.Memory}} {{.HostConfig.PidsLimit}}', 'second']))).stdout, `${96 * 1024 * 1024} 30\n`);
+  assert.equal((await berth(root, ['update', 'second'])).code, 125, 'update without a flag is a usage error');
+
+  const before = (await ok(berth(root, ['inspect', '-f', '{{.State.StartedAt}} {{.State.Pid}}', 'second']))).stdout;
+  assert.equal((await ok(berth(root, ['restart', '-t', '0', 'second']))).stdout, 'second\n');
+  const after = (await ok(berth(root, ['inspect', '-f', '{{.State.StartedAt}} {{.State.Pid}} {{.State.Status}}', 'second']))).stdout;
+  assert.notEqual(after.split(' ').slice(0, 2).join(' '), before.trim(), 'a new process, started anew');
+  assert.match(after, / running\n$/);
+  assert.equal((await ok(berth(root, ['exec', 'second', 'sh', '-c', MEMORY_LIMIT]))).stdout, `${96 * 1024 * 1024}\n`, 'the updated limit survives a restart');
+});
+
+test('container prune removes what is not running, and says what it freed', async (t) => {
+  const { root, cleanup } = await rootWithBusybox();
+  t.after(cleanup);
+  await ok(berth(root, ['run', '-d', '--name', 'up', 'busybox', 'sleep', '300']));
+  await ok(berth(root, ['run', '--name', 'wrote', 'busybox', 'sh', '-c', 'head -c 300000 /dev/zero > /big']));
+  await ok(berth(root, ['create', '--name', 'made', '--label', 'keep=yes', 'busybox']));
+  const wrote = (await ok(berth(root, ['inspect', '-f', '{{.Id}}', 'wrote']))).stdout.trim();
+  const nothing = await ok(berth(root, ['container', 'prune'], { input: 'n\n' }));
+  assert.match(nothing.stdout, /WARNING! This will remove all stopped containers\.\nAre you sure you want to continue\? \[y\/N\] $/);
+  assert.equal((await ok(berth(root, ['ps', '-aq']))).stdout.split('\n').filter(Boolean).length, 3, 'answering no removes nothing');
+  const made = (await ok(berth(root, ['inspect', '-f', '{{.Id}}', 'made']))).stdout.trim();
+  const old = await ok(berth(root, ['container', 'prune', '-f', '--filter', 'until=1h']));
+  assert.equal(old.stdout, 'Total reclaimed space: 0B\n', 'until=1h: nothing that old');
+  const labelled = await ok(berth(root, ['container', 'prune', '-f', '--filter', 'label=keep=yes']));
+  assert.equal(labelled.stdout, `Deleted Containers:\n${made}\n\nTotal reclaimed space: 0B\n`);
+  const all = await ok(berth(root, ['container', 'prune', '-f']));
+  assert.equal(all.stdout, `Deleted Containers:\n${wrote}\n\nTotal reclaimed space: 300kB\n`);
+  assert.equal((await ok(berth(root, ['ps', '-a', '--format', '{{.Names}}']))).stdout, 'up\n');
+});
+
+test('attach without a terminal: several clients, stdin kept open for a detached -i container', async (t) => {
+  const { root, cleanup } = await rootWithBusybox();
+  t.after(cleanup);
+  await ok(berth(root, ['run', '-d', '-i', '--name', 'reader', 'busybox', 'sh', '-c', 'while read l; do echo "line:$l"; done; echo bye; exit 7']));
+  // The first client's end of input does not close the container's stdin (it was not started attached).
+  const first = spawn(berthBin, ['--root', root, 'attach', 'reader'], { stdio: ['pipe', 'pipe', 'inherit'] });
+  let out = '';
+  first.stdout.on('data', (c: Buffer) => (out += c.toString()));
+  first.stdin.end('one\n');
+  for (let i = 0; i < 100 && !out.includes('line:one'); i++) await new Promise((r) => setTimeout(r, 100));
+  assert.match(out, /line:one/);
+  await ok(berth(root, ['exec', 'reader', 'true']));
+  assert.equal((await ok(berth(root, ['inspect', '-f', '{{.State.Running}}', 'reader']))).stdout, 'true\n');
+  const stopped = await berth(root, ['attach', 'nope']);
+  assert.deepEqual([stopped.code, stopped.stderr], [1, 'Error response from daemon: No such container: nope\n']);
+  await ok(berth(root, ['kill', 'reader']));
+  const code = await new Promise<number>((resolve) => first.on('exit', (c) => resolve(c ?? -1)));
+  assert.equal(code, 137, "attach ends with the container's exit code");
+  const done = await berth(root, ['attach', 'reader']);
+  assert.equal(done.code, 1);
+  assert.match(done.stderr, /You cannot attach to a stopped container, start it first/);
+});
