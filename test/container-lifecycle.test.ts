@@ -115,3 +115,26 @@ test('attach without a terminal: several clients, stdin kept open for a detached
   assert.equal(done.code, 1);
   assert.match(done.stderr, /You cannot attach to a stopped container, start it first/);
 });
+
+test('commit makes an image of the container: added, changed and deleted files, its config, --change', async (t) => {
+  const { root, cleanup } = await rootWithBusybox();
+  t.after(cleanup);
+  await ok(berth(root, ['run', '--name', 'made', '-e', 'STAGE=built', '-w', '/srv', 'busybox', 'sh', '-c',
+    'echo new > /added; rm /bin/vi; echo changed > /etc/group; mkdir -p /srv/data && echo kept > /srv/data/f']));
+  const id = (await ok(berth(root, ['commit', '-m', 'a message', '-a', 'An Author', '-c', 'CMD ["cat", "/added"]', '-c', 'LABEL stage=two', 'made', 'made:1']))).stdout.trim();
+  assert.match(id, /^sha256:[0-9a-f]{64}$/);
+  assert.equal((await ok(berth(root, ['run', '--rm', 'made:1']))).stdout, 'new\n', 'the --change CMD runs');
+  const seen = await ok(berth(root, ['run', '--rm', 'made:1', 'sh', '-c', 'ls /bin/vi 2>&1; cat /etc/group; cat data/f; echo $STAGE; pwd']));
+  assert.equal(seen.stdout, 'ls: /bin/vi: No such file or directory\nchanged\nkept\nbuilt\n/srv\n', 'a deletion is a whiteout; the container config is kept');
+  const info = (await ok(berth(root, ['image', 'inspect', '-f', '{{.Author}}|{{.Comment}}|{{index .Config.Labels "stage"}}|{{len .RootFS.Layers}}', 'made:1']))).stdout;
+  assert.equal(info, 'An Author|a message|two|2\n');
+  assert.match((await ok(berth(root, ['history', '--format', '{{.CreatedBy}}|{{.Comment}}', 'made:1']))).stdout, /^sh -c echo new > \/added; .*\|a message\n/);
+  // A running container is paused for the commit and runs on after it.
+  await ok(berth(root, ['run', '-d', '--name', 'live', 'busybox', 'sh', '-c', 'echo live > /live; sleep 300']));
+  for (let i = 0; i < 50 && (await berth(root, ['exec', 'live', 'cat', '/live'])).code !== 0; i++) await new Promise((r) => setTimeout(r, 100));
+  await ok(berth(root, ['commit', 'live', 'live:1']));
+  assert.equal((await ok(berth(root, ['inspect', '-f', '{{.State.Status}}', 'live']))).stdout, 'running\n');
+  assert.equal((await ok(berth(root, ['run', '--rm', 'live:1', 'cat', '/live']))).stdout, 'live\n');
+  const missing = await berth(root, ['commit', 'nope']);
+  assert.deepEqual([missing.code, missing.stderr], [1, 'Error: No such container: nope\n']);
+});

@@ -29,6 +29,7 @@ import { readLog } from './container-logs.ts';
 import { containerTop, type TopResult } from './container-top.ts';
 import { readContainerStats, type ContainerStats } from './container-stats.ts';
 import { containerChanges, type Change } from './container-changes.ts';
+import { commitContainer, type CommitOptions } from './commit.ts';
 import type { Attached, AttachStreams, ContainerService, ContainerSummary, CreateOptions, ListContainersOptions, LogEntry, LogOptions, UpdateOptions, ExecOptions, TerminalSize } from './types.ts';
 
 const INIT_PATH = '/sbin/berth-init';
@@ -179,6 +180,18 @@ export class LocalContainerService implements ContainerService {
       });
       return { Warnings: [] };
     });
+  }
+
+  /** A new image from the container's changes; the container is paused meanwhile unless `pause` is false. */
+  async commit(ref: string, o: CommitOptions & { pause?: boolean }): Promise<Digest> {
+    const rec = await this.get(ref);
+    const pause = o.pause !== false && rec.State.Status === 'running';
+    if (pause) await this.pause(rec.Id);
+    try {
+      return await commitContainer(this.store, rec, this.snapshots.paths(this.paths(rec.Id).dir).upper, o);
+    } finally {
+      if (pause) await this.unpause(rec.Id).catch(() => undefined);
+    }
   }
 
   async exec(ref: string, o: ExecOptions): Promise<number> {

@@ -1,12 +1,12 @@
 // `import`: a root filesystem (a tar, compressed or not, or a directory) becomes a one-layer image.
 // The layer is stored uncompressed, so its blob digest is its diff ID, and unpacked in the same pass.
 import { Readable } from 'node:stream';
-import { digestOf, type Digest } from '../content/index.ts';
 import { invalidArgument } from '../errdefs/index.ts';
 import type { ImageStore } from '../store/index.ts';
 import { storeBlob } from '../store/index.ts';
 import { decompress, tarDirectory } from '../layer/index.ts';
-import { MediaType, applyChanges, hostPlatform, parsePlatform, parseTaggedName } from '../image/index.ts';
+import { MediaType, applyChanges, hostPlatform, parsePlatform, parseTaggedName, type ImageConfig } from '../image/index.ts';
+import { writeImage } from './write-image.ts';
 import type { ImportOptions } from './types.ts';
 
 export async function importImage(store: ImageStore, source: Readable | { directory: string }, opts: ImportOptions): Promise<string> {
@@ -22,7 +22,7 @@ export async function importImage(store: ImageStore, source: Readable | { direct
     if (!blob.layer) throw invalidArgument('import: the source is empty');
     const layer = await blob.layer;
     if (layer.diffId !== blob.digest) throw new Error(`import: layer digest ${blob.digest} differs from its diff ID ${layer.diffId}`);
-    const config = {
+    const config: ImageConfig = {
       architecture: platform.architecture,
       os: platform.os,
       ...(platform.variant ? { variant: platform.variant } : {}),
@@ -31,28 +31,11 @@ export async function importImage(store: ImageStore, source: Readable | { direct
       rootfs: { type: 'layers', diff_ids: [layer.diffId] },
       history: [{ created, comment: opts.message || `Imported from ${opts.sourceName ?? '-'}` }],
     };
-    const configBytes = Buffer.from(JSON.stringify(config));
-    const configDigest: Digest = digestOf(configBytes);
-    await store.content.put(configBytes, { digest: configDigest });
-    const manifest = {
-      schemaVersion: 2,
-      mediaType: MediaType.OciManifest,
-      config: { mediaType: MediaType.OciConfig, digest: configDigest, size: configBytes.length },
-      layers: [{ mediaType: MediaType.OciLayer, digest: blob.digest, size: blob.size }],
-    };
-    const manifestBytes = Buffer.from(JSON.stringify(manifest));
-    const manifestDigest = digestOf(manifestBytes);
-    await store.content.put(manifestBytes, { digest: manifestDigest });
-    await store.commit({
-      id: configDigest,
-      manifest: manifestDigest,
+    return writeImage(store, {
+      config,
       manifestMediaType: MediaType.OciManifest,
+      layers: [{ descriptor: { mediaType: MediaType.OciLayer, digest: blob.digest, size: blob.size }, layer }],
       names: name ? [name] : [],
-      digests: [],
-      layers: [layer],
-      blobs: [manifestDigest, configDigest, blob.digest],
-      created,
     });
-    return configDigest;
   });
 }

@@ -7,6 +7,7 @@ import type { ContainerRecord } from '../meta/index.ts';
 import type { TopResult } from './container-top.ts';
 import type { ContainerStats } from './container-stats.ts';
 import type { Change } from './container-changes.ts';
+import type { CommitOptions } from './commit.ts';
 
 export interface ImageSummary {
   Id: string;
@@ -236,6 +237,8 @@ export interface ContainerService {
   restart(ref: string, opts?: { timeout?: number; signal?: string }): Promise<void>;
   update(ref: string, opts: UpdateOptions): Promise<{ Warnings: string[] }>;
   prune(filters?: Record<string, string[]>): Promise<{ ContainersDeleted: string[]; SpaceReclaimed: number }>;
+  /** A new image from the container's filesystem changes and configuration; returns its ID. */
+  commit(ref: string, opts: CommitOptions & { pause?: boolean }): Promise<string>;
   /** Runs a process in the running container with this process's stdio; resolves to its exit code (0 at once with `detach`). */
   exec(ref: string, opts: ExecOptions): Promise<number>;
 }

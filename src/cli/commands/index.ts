@@ -39,6 +39,7 @@ export const commands: CommandEntry[] = [
   { paths: [['container', 'diff'], ['diff']], summary: "Inspect changes to files or directories on a container's filesystem", load: () => import('./container/diff.ts') },
   { paths: [['container', 'export'], ['export']], summary: "Export a container's filesystem as a tar archive", load: () => import('./container/export.ts') },
   { paths: [['container', 'attach'], ['attach']], summary: "Attach local standard input, output, and error streams to a running container", load: () => import('./container/attach.ts') },
+  { paths: [['container', 'commit'], ['commit']], summary: "Create a new image from a container's changes", load: () => import('./container/commit.ts') },
   { paths: [['container', 'exec'], ['exec']], summary: 'Execute a command in a running container', common: true, load: () => import('./container/exec.ts') },
   { paths: [['container', 'pause'], ['pause']], summary: 'Pause all processes within one or more containers', load: () => import('./container/pause.ts') },
   { paths: [['container', 'unpause'], ['unpause']], summary: 'Unpause all processes within one or more containers', load: () => import('./container/unpause.ts') },

@@ -1,0 +1,72 @@
+// `commit`: a container's changes (its overlay upper directory, whiteouts and all) become a new
+// layer on top of its image's layers, and its configuration the new image's configuration.
+import type { Digest } from '../content/index.ts';
+import { notFound } from '../errdefs/index.ts';
+import { MediaType, applyChanges, parseConfig, parseManifest, parseTaggedName, type ImageConfig, type RunConfig } from '../image/index.ts';
+import { diffDirectory } from '../layer/index.ts';
+import type { ContainerRecord } from '../meta/index.ts';
+import { storeBlob, type ImageStore } from '../store/index.ts';
+import { writeImage } from './write-image.ts';
+
+export interface CommitOptions {
+  reference?: string;
+  /** Dockerfile instructions applied to the new config (`--change`). */
+  changes?: string[];
+  message?: string;
+  author?: string;
+}
+
+export async function commitContainer(store: ImageStore, rec: ContainerRecord, upper: string, o: CommitOptions): Promise<Digest> {
+  const name = o.reference ? parseTaggedName(o.reference) : undefined;
+  const doc = await store.document();
+  const parent = doc.images[rec.Image];
+  if (!parent) throw notFound(`the image of container ${rec.Id} (${rec.Image}) is no longer in the store`, rec.Image);
+  const parentConfig = parseConfig(await store.content.readBytes(rec.Image), `config of image ${rec.Image}`);
+  const parentManifest = parseManifest(await store.content.readBytes(parent.manifest), `manifest of image ${rec.Image}`);
+  const parentLayers = parent.layers.map((diffId, i) => {
+    const layer = doc.layers[diffId];
+    const descriptor = parentManifest.layers[i];
+    if (!layer || !descriptor) throw notFound(`layer ${diffId} of image ${rec.Image} is missing; run 'berth system check'`, diffId);
+    return { layer, descriptor };
+  });
+  // Stay in the parent's manifest family: its layer descriptors keep their media types.
+  const docker = parent.manifestMediaType === MediaType.DockerManifest;
+  const c = rec.Config;
+  const runConfig = applyChanges(
+    {
+      ...parentConfig.config,
+      User: c.User,
+      Env: c.Env,
+      Cmd: c.Cmd,
+      Entrypoint: c.Entrypoint,
+      WorkingDir: c.WorkingDir,
+      Labels: c.Labels,
+      ...(c.StopSignal ? { StopSignal: c.StopSignal } : {}),
+    },
+    o.changes ?? [],
+  ) as RunConfig;
+  const created = new Date().toISOString();
+
+  return store.writing(async () => {
+    const blob = await storeBlob(store, diffDirectory(upper, { from: 'overlay-upper' }), { unpack: () => true, what: `the changes of container ${rec.Id}` });
+    if (!blob.layer) throw new Error(`commit: no layer came out of container ${rec.Id}'s changes`);
+    const layer = await blob.layer;
+    const config: ImageConfig = {
+      ...parentConfig,
+      created,
+      ...(o.author ? { author: o.author } : {}),
+      config: runConfig,
+      rootfs: { type: 'layers', diff_ids: [...parentConfig.rootfs.diff_ids, layer.diffId] },
+      history: [
+        ...(parentConfig.history ?? []),
+        { created, created_by: [rec.Path, ...rec.Args].join(' '), ...(o.author ? { author: o.author } : {}), ...(o.message ? { comment: o.message } : {}) },
+      ],
+    };
+    return writeImage(store, {
+      config,
+      manifestMediaType: docker ? MediaType.DockerManifest : MediaType.OciManifest,
+      layers: [...parentLayers, { descriptor: { mediaType: docker ? MediaType.DockerLayer : MediaType.OciLayer, digest: blob.digest, size: blob.size }, layer }],
+      names: name ? [name] : [],
+    });
+  });
+}
