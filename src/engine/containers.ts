@@ -3,8 +3,8 @@
 // container: conmon holds it, writes its exit code, and runs `berth container cleanup` after.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { constants as fsConstants, existsSync, readFileSync, watch } from 'node:fs';
-import { mkdir, open, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { constants as fsConstants, existsSync, readFileSync, statSync, watch } from 'node:fs';
+import { mkdir, open, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { constants as osConstants } from 'node:os';
 import { arch } from 'node:process';
@@ -17,7 +17,7 @@ import {
   execProcess, findExecutable, hostCapabilities, generateSpec, resolveUser, runtimeMessage, startConmon, type SpecProcess,
 } from '../runtime/index.ts';
 import { OverlaySnapshotter } from '../snapshot/index.ts';
-import type { ImageStore } from '../store/index.ts';
+import type { Finding, ImageStore } from '../store/index.ts';
 import { loadConfig } from './config.ts';
 import { containerPaths, writeEtcFiles, type ContainerPaths } from './container-files.ts';
 import { hostConfig, hostHardLimits, resources, restartPolicy, rlimits, securityOptions } from './container-options.ts';
@@ -229,6 +229,60 @@ export class LocalContainerService implements ContainerService {
       await rm(processFile, { force: true });
       await rm(logFile, { force: true });
     }
+  }
+
+  /**
+   * What a crash (of berth, or of the machine) can leave: records that say running with nothing
+   * behind them, container directories or runtime state without a record, mounts and processes of
+   * containers that are not running. With `repair`, each is cleaned, and the finding says how.
+   */
+  async check(repair: boolean): Promise<Finding[]> {
+    const findings: Finding[] = [];
+    const note = (problem: string, repaired: string): void => {
+      findings.push(repair ? { problem, repaired } : { problem });
+    };
+    for (const rec of Object.values((await this.meta.read()).containers)) {
+      if (isLive(rec)) {
+        if (await this.stillRunning(rec)) continue;
+        note(`container ${rec.Id} is recorded as ${rec.State.Status} but its process is gone`, 'recorded as exited');
+        if (repair) await this.cleanup(rec.Id).catch(() => undefined);
+        continue;
+      }
+      const runtime = this.runtimeFor(rec);
+      const state = await runtime.state(rec.Id).catch(() => undefined);
+      if (state) {
+        note(`container ${rec.Id} is recorded as ${rec.State.Status} but the runtime still has it (${state.status})`, 'killed and deleted in the runtime');
+        if (repair) await this.locked(rec.Id, () => runtime.delete(rec.Id, true).catch(() => undefined));
+      }
+      const merged = this.snapshots.paths(this.paths(rec.Id).dir).merged;
+      if (isMountPoint(merged)) {
+        note(`container ${rec.Id} is ${rec.State.Status} but its root filesystem is still mounted`, 'unmounted');
+        if (repair) await this.locked(rec.Id, async () => this.snapshots.unmount(this.paths(rec.Id).dir));
+      }
+    }
+    const known = new Set(Object.keys((await this.meta.read()).containers));
+    for (const id of await listDir(join(this.root, 'containers'))) {
+      if (known.has(id)) continue;
+      note(`container directory ${id} has no record`, 'unmounted and removed');
+      if (repair) {
+        await this.snapshots.remove(this.paths(id).dir);
+        await rm(this.paths(id).dir, { recursive: true, force: true });
+      }
+    }
+    for (const name of await listDir(join(this.root, 'runtime'))) {
+      const runtime = new OciRuntime({ name, path: findExecutable(name) ?? name }, join(this.root, 'runtime', name));
+      for (const id of await listDir(runtime.stateDir)) {
+        if (known.has(id)) continue;
+        note(`${name} has a container ${id} that berth has no record of`, 'killed and deleted in the runtime');
+        if (repair) await runtime.delete(id, true).catch(() => undefined);
+      }
+    }
+    for (const id of await listDir(join(this.root, 'exits'))) {
+      if (known.has(id)) continue;
+      note(`exit file ${id} has no container`, 'removed');
+      if (repair) await rm(join(this.root, 'exits', id), { force: true });
+    }
+    return findings;
   }
 
   /** Removes every container that is not running; returns their IDs and the space their layers held. */
@@ -797,6 +851,24 @@ function alive(pid: number): boolean {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return false;
+  }
+}
+
+async function listDir(dir: string): Promise<string[]> {
+  try {
+    return await readdir(dir);
+  } catch (err) {
+    if (errnoCode(err) === 'ENOENT') return [];
+    throw err;
+  }
+}
+
+/** A directory with something mounted on it (its device differs from its parent's). */
+function isMountPoint(path: string): boolean {
+  try {
+    return statSync(path).dev !== statSync(join(path, '..')).dev;
   } catch {
     return false;
   }

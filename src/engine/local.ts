@@ -22,7 +22,8 @@ export class LocalEngine implements Engine {
     this.images = new LocalImageService(store, this.containers);
     this.system = {
       df: async () => diskUsage(await store.document()),
-      check: (o) => checkStore(store, o),
+      // Containers first: a repair there can release what the store check then judges.
+      check: async (o) => [...(await this.containers.check(o.repair)), ...(await checkStore(store, o))],
     };
   }
 
