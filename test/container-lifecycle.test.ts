@@ -138,3 +138,15 @@ test('commit makes an image of the container: added, changed and deleted files, 
   const missing = await berth(root, ['commit', 'nope']);
   assert.deepEqual([missing.code, missing.stderr], [1, 'Error: No such container: nope\n']);
 });
+
+test('--init runs an init as PID 1 that forwards signals and reaps orphans', async (t) => {
+  const { root, cleanup } = await rootWithBusybox();
+  t.after(cleanup);
+  const ps = await ok(berth(root, ['run', '--rm', '--init', 'busybox', 'sh', '-c', '(sleep 0.2 &); sleep 1; cat /proc/1/comm; ps -o stat | grep -c Z; true']));
+  assert.equal(ps.stdout, 'berth-init\n0\n', 'the orphaned sleep was reaped');
+  // sleep as PID 1 ignores SIGTERM (stop must kill it: 137); under the init it dies of it (143).
+  await ok(berth(root, ['run', '-d', '--name', 'bare', 'busybox', 'sleep', '300']));
+  await ok(berth(root, ['run', '-d', '--init', '--name', 'inited', 'busybox', 'sleep', '300']));
+  await ok(berth(root, ['stop', '-t', '2', 'bare', 'inited']));
+  assert.equal((await ok(berth(root, ['inspect', '-f', '{{.State.ExitCode}}', 'bare', 'inited']))).stdout, '137\n143\n');
+});
