@@ -5,6 +5,11 @@ set -eu
 cd "$(dirname "$0")/.."
 scripts/setup.sh
 [ -x .node/bin/node ] && PATH="$PWD/.node/bin:$PATH" && export PATH
+# Every temporary file of this run goes under one directory of its own, so that the leak check
+# sees what this run left, not what another run on the same machine is using or left when killed.
+TMPDIR=$(mktemp -d /tmp/berth-suite-XXXXXX)
+export TMPDIR
+trap 'rm -rf --one-file-system "$TMPDIR"' EXIT
 echo "test: lint"
 npx --no-install eslint .
 echo "test: unit and end-to-end tests"

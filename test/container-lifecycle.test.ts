@@ -3,7 +3,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { berth, berthBin, ok, rootWithBusybox } from './helpers.ts';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { berth, berthBin, ok, rootWithBusybox, run } from './helpers.ts';
 
 const MEMORY_LIMIT = 'cat /sys/fs/cgroup/memory/memory.limit_in_bytes 2>/dev/null || cat /sys/fs/cgroup/memory.max';
 
@@ -149,4 +151,59 @@ test('--init runs an init as PID 1 that forwards signals and reaps orphans', asy
   await ok(berth(root, ['run', '-d', '--init', '--name', 'inited', 'busybox', 'sleep', '300']));
   await ok(berth(root, ['stop', '-t', '2', 'bare', 'inited']));
   assert.equal((await ok(berth(root, ['inspect', '-f', '{{.State.ExitCode}}', 'bare', 'inited']))).stdout, '137\n143\n');
+});
+
+test('diff lists what the container changed; export writes its whole filesystem', async (t) => {
+  const { root, cleanup } = await rootWithBusybox();
+  t.after(cleanup);
+  await ok(berth(root, ['run', '--name', 'changed', 'busybox', 'sh', '-c',
+    'echo x >> /etc/passwd; rm /etc/group; mkdir -p /var/new; echo n > /var/new/f; rm -rf /usr; mkdir /usr; touch /usr/lib']));
+  // /usr was replaced (an opaque directory): what it had below is reported deleted. The mount
+  // points the runtime made (/etc/hosts, /etc/hostname, /etc/resolv.conf) are not changes.
+  assert.equal((await ok(berth(root, ['diff', 'changed']))).stdout,
+    'C /etc\nD /etc/group\nC /etc/passwd\nC /usr\nD /usr/bin\nA /usr/lib\nC /var\nA /var/new\nA /var/new/f\n');
+  await ok(berth(root, ['create', '--name', 'fresh', 'busybox']));
+  assert.equal((await ok(berth(root, ['diff', 'fresh']))).stdout, '', 'a container never started changed nothing');
+  const missing = await berth(root, ['diff', 'nope']);
+  assert.deepEqual([missing.code, missing.stderr], [1, 'Error: No such container: nope\n']);
+
+  // A stopped container is mounted for the export and unmounted after.
+  const file = join(root, '..', 'changed.tar');
+  await ok(berth(root, ['export', '-o', file, 'changed']));
+  const names = (await ok(run('tar', ['-tf', file]))).stdout.split('\n');
+  for (const n of ['bin/busybox', 'etc/passwd', 'var/new/f', 'usr/lib']) assert.ok(names.includes(n), `${n} is in the export`);
+  for (const n of ['etc/group', 'usr/bin/']) assert.ok(!names.includes(n), `${n} was deleted`);
+  assert.match((await ok(run('tar', ['-xOf', file, 'etc/passwd']))).stdout, /\nx\n$/);
+  assert.deepEqual(readFileSync('/proc/self/mountinfo', 'utf8').split('\n').filter((l) => l.includes(root)), [], 'nothing left mounted');
+  // A running one is exported as it is now, to standard output.
+  await ok(berth(root, ['run', '-d', '--name', 'live', 'busybox', 'sleep', '300']));
+  await ok(berth(root, ['exec', 'live', 'sh', '-c', 'echo now > /tmp/state']));
+  assert.equal((await ok(run('sh', ['-c', `${berthBin} --root ${root} export live | tar -xO tmp/state`]))).stdout, 'now\n');
+});
+
+test('the copy snapshotter (vfs), for filesystems without overlay, runs and keeps containers', async (t) => {
+  const { root, cleanup } = await rootWithBusybox();
+  t.after(cleanup);
+  const env = { BERTH_SNAPSHOTTER: 'vfs' };
+  await ok(berth(root, ['run', '--name', 'copied', 'busybox', 'sh', '-c', 'echo kept > /note; rm /bin/vi'], { env }));
+  assert.equal((await ok(berth(root, ['inspect', '-f', '{{.Driver}} {{.GraphDriver.Name}}', 'copied']))).stdout, 'vfs vfs\n');
+  const dir = (await ok(berth(root, ['inspect', '-f', '{{.GraphDriver.Data.Dir}}', 'copied']))).stdout.trim();
+  assert.ok(dir.startsWith(root) && dir.endsWith('/rootfs'));
+  assert.deepEqual(readFileSync('/proc/self/mountinfo', 'utf8').split('\n').filter((l) => l.includes(root)), [], 'nothing is mounted');
+  // Its files are its own and survive a restart; other containers of the image do not see them.
+  const again = await berth(root, ['start', '-a', 'copied']);
+  assert.deepEqual([again.code, again.stderr], [1, "rm: can't remove '/bin/vi': No such file or directory\n"]);
+  assert.equal((await ok(berth(root, ['run', '--rm', 'busybox', 'ls', '/bin/vi'], { env }))).stdout, '/bin/vi\n');
+  const commit = await berth(root, ['commit', 'copied']);
+  assert.equal(commit.code, 1);
+  assert.match(commit.stderr, /commit needs the overlay2 snapshotter: container [0-9a-f]{64} uses vfs/);
+  const diff = await berth(root, ['diff', 'copied']);
+  assert.equal(diff.code, 1);
+  assert.match(diff.stderr, /diff needs the overlay2 snapshotter/);
+  const exported = await ok(run('sh', ['-c', `${berthBin} --root ${root} export copied | tar -xO note`]));
+  assert.equal(exported.stdout, 'kept\n', 'export works on a copy');
+  await ok(berth(root, ['rm', 'copied']));
+  assert.equal(existsSync(dir), false, 'rm deleted the copy');
+  const bad = await berth(root, ['run', '--rm', 'busybox', 'true'], { env: { BERTH_SNAPSHOTTER: 'zfs' } });
+  assert.deepEqual([bad.code, bad.stderr], [125, 'berth: Error: unknown snapshotter "zfs": use overlay2 or vfs\n']);
 });

@@ -3,6 +3,7 @@
 import { spawn } from 'node:child_process';
 import { mkdtemp, rm, mkdir, writeFile, symlink, copyFile, chmod } from 'node:fs/promises';
 import { execFileSync } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -88,4 +89,25 @@ export async function rootWithBusybox(name = 'busybox:latest'): Promise<{ root: 
 export async function removeContainers(root: string): Promise<void> {
   const ids = (await berth(root, ['ps', '-aq', '--no-trunc'])).stdout.split('\n').filter(Boolean);
   if (ids.length > 0) await berth(root, ['rm', '-f', ...ids]);
+  await processesGone(root);
+}
+
+/**
+ * Waits (up to 10 s) until no process names `root` on its command line. conmon starts its exit
+ * command (`berth container cleanup`) as it exits and does not wait for it: deleting the root
+ * under a cleanup that is still starting would let it recreate parts of the root.
+ */
+export async function processesGone(root: string): Promise<void> {
+  for (let i = 0; i < 100; i++) {
+    const busy = readdirSync('/proc').some((pid) => {
+      if (!/^\d+$/.test(pid) || Number(pid) === process.pid) return false;
+      try {
+        return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').includes(root);
+      } catch {
+        return false;
+      }
+    });
+    if (!busy) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
 }

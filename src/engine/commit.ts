@@ -6,6 +6,7 @@ import { MediaType, applyChanges, parseConfig, parseManifest, parseTaggedName, t
 import { diffDirectory } from '../layer/index.ts';
 import type { ContainerRecord } from '../meta/index.ts';
 import { storeBlob, type ImageStore } from '../store/index.ts';
+import { mountPointStub } from './container-changes.ts';
 import { writeImage } from './write-image.ts';
 
 export interface CommitOptions {
@@ -48,7 +49,7 @@ export async function commitContainer(store: ImageStore, rec: ContainerRecord, u
   const created = new Date().toISOString();
 
   return store.writing(async () => {
-    const blob = await storeBlob(store, diffDirectory(upper, { from: 'overlay-upper' }), { unpack: () => true, what: `the changes of container ${rec.Id}` });
+    const blob = await storeBlob(store, diffDirectory(upper, { from: 'overlay-upper', skip: mountPointStub(upper, rec.Layers.map((l) => store.layers.path(l))) }), { unpack: () => true, what: `the changes of container ${rec.Id}` });
     if (!blob.layer) throw new Error(`commit: no layer came out of container ${rec.Id}'s changes`);
     const layer = await blob.layer;
     const config: ImageConfig = {

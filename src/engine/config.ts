@@ -6,6 +6,8 @@ import { errnoCode, invalidArgument } from '../errdefs/index.ts';
 export interface BerthConfig {
   /** The OCI runtime for new containers: a name on PATH (runc, crun) or a path. Default: detected. */
   runtime?: string;
+  /** The snapshotter for new containers: overlay2, or vfs (a full copy each). Default: overlay2 where it works. */
+  snapshotter?: string;
 }
 
 export function loadConfig(path = process.env.BERTH_CONFIG ?? '/etc/berth/config.json'): BerthConfig {
@@ -24,7 +26,9 @@ export function loadConfig(path = process.env.BERTH_CONFIG ?? '/etc/berth/config
   }
   if (typeof v !== 'object' || v === null || Array.isArray(v)) throw invalidArgument(`config file ${path}: not a JSON object`);
   const c = v as Record<string, unknown>;
-  for (const k of Object.keys(c)) if (k !== 'runtime') throw invalidArgument(`config file ${path}: unknown setting "${k}"`);
-  if (c.runtime !== undefined && (typeof c.runtime !== 'string' || c.runtime === '')) throw invalidArgument(`config file ${path}: "runtime" must be a non-empty string`);
+  for (const k of Object.keys(c)) {
+    if (k !== 'runtime' && k !== 'snapshotter') throw invalidArgument(`config file ${path}: unknown setting "${k}"`);
+    if (typeof c[k] !== 'string' || c[k] === '') throw invalidArgument(`config file ${path}: "${k}" must be a non-empty string`);
+  }
   return c as BerthConfig;
 }

@@ -134,7 +134,7 @@ function safeRegExp(s: string): RegExp {
   }
 }
 
-export function inspectContainer(rec: ContainerRecord, p: ContainerPaths, rootfs: RootfsPaths, store: ImageStore): Record<string, unknown> {
+export function inspectContainer(rec: ContainerRecord, p: ContainerPaths, rootfs: RootfsPaths & { name: string }, store: ImageStore): Record<string, unknown> {
   const s = rec.State;
   return {
     Id: rec.Id,
@@ -161,7 +161,7 @@ export function inspectContainer(rec: ContainerRecord, p: ContainerPaths, rootfs
     LogPath: p.log,
     Name: `/${rec.Name}`,
     RestartCount: rec.RestartCount,
-    Driver: 'overlay',
+    Driver: rootfs.name,
     Platform: 'linux',
     MountLabel: '',
     ProcessLabel: '',
@@ -169,13 +169,15 @@ export function inspectContainer(rec: ContainerRecord, p: ContainerPaths, rootfs
     ExecIDs: null,
     HostConfig: { ...rec.HostConfig, LogConfig: { Type: 'k8s-file', Config: {} } },
     GraphDriver: {
-      Name: 'overlay',
-      Data: {
-        LowerDir: [...rec.Layers].reverse().map((l) => store.layers.path(l)).join(':'),
-        UpperDir: rootfs.upper,
-        WorkDir: rootfs.work,
-        MergedDir: rootfs.merged,
-      },
+      Name: rootfs.name,
+      Data: rootfs.upper
+        ? {
+            LowerDir: [...rec.Layers].reverse().map((l) => store.layers.path(l)).join(':'),
+            UpperDir: rootfs.upper,
+            WorkDir: rootfs.work,
+            MergedDir: rootfs.merged,
+          }
+        : { Dir: rootfs.merged },
     },
     Mounts: [],
     Config: rec.Config,

@@ -10,13 +10,13 @@ import { constants as osConstants } from 'node:os';
 import { arch } from 'node:process';
 import type { Digest } from '../content/index.ts';
 import { BerthError, conflict, errnoCode, invalidArgument, isKind, notFound } from '../errdefs/index.ts';
-import { parseConfig, type ImageConfig } from '../image/index.ts';
+import { parseConfig, parseManifest, type ImageConfig } from '../image/index.ts';
 import { ContainerMeta, holdShared, isHeld, withLock, type ContainerRecord, type ContainersDocument } from '../meta/index.ts';
 import {
   AttachSession, OciRuntime, chooseRuntime, cgroupMode, commandLine, defaultSeccompProfile, effectiveCapabilities, environment,
   execProcess, findExecutable, hostCapabilities, generateSpec, resolveUser, runtimeMessage, startConmon, type SpecProcess,
 } from '../runtime/index.ts';
-import { OverlaySnapshotter } from '../snapshot/index.ts';
+import { chooseSnapshotter, snapshotterFor, type LayerSource, type Snapshotter } from '../snapshot/index.ts';
 import type { Finding, ImageStore } from '../store/index.ts';
 import { loadConfig } from './config.ts';
 import { containerPaths, writeEtcFiles, type ContainerPaths } from './container-files.ts';
@@ -42,7 +42,6 @@ export interface ContainerServiceOptions {
 export class LocalContainerService implements ContainerService {
   private readonly store: ImageStore;
   private readonly meta: ContainerMeta;
-  private readonly snapshots: OverlaySnapshotter;
   private readonly root: string;
   private readonly opts: ContainerServiceOptions;
 
@@ -50,8 +49,33 @@ export class LocalContainerService implements ContainerService {
     this.store = store;
     this.root = store.root;
     this.meta = new ContainerMeta(store.root);
-    this.snapshots = new OverlaySnapshotter(store.root);
     this.opts = opts;
+  }
+
+  /** The container's snapshotter (records made before there was a choice are overlay). */
+  private snapshotter(rec: Pick<ContainerRecord, 'Driver'>): Snapshotter {
+    return snapshotterFor(rec.Driver ?? 'overlay2', this.root);
+  }
+
+  /** The image's layers for the snapshotter: unpacked directories, and their blobs for copying. */
+  private layerSources(rec: ContainerRecord): LayerSource[] {
+    return rec.Layers.map((diffId, i) => ({
+      dir: this.store.layers.path(diffId),
+      tar: async () => {
+        const image = (await this.store.document()).images[rec.Image];
+        if (!image) throw notFound(`the image of container ${rec.Id} (${rec.Image}) is no longer in the store`, rec.Image);
+        const blob = parseManifest(await this.store.content.readBytes(image.manifest), `manifest of image ${rec.Image}`).layers[i];
+        if (!blob) throw notFound(`layer ${diffId} of image ${rec.Image} has no blob; run 'berth system check'`, diffId);
+        return this.store.content.read(blob.digest);
+      },
+    }));
+  }
+
+  /** Where the container keeps its own changes, or Docker's refusal for a snapshotter that keeps none apart. */
+  private upperDir(rec: ContainerRecord, what: string): string {
+    const upper = this.snapshotter(rec).paths(this.paths(rec.Id).dir).upper;
+    if (!upper) throw invalidArgument(`${what} needs the overlay2 snapshotter: container ${rec.Id} uses ${rec.Driver ?? 'overlay2'}, which keeps no separate record of its changes`);
+    return upper;
   }
 
   private runtimeFor(rec: ContainerRecord): OciRuntime {
@@ -188,7 +212,7 @@ export class LocalContainerService implements ContainerService {
     const pause = o.pause !== false && rec.State.Status === 'running';
     if (pause) await this.pause(rec.Id);
     try {
-      return await commitContainer(this.store, rec, this.snapshots.paths(this.paths(rec.Id).dir).upper, o);
+      return await commitContainer(this.store, rec, this.upperDir(rec, 'commit'), o);
     } finally {
       if (pause) await this.unpause(rec.Id).catch(() => undefined);
     }
@@ -200,7 +224,7 @@ export class LocalContainerService implements ContainerService {
     if (o.cmd.length === 0) throw invalidArgument('No exec command specified');
     const p = this.paths(rec.Id);
     const spec = JSON.parse(await readFile(p.config, 'utf8')) as { process: SpecProcess };
-    const rootfs = this.snapshots.paths(p.dir).merged;
+    const rootfs = this.snapshotter(rec).paths(p.dir).merged;
     const tty = o.tty === true && o.detach !== true; // a detached process has no terminal to talk to
     const proc = execProcess(spec.process, {
       args: o.cmd,
@@ -254,10 +278,10 @@ export class LocalContainerService implements ContainerService {
         note(`container ${rec.Id} is recorded as ${rec.State.Status} but the runtime still has it (${state.status})`, 'killed and deleted in the runtime');
         if (repair) await this.locked(rec.Id, () => runtime.delete(rec.Id, true).catch(() => undefined));
       }
-      const merged = this.snapshots.paths(this.paths(rec.Id).dir).merged;
+      const merged = this.snapshotter(rec).paths(this.paths(rec.Id).dir).merged;
       if (isMountPoint(merged)) {
         note(`container ${rec.Id} is ${rec.State.Status} but its root filesystem is still mounted`, 'unmounted');
-        if (repair) await this.locked(rec.Id, async () => this.snapshots.unmount(this.paths(rec.Id).dir));
+        if (repair) await this.locked(rec.Id, async () => this.snapshotter(rec).unmount(this.paths(rec.Id).dir));
       }
     }
     const known = new Set(Object.keys((await this.meta.read()).containers));
@@ -265,7 +289,8 @@ export class LocalContainerService implements ContainerService {
       if (known.has(id)) continue;
       note(`container directory ${id} has no record`, 'unmounted and removed');
       if (repair) {
-        await this.snapshots.remove(this.paths(id).dir);
+        // Without a record its snapshotter is unknown: an overlay mount is the only thing to undo first.
+        await snapshotterFor('overlay2', this.root).remove(this.paths(id).dir);
         await rm(this.paths(id).dir, { recursive: true, force: true });
       }
     }
@@ -296,7 +321,7 @@ export class LocalContainerService implements ContainerService {
       if (isLive(rec)) continue;
       if (until && !until.every((t) => Date.parse(rec.Created) < t)) continue;
       if (!labels.every((l) => matchLabel(rec.Config.Labels, l))) continue;
-      const size = await this.snapshots.changedSize(this.paths(rec.Id).dir);
+      const size = await this.snapshotter(rec).changedSize(this.paths(rec.Id).dir);
       try {
         await this.remove(rec.Id);
       } catch (err) {
@@ -316,14 +341,14 @@ export class LocalContainerService implements ContainerService {
   async withRootfs<T>(ref: string, fn: (rootfs: string, rec: ContainerRecord) => Promise<T>): Promise<T> {
     return this.locked(ref, async (rec) => {
       const p = this.paths(rec.Id);
-      if (isLive(rec) && (await this.stillRunning(rec))) return fn(this.snapshots.paths(p.dir).merged, rec);
-      await this.snapshots.prepare(p.dir);
-      this.snapshots.unmount(p.dir);
-      const rootfs = await this.snapshots.mount(p.dir, rec.Layers.map((l) => this.store.layers.path(l)));
+      const snap = this.snapshotter(rec);
+      if (isLive(rec) && (await this.stillRunning(rec))) return fn(snap.paths(p.dir).merged, rec);
+      snap.unmount(p.dir);
+      const rootfs = await snap.mount(p.dir, this.layerSources(rec));
       try {
         return await fn(rootfs, rec);
       } finally {
-        this.snapshots.unmount(p.dir);
+        snap.unmount(p.dir);
       }
     });
   }
@@ -340,15 +365,16 @@ export class LocalContainerService implements ContainerService {
 
   async changes(ref: string): Promise<Change[]> {
     const rec = await this.get(ref);
-    const upper = this.snapshots.paths(this.paths(rec.Id).dir).upper;
-    return containerChanges(upper, rec.Layers.map((l) => this.store.layers.path(l)));
+    return containerChanges(this.upperDir(rec, 'diff'), rec.Layers.map((l) => this.store.layers.path(l)));
   }
 
   /** Runs `fn` holding the container's lock, with its current record. */
   private async locked<T>(ref: string, fn: (rec: ContainerRecord) => Promise<T>): Promise<T> {
     const id = await this.resolve(ref);
     const p = this.paths(id);
-    await mkdir(p.dir, { recursive: true });
+    // The lock lives in the container's directory, which `rm` deletes: never recreate it here (a
+    // late `container cleanup` from conmon would leave a directory without a record).
+    if (!(await exists(p.dir))) throw notFound(`No such container: ${ref}`, ref);
     return withLock(p.lock, 'exclusive', async () => {
       const rec = (await this.meta.read()).containers[id];
       if (!rec) throw notFound(`No such container: ${ref}`, ref);
@@ -370,7 +396,9 @@ export class LocalContainerService implements ContainerService {
     const { image } = resolveImage(imageDoc, o.image);
     const config = parseConfig(await this.store.content.readBytes(image.id), `config of image ${image.id}`);
     // The config file is read only here, when a container is made: other commands never need it.
-    const runtime = chooseRuntime(o.runtime ?? loadConfig().runtime);
+    const settings = loadConfig();
+    const runtime = chooseRuntime(o.runtime ?? settings.runtime);
+    const driver = await chooseSnapshotter(this.root, process.env.BERTH_SNAPSHOTTER || settings.snapshotter);
     const host = hostConfig(o, runtime.name);
     const ic = config.config ?? {};
     const id = randomBytes(32).toString('hex');
@@ -408,11 +436,12 @@ export class LocalContainerService implements ContainerService {
       State: { Status: 'created', Pid: 0, ConmonPid: 0, ExitCode: 0, Error: '', StartedAt: '0001-01-01T00:00:00Z', FinishedAt: '0001-01-01T00:00:00Z', OOMKilled: false },
       RestartCount: 0,
       RuntimePath: runtime.path,
+      Driver: driver,
     };
     const p = this.paths(id);
     await mkdir(p.dir, { recursive: true, mode: 0o700 });
-    await this.snapshots.prepare(p.dir);
     try {
+      await this.snapshotter(rec).prepare(p.dir, this.layerSources(rec));
       await this.meta.update((doc) => {
         const taken = (n: string): boolean => Object.values(doc.containers).some((c) => c.Name === n);
         const name = o.name !== undefined ? validateName(o.name) : generateName(taken);
@@ -443,9 +472,9 @@ export class LocalContainerService implements ContainerService {
     const p = this.paths(rec.Id);
     const runtime = this.runtimeFor(rec);
     const config = parseConfig(await this.store.content.readBytes(rec.Image), `config of image ${rec.Image}`);
-    await this.snapshots.prepare(p.dir);
-    this.snapshots.unmount(p.dir);
-    const rootfs = await this.snapshots.mount(p.dir, rec.Layers.map((l) => this.store.layers.path(l)));
+    const snap = this.snapshotter(rec);
+    snap.unmount(p.dir);
+    const rootfs = await snap.mount(p.dir, this.layerSources(rec));
     let session: (AttachSession & { release: () => Promise<void> }) | undefined;
     try {
       await writeFile(p.config, JSON.stringify(await this.spec(rec, config, rootfs, p)));
@@ -486,7 +515,7 @@ export class LocalContainerService implements ContainerService {
       await session?.close();
       await session?.release();
       await runtime.delete(rec.Id, true).catch(() => undefined);
-      this.snapshots.unmount(p.dir);
+      snap.unmount(p.dir);
       const message = err instanceof Error ? err.message : String(err);
       await this.save(rec.Id, (r) => {
         r.State = { ...r.State, Status: r.State.StartedAt.startsWith('0001') ? 'created' : 'exited', Error: message, ExitCode: err instanceof BerthError && err.exitStatus ? err.exitStatus : 128 };
@@ -563,7 +592,7 @@ export class LocalContainerService implements ContainerService {
     if (Number.isNaN(code)) code = 255;
     const oom = await exists(join(p.userdata, 'oom'));
     await this.runtimeFor(rec).delete(rec.Id, true).catch(() => undefined);
-    this.snapshots.unmount(p.dir);
+    this.snapshotter(rec).unmount(p.dir);
     return this.save(rec.Id, (r) => {
       r.State = { ...r.State, Status: 'exited', Pid: 0, ConmonPid: 0, ExitCode: code, FinishedAt: finishedAt, Error: error || r.State.Error, OOMKilled: oom };
     });
@@ -648,7 +677,8 @@ export class LocalContainerService implements ContainerService {
     const rec = await this.record(id);
     if ((rec.State.Status === 'running' || rec.State.Status === 'paused') && !(await this.stillRunning(rec))) await this.cleanup(id).catch(() => undefined);
     const fresh = (await this.meta.read()).containers[id] ?? rec;
-    return inspectContainer(fresh, this.paths(id), this.snapshots.paths(this.paths(id).dir), this.store);
+    const snap = this.snapshotter(fresh);
+    return inspectContainer(fresh, this.paths(id), { name: snap.name, ...snap.paths(this.paths(id).dir) }, this.store);
   }
 
   async *logs(ref: string, opts: LogOptions = {}): AsyncIterable<LogEntry> {
@@ -707,7 +737,7 @@ export class LocalContainerService implements ContainerService {
     await withLock(p.lock, 'exclusive', async () => {
       if (!(await this.meta.read()).containers[rec.Id]) return;
       await this.runtimeFor(rec).delete(rec.Id, true).catch(() => undefined);
-      await this.snapshots.remove(p.dir);
+      await this.snapshotter(rec).remove(p.dir);
       await this.meta.update((doc) => {
         delete doc.containers[rec.Id];
       });

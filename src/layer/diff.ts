@@ -1,7 +1,7 @@
 // A directory as an OCI layer tar: entries sorted by path (reproducible), hard links kept as links,
 // xattrs as PAX records. From an overlay upper dir, overlay whiteouts (0/0 char devices) become
 // `.wh.NAME` entries and opaque directories get a `.wh..wh..opq` entry.
-import { lstatSync, readdirSync, readlinkSync, openSync, readSync, closeSync } from 'node:fs';
+import { lstatSync, readdirSync, readlinkSync, openSync, readSync, closeSync, type Stats } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { lgetxattr, llistxattr } from '../sys/index.ts';
@@ -11,6 +11,8 @@ export interface DiffOptions {
   from: 'overlay-upper' | 'plain';
   /** Clamp every mtime to this (seconds), as BuildKit's rewrite-timestamp does. */
   sourceDateEpoch?: number;
+  /** Entries to leave out (with what is under them); `rel` has no leading slash. */
+  skip?: (rel: string, st: Stats) => boolean;
 }
 
 export function diffDirectory(dir: string, opts: DiffOptions): Readable {
@@ -30,8 +32,9 @@ async function* walkTar(root: string, opts: DiffOptions): AsyncGenerator<Buffer>
     const names = readdirSync(join(root, rel)).sort();
     for (const n of names) {
       const childRel = rel ? `${rel}/${n}` : n;
-      yield childRel;
       const st = lstatSync(join(root, childRel));
+      if (opts.skip?.(childRel, st)) continue;
+      yield childRel;
       if (st.isDirectory()) yield* entries(childRel);
     }
   }

@@ -73,6 +73,8 @@ export interface ContainerRecord {
   RestartCount: number;
   /** The runtime's executable, as chosen when the container was created. */
   RuntimePath: string;
+  /** The snapshotter of its root filesystem (Docker's Driver); absent in records older than the choice: overlay2. */
+  Driver?: 'overlay2' | 'vfs';
   /** Set by `stop` (and cleared by the next start): a restart policy does not bring it back. */
   StoppedByUser?: boolean;
 }

@@ -1,1 +1,4 @@
-export { OverlaySnapshotter, type RootfsPaths } from './overlay.ts';
+export { OverlaySnapshotter } from './overlay.ts';
+export { CopySnapshotter } from './copy.ts';
+export { chooseSnapshotter, overlayWorks, snapshotterFor, type SnapshotterName } from './choose.ts';
+export type { LayerSource, RootfsPaths, Snapshotter } from './types.ts';

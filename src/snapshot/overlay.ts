@@ -2,19 +2,15 @@
 // unpacked layers (each layer a lower directory). Lower directories are named through short links
 // in l/ so that an image with a hundred layers still fits mount(2)'s one-page option string.
 import { createHash } from 'node:crypto';
-import { lstat, mkdir, readdir, readlink, rm, symlink, rename } from 'node:fs/promises';
+import { mkdir, readlink, rm, symlink, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import { errnoCode } from '../errdefs/index.ts';
 import { mount, umount2, MNT_DETACH } from '../sys/index.ts';
+import { directorySize } from './size.ts';
+import type { LayerSource, RootfsPaths, Snapshotter } from './types.ts';
 
-export interface RootfsPaths {
-  /** Where the root filesystem is mounted. */
-  merged: string;
-  upper: string;
-  work: string;
-}
-
-export class OverlaySnapshotter {
+export class OverlaySnapshotter implements Snapshotter {
+  readonly name = 'overlay2';
   private readonly root: string;
   private readonly linkDir: string;
 
@@ -23,7 +19,7 @@ export class OverlaySnapshotter {
     this.linkDir = join(root, 'l');
   }
 
-  paths(dir: string): RootfsPaths {
+  paths(dir: string): Required<RootfsPaths> {
     return { merged: join(dir, 'merged'), upper: join(dir, 'upper'), work: join(dir, 'work') };
   }
 
@@ -49,16 +45,16 @@ export class OverlaySnapshotter {
   }
 
   /** Creates the container's upper/work/merged directories (nothing is mounted yet). */
-  async prepare(dir: string): Promise<RootfsPaths> {
+  async prepare(dir: string): Promise<void> {
     const p = this.paths(dir);
     for (const d of [p.upper, p.work, p.merged]) await mkdir(d, { recursive: true, mode: 0o755 });
-    return p;
   }
 
   /** Mounts the root filesystem: `layerDirs` bottom first (image order). */
-  async mount(dir: string, layerDirs: string[]): Promise<string> {
+  async mount(dir: string, layers: LayerSource[]): Promise<string> {
+    await this.prepare(dir);
     const p = this.paths(dir);
-    const lowers = layerDirs.length > 0 ? layerDirs : [await this.emptyLayer()];
+    const lowers = layers.length > 0 ? layers.map((l) => l.dir) : [await this.emptyLayer()];
     const names: string[] = [];
     for (const l of [...lowers].reverse()) names.push(`l/${await this.link(l)}`);
     const options = `lowerdir=${names.join(':')},upperdir=${p.upper},workdir=${p.work}`;
@@ -102,19 +98,3 @@ export class OverlaySnapshotter {
   }
 }
 
-async function directorySize(path: string): Promise<number> {
-  let total = 0;
-  let entries;
-  try {
-    entries = await readdir(path, { withFileTypes: true });
-  } catch (err) {
-    if (errnoCode(err) === 'ENOENT') return 0;
-    throw err;
-  }
-  for (const e of entries) {
-    const p = join(path, e.name);
-    if (e.isDirectory()) total += await directorySize(p);
-    else total += (await lstat(p)).size;
-  }
-  return total;
-}
