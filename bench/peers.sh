@@ -113,11 +113,11 @@ EOF
   if [ ! -S "$PEER_DOCKER_RUN/containerd/containerd.sock" ]; then
     PEER_SKIP_DOCKER="containerd did not start (see $d/containerd.log)"; peers_docker_stop; return
   fi
-  # An empty configuration file, so that a host's /etc/docker/daemon.json does not apply, and the
-  # trust key that dockerd 20.10 creates in /etc/docker kept in the work directory.
+  # An empty configuration file, so that a host's /etc/docker/daemon.json does not apply. (The
+  # trust key dockerd 20.10 writes to /etc/docker/key.json goes with peers_clean_host.)
   echo '{}' >"$d/daemon.json"
   dockerd --host "unix://$PEER_DOCKER_RUN/docker.sock" --containerd "$PEER_DOCKER_RUN/containerd/containerd.sock" \
-    --config-file "$d/daemon.json" --deprecated-key-path "$d/key.json" \
+    --config-file "$d/daemon.json" \
     --data-root "$d/data" --exec-root "$d/exec" --pidfile "$d/docker.pid" \
     --default-ulimit nofile=20000:20000 --iptables=false --ip6tables=false --bridge=none \
     --storage-driver overlay2 --log-level warn >"$d/dockerd.log" 2>&1 &
@@ -156,7 +156,7 @@ peers_docker_stop() {
 # shim sockets (/run/containerd/s), plugin discovery (/run/docker), podman's network run directory
 # and lock segment, and the cgroup parents of their containers.
 peers_host_paths() {
-  echo /run/containerd /run/docker /run/containers /dev/shm/libpod_lock
+  echo /etc/docker/key.json /etc/docker /run/containerd /run/docker /run/containers /dev/shm/libpod_lock
   for h in /sys/fs/cgroup /sys/fs/cgroup/*; do
     [ -d "$h" ] && echo "$h/docker" "$h/libpod_parent"
   done
@@ -176,6 +176,7 @@ peers_clean_host() {
     [ -e "$p" ] || continue
     case "$p" in
     /dev/shm/libpod_lock) grep -qx podman /proc/[0-9]*/comm 2>/dev/null || rm -f "$p" ;;
+    /etc/docker/key.json) rm -f "$p" ;;
     *) find "$p" -depth -type d -exec rmdir {} \; 2>/dev/null || true ;;
     esac
   done

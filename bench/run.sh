@@ -51,7 +51,7 @@ wait_gone() {
     found=""
     for p in /proc/[0-9]*; do
       [ "${p#/proc/}" != "$$" ] || continue
-      if tr '\0' ' ' <"$p/cmdline" 2>/dev/null | grep -qF -- "$1"; then found=${p#/proc/}; break; fi
+      if { tr '\0' ' ' <"$p/cmdline"; } 2>/dev/null | grep -qF -- "$1"; then found=${p#/proc/}; break; fi
     done
     [ -n "$found" ] || return 0
     sleep 0.1; i=$((i + 1))
@@ -173,7 +173,7 @@ memory() {
   if [ "$tool" = berth ]; then
     for p in /proc/[0-9]*; do
       [ "$(cat "$p/comm" 2>/dev/null)" = node ] || continue
-      tr '\0' ' ' <"$p/cmdline" 2>/dev/null | grep -qF -- "$work/root" && node_left=$((node_left + 1))
+      { tr '\0' ' ' <"$p/cmdline"; } 2>/dev/null | grep -qF -- "$work/root" && node_left=$((node_left + 1))
     done
   fi
   kinds=$(echo $procs | tr ' ' '\n' | sort | uniq -c | awk -v n="$N" '{ printf "%s%s%s", sep, ($1 == n ? "" : $1 "/" n " x "), $2; sep = " + " }')

@@ -500,7 +500,7 @@ export class LocalContainerService implements ContainerService {
         // Kept open when clients come and go (a detach must not close it); a terminal never sends EOF anyway.
         leaveStdinOpen: rec.Config.Tty || !rec.Config.StdinOnce,
         tty: rec.Config.Tty,
-        exitCommand: this.opts.berthCommand ? [...this.opts.berthCommand, '--root', this.root, 'container', 'cleanup', rec.Id] : undefined,
+        exitCommand: this.opts.berthCommand ? cleanupCommand([...this.opts.berthCommand, '--root', this.root, 'container', 'cleanup', rec.Id], p.dir, attach !== undefined && rec.HostConfig.RestartPolicy.Name === 'no') : undefined,
       }).catch((err: unknown) => {
         throw startError(err);
       });
@@ -773,6 +773,16 @@ function notRunning(rec: ContainerRecord): BerthError {
 
 function isLive(rec: ContainerRecord): boolean {
   return rec.State.Status === 'running' || rec.State.Status === 'paused';
+}
+
+/**
+ * What conmon runs when the container exits: berth's cleanup, unless the container is gone by
+ * then. An attached client cleans up itself as soon as it sees the exit, so there the command is
+ * only the backup for a client that died: it waits a second, and does not start Node.js (a
+ * second process racing the client for the lock) when the client already removed the container.
+ */
+function cleanupCommand(cleanup: string[], dir: string, clientWaits: boolean): string[] {
+  return ['/bin/sh', '-c', `${clientWaits ? 'sleep 1; ' : ''}[ -d "$0" ] || exit 0; exec "$@"`, dir, ...cleanup];
 }
 
 /** The container's cgroup, relative to each hierarchy's root (the spec's cgroupsPath). */

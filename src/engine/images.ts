@@ -5,7 +5,8 @@ import type { Digest } from '../content/index.ts';
 import { invalidArgument, notFound } from '../errdefs/index.ts';
 import type { ImageRecord, ImagesDocument } from '../meta/index.ts';
 import type { ImageStore } from '../store/index.ts';
-import { loadArchive, saveArchive, type SaveItem } from '../transport/index.ts';
+// Archives (and tar-stream) are loaded only by load and save: every other command starts faster.
+import type { SaveItem } from '../transport/index.ts';
 import { parseConfig, parseTaggedName, familiarName, type ImageConfig } from '../image/index.ts';
 import { resolveImage } from './resolve.ts';
 import { matchImageFilters, matchesReference, parseImageFilters } from './filters.ts';
@@ -148,6 +149,7 @@ export class LocalImageService implements ImageService {
   }
 
   async load(input: Readable): Promise<{ id: string; names: string[] }[]> {
+    const { loadArchive } = await import('../transport/index.ts');
     const loaded = await loadArchive(input, this.store);
     return loaded.map((l) => ({ id: l.id, names: l.names.map(familiarName) }));
   }
@@ -166,6 +168,7 @@ export class LocalImageService implements ImageService {
     for (const item of items.values()) {
       for (const b of item.image.blobs) if (!(await this.store.content.has(b))) throw notFound(`image ${item.image.id} is incomplete: blob ${b} is missing; run 'berth system check'`);
     }
+    const { saveArchive } = await import('../transport/index.ts');
     return saveArchive([...items.values()], this.store, opts.format ?? 'docker-archive');
   }
 }
