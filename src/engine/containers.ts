@@ -360,7 +360,7 @@ export class LocalContainerService implements ContainerService {
 
   async stats(ref: string): Promise<ContainerStats> {
     const rec = await this.running(ref);
-    return readContainerStats(cgroupsPathOf(rec.Id));
+    return readContainerStats({ id: rec.Id, name: rec.Name, cgroupsPath: cgroupsPathOf(rec.Id), pid: rec.State.Pid, ownNetwork: rec.HostConfig.NetworkMode !== 'host' });
   }
 
   async changes(ref: string): Promise<Change[]> {

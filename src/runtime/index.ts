@@ -7,3 +7,4 @@ export { effectiveCapabilities, hostCapabilities, normalizeCapability, DEFAULT_C
 export { resolveUser, resolveUserFrom, type ResolvedUser } from './user.ts';
 export { resolveInRoot, readInRoot } from './rootfs.ts';
 export { defaultSeccompProfile, type LinuxSeccomp, type SeccompRule } from './seccomp.ts';
+export { cgroupDirs, controllerDir, processesDir, cgroupPids, readCgroupFile, parseCgroupMounts, parsePidList, parseSingle, parseNumberList, parseFlatKeyed, parseNestedKeyed, parseBlkio, ioStatEntries, parseProcStat, parseNetDev, CLOCK_TICKS, type CgroupMount, type CgroupDirs, type BlkioEntry, type NetworkCounters } from './cgroups.ts';
