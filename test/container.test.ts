@@ -1,9 +1,12 @@
 // Containers end to end on the real runtime (runc or crun), conmon and overlayfs.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { readFileSync, existsSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { berth, ok, rootWithBusybox } from './helpers.ts';
+import { berth, makeBusyboxTar, ok, removeContainers, rootWithBusybox, tempDir } from './helpers.ts';
 
 test('run prints the output and exits with the command\'s code', async (t) => {
   const { root, cleanup } = await rootWithBusybox();
@@ -115,3 +118,39 @@ test('20 parallel run --rm all succeed with their own output', async (t) => {
   });
   assert.equal((await ok(berth(root, ['ps', '-aq']))).stdout, '');
 });
+
+test('an image of 120 layers runs: every layer is seen, whiteouts hide what lower layers had', async (t) => {
+  const { dir, cleanup } = await tempDir();
+  t.after(async () => {
+    await removeContainers(join(dir, 'root'));
+    await cleanup();
+  });
+  // A docker-archive written by hand: busybox at the bottom, then 119 layers of one file each;
+  // the last layer deletes /etc/group through a whiteout.
+  const layers: string[] = ['base.tar'];
+  await makeBusyboxTar(join(dir, 'base.tar'));
+  for (let i = 1; i < 120; i++) {
+    const content = join(dir, `c${i}`);
+    await mkdir(join(content, 'layers'), { recursive: true });
+    await writeFile(join(content, 'layers', String(i)), `${i}\n`);
+    if (i === 119) {
+      await mkdir(join(content, 'etc'));
+      await writeFile(join(content, 'etc', '.wh.group'), '');
+    }
+    execFileSync('tar', ['--numeric-owner', '-C', content, '-cf', join(dir, `l${i}.tar`), '.']);
+    layers.push(`l${i}.tar`);
+  }
+  const diffIds = layers.map((l) => `sha256:${createHash('sha256').update(readFileSync(join(dir, l))).digest('hex')}`);
+  const config = JSON.stringify({ architecture: goArch(), os: 'linux', config: { Cmd: ['sh'] }, rootfs: { type: 'layers', diff_ids: diffIds } });
+  await writeFile(join(dir, 'config.json'), config);
+  await writeFile(join(dir, 'manifest.json'), JSON.stringify([{ Config: 'config.json', RepoTags: ['tall:latest'], Layers: layers }]));
+  execFileSync('tar', ['-C', dir, '-cf', join(dir, 'image.tar'), 'manifest.json', 'config.json', ...layers]);
+  const root = join(dir, 'root');
+  await ok(berth(root, ['load', '-i', join(dir, 'image.tar')]));
+  const r = await ok(berth(root, ['run', '--rm', 'tall', 'sh', '-c', 'ls /layers | wc -l; cat /layers/1 /layers/119; ls /etc/group 2>&1; true']));
+  assert.equal(r.stdout, "119\n1\n119\nls: /etc/group: No such file or directory\n");
+});
+
+function goArch(): string {
+  return process.arch === 'x64' ? 'amd64' : process.arch;
+}
