@@ -16,8 +16,16 @@ import { cleanEntryPath, ensureParents, layerError } from './paths.ts';
 import { TarParser, type TarHeader } from './tar-reader.ts';
 
 export interface ApplyOptions {
-  /** 'overlay': whiteouts become overlay whiteouts (a layer alone in its dir); 'apply': they delete. */
-  whiteouts: 'overlay' | 'apply';
+  /**
+   * 'overlay': whiteouts become overlay whiteouts (a layer alone in its dir); 'apply': they delete;
+   * 'none': the tar is a plain archive, not a layer (Docker's Untar, as `cp` uses it): `.wh.` names
+   * are ordinary files, and a root entry ("./") leaves the existing target directory as it is.
+   */
+  whiteouts: 'overlay' | 'apply' | 'none';
+  /** Every entry owned by this instead of the tar's uid/gid (Docker's ChownOpts). */
+  owner?: { uid: number; gid: number };
+  /** Refuse to replace a directory by a non-directory or the reverse (Docker's NoOverwriteDirNonDir). */
+  noOverwriteDirNonDir?: boolean;
   expectedDiffId?: Digest;
   /** What the layer is, for messages ("layer sha256:…", "archive entry x.tar"). */
   what?: string;
@@ -37,7 +45,7 @@ const OPAQUE = '.wh..wh..opq';
 
 export async function applyLayer(input: AsyncIterable<Buffer | Uint8Array>, target: string, opts: ApplyOptions): Promise<ApplyResult> {
   const what = opts.what ?? 'layer';
-  const x = new Extractor(target, opts.whiteouts, what);
+  const x = new Extractor(target, opts.whiteouts, what, opts);
   const parser = new TarParser(x);
   const hash = createHash('sha256');
   let size = 0;
@@ -69,8 +77,10 @@ export async function applyLayer(input: AsyncIterable<Buffer | Uint8Array>, targ
 
 class Extractor {
   private readonly root: string;
-  private readonly mode: 'overlay' | 'apply';
+  private readonly mode: 'overlay' | 'apply' | 'none';
   private readonly what: string;
+  private readonly owner: { uid: number; gid: number } | undefined;
+  private readonly noOverwriteDirNonDir: boolean;
   private fd = -1;
   private header: TarHeader | undefined;
   private abs = '';
@@ -82,20 +92,23 @@ class Extractor {
   contentSize = 0;
   current = '';
 
-  constructor(root: string, mode: 'overlay' | 'apply', what: string) {
+  constructor(root: string, mode: 'overlay' | 'apply' | 'none', what: string, opts: Pick<ApplyOptions, 'owner' | 'noOverwriteDirNonDir'> = {}) {
     this.root = root;
     this.mode = mode;
     this.what = what;
+    this.owner = opts.owner;
+    this.noOverwriteDirNonDir = opts.noOverwriteDirNonDir === true;
   }
 
   private refuse = (why: string): BerthError => layerError(this.what, this.current, why);
 
-  entry(h: TarHeader): void {
+  entry(raw: TarHeader): void {
+    const h = this.owner ? { ...raw, uid: this.owner.uid, gid: this.owner.gid } : raw;
     this.current = h.name;
     this.header = h;
     const rel = cleanEntryPath(h.name, this.refuse);
     if (rel === '') {
-      if (h.type === 'directory') setOwnerMode(this.root, h);
+      if (h.type === 'directory' && this.mode !== 'none') setOwnerMode(this.root, h);
       this.header = undefined;
       return;
     }
@@ -103,10 +116,15 @@ class Extractor {
     const base = posix.basename(rel);
     const abs = join(this.root, rel);
     this.abs = abs;
-    if (base.startsWith(WHITEOUT)) {
+    if (base.startsWith(WHITEOUT) && this.mode !== 'none') {
       this.whiteout(rel, base);
       this.header = undefined;
       return;
+    }
+    if (this.noOverwriteDirNonDir && h.type !== 'other') {
+      const st = lstatOrUndefined(abs);
+      if (st && st.isDirectory() && h.type !== 'directory') throw this.refuse('cannot overwrite a directory with a non-directory');
+      if (st && !st.isDirectory() && h.type === 'directory') throw this.refuse('cannot overwrite a non-directory with a directory');
     }
     switch (h.type) {
       case 'directory': {
