@@ -93,7 +93,7 @@ export class TarParser {
     if (this.meta) {
       const body = Buffer.concat(this.metaChunks);
       this.metaChunks = [];
-      if (this.meta === 'pax') this.pax = decodePax(body, this.pax);
+      if (this.meta === 'pax') this.pax = decodePax(body, this.pax, true);
       else if (this.meta === 'global') this.globalPax = decodePax(body, this.globalPax);
       else if (this.meta === 'longname') this.longName = cString(body);
       else this.longLink = cString(body);
@@ -132,6 +132,8 @@ export class TarParser {
       if (prefix) name = `${prefix}/${name}`;
     }
     const pax = new Map([...this.globalPax, ...this.pax]);
+    // An empty local value deletes the key for this entry, a global one included (POSIX).
+    for (const [k, v] of this.pax) if (v.length === 0) pax.delete(k);
     const str = (k: string): string | undefined => pax.get(k)?.toString('utf8');
     const num = (k: string, fallback: number): number => {
       const v = str(k);
@@ -229,8 +231,11 @@ function isZero(block: Buffer): boolean {
   return true;
 }
 
-/** PAX records: "LEN key=value\n", values kept as raw bytes (xattrs may be binary). */
-function decodePax(body: Buffer, into: Map<string, Buffer>): Map<string, Buffer> {
+/**
+ * PAX records: "LEN key=value\n", values kept as raw bytes (xattrs may be binary). An empty value
+ * deletes the key; for an entry's own records it is kept, empty, to delete a global one too.
+ */
+function decodePax(body: Buffer, into: Map<string, Buffer>, keepEmpty = false): Map<string, Buffer> {
   const out = new Map(into);
   let off = 0;
   while (off < body.length) {
@@ -243,7 +248,7 @@ function decodePax(body: Buffer, into: Map<string, Buffer>): Map<string, Buffer>
     if (eq === -1) throw new TarError('malformed PAX header record');
     const key = rec.toString('utf8', 0, eq);
     const value = Buffer.from(rec.subarray(eq + 1));
-    if (value.length === 0) out.delete(key);
+    if (value.length === 0 && !keepEmpty) out.delete(key);
     else out.set(key, value);
     off += len;
   }
