@@ -32,7 +32,8 @@ export function statusText(rec: ContainerRecord, now = Date.now()): string {
   }
 }
 
-/** go-units HumanDuration: "3 minutes", "About an hour" (Docker's status and CREATED columns). */
+/** go-units HumanDuration: "3 minutes", "About an hour" (Docker's status and CREATED columns).
+ *  Hours are int(d.Hours() + 0.5); years int(d.Hours())/24/365. */
 export function humanDuration(ms: number): string {
   const seconds = Math.floor(ms / 1000);
   if (seconds < 1) return 'Less than a second';
@@ -41,13 +42,14 @@ export function humanDuration(ms: number): string {
   const minutes = Math.floor(seconds / 60);
   if (minutes === 1) return 'About a minute';
   if (minutes < 60) return `${minutes} minutes`;
-  const hours = Math.round(minutes / 60);
+  const hours = Math.floor(ms / 3_600_000 + 0.5);
   if (hours === 1) return 'About an hour';
   if (hours < 48) return `${hours} hours`;
   if (hours < 24 * 7 * 2) return `${Math.floor(hours / 24)} days`;
   if (hours < 24 * 30 * 2) return `${Math.floor(hours / 24 / 7)} weeks`;
   if (hours < 24 * 365 * 2) return `${Math.floor(hours / 24 / 30)} months`;
-  return `${Math.floor(hours / 24 / 365)} years`;
+  // Years count the whole hours, not the rounded ones: int(d.Hours())/24/365.
+  return `${Math.floor(Math.floor(ms / 3_600_000) / 24 / 365)} years`;
 }
 
 export function commandText(rec: ContainerRecord): string {

@@ -13,13 +13,33 @@ export interface Platform {
 
 const ARCH_ALIASES: Record<string, string> = { x86_64: 'amd64', 'x86-64': 'amd64', aarch64: 'arm64', armhf: 'arm', armel: 'arm', i386: '386', x64: 'amd64', ia32: '386' };
 
+// Go's GOOS and GOARCH values, as containerd's platforms package knows them (isKnownOS, isKnownArch).
+const KNOWN_OS = new Set(['aix', 'android', 'darwin', 'dragonfly', 'freebsd', 'hurd', 'illumos', 'ios', 'js', 'linux', 'nacl', 'netbsd', 'openbsd', 'plan9', 'solaris', 'windows', 'zos']);
+const KNOWN_ARCH = new Set([
+  '386', 'amd64', 'amd64p32', 'arm', 'armbe', 'arm64', 'arm64be', 'ppc64', 'ppc64le', 'loong64', 'mips', 'mipsle', 'mips64', 'mips64le',
+  'mips64p32', 'mips64p32le', 'ppc', 'riscv', 'riscv64', 's390', 's390x', 'sparc', 'sparc64', 'wasm',
+]);
+
+/** containerd's normalizeOS: lower case, and macos is darwin. */
+function normalizeOs(os: string): string {
+  const o = os.toLowerCase();
+  return o === 'macos' ? 'darwin' : o;
+}
+
 export function normalizePlatform(p: Platform): Platform {
-  const architecture = ARCH_ALIASES[p.architecture.toLowerCase()] ?? p.architecture.toLowerCase();
-  let variant = p.variant;
-  if (architecture === 'arm64' && (variant === undefined || variant === '8' || variant === 'v8')) variant = undefined;
+  const arch = p.architecture.toLowerCase();
+  const architecture = ARCH_ALIASES[arch] ?? arch;
+  let variant = p.variant?.toLowerCase();
+  // As containerd's normalizeArch: armhf is arm/v7, armel arm/v6, i386 has no variant, amd64/v1 is plain amd64.
+  if (arch === 'armhf') variant = 'v7';
+  if (arch === 'armel') variant = 'v6';
+  if (architecture === '386') variant = undefined;
+  if (architecture === 'amd64' && variant === 'v1') variant = undefined;
+  if (architecture === 'arm64' && (variant === undefined || variant === '8' || variant === 'v8' || variant === 'v8.0')) variant = undefined;
+  if (architecture === 'arm64' && (variant === '9' || variant === '9.0' || variant === 'v9.0')) variant = 'v9';
   if (architecture === 'arm' && variant === undefined) variant = 'v7';
   if (architecture === 'arm' && variant && /^\d$/.test(variant)) variant = `v${variant}`;
-  return { ...p, os: p.os.toLowerCase(), architecture, ...(variant !== undefined ? { variant } : { variant: undefined }) };
+  return { ...p, os: normalizeOs(p.os), architecture, ...(variant !== undefined ? { variant } : { variant: undefined }) };
 }
 
 export function hostPlatform(): Platform {
@@ -36,9 +56,14 @@ export function parsePlatform(s: string): Platform {
   }
   if (parts.length > 3) throw invalidArgument(`"${s}": unknown platform format`);
   if (parts.length === 1) {
-    // "linux" alone means the host architecture; an architecture alone means linux.
+    // As containerd: a known OS alone means that OS on the host architecture; a known
+    // architecture alone means linux (the host OS); anything else is refused.
     const p = parts[0] as string;
-    return p === 'linux' ? hostPlatform() : normalizePlatform({ os: 'linux', architecture: p });
+    const os = normalizeOs(p);
+    if (KNOWN_OS.has(os)) return { ...hostPlatform(), os };
+    const q = normalizePlatform({ os: 'linux', architecture: p });
+    if (KNOWN_ARCH.has(q.architecture)) return q;
+    throw invalidArgument(`"${s}": unknown operating system or architecture`);
   }
   return normalizePlatform({ os: parts[0] as string, architecture: parts[1] as string, ...(parts[2] ? { variant: parts[2] } : {}) });
 }

@@ -38,6 +38,8 @@ function validDomain(d: string): boolean {
 /** Parses and normalises a reference (short names get docker.io and library/). */
 export function parseReference(s: string): Reference {
   if (s === '' || s.length > 2048) throw formatError();
+  // As distribution/reference's ParseNormalizedNamed: a name that is all an image ID is refused.
+  if (/^[a-f0-9]{64}$/.test(s)) throw invalidArgument(`invalid repository name (${s}), cannot specify 64-byte hexadecimal strings`);
   let rest = s;
   let digest: Digest | undefined;
   const at = rest.indexOf('@');
