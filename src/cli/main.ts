@@ -1,13 +1,10 @@
 // berth's entry point: global flags, command lookup, and the mapping of errors to Docker's exit
 // codes and one-line messages (never a stack trace for a user error).
-import module from 'node:module';
 import { BerthError } from '../errdefs/index.ts';
 import { parseArgs, formatFlagHelp, UsageError, type FlagSpec } from './args.ts';
 import { StatusError, type Command, type Context } from './command.ts';
 import { commands, type CommandEntry } from './commands/index.ts';
 import type { Engine } from '../engine/index.ts';
-
-module.enableCompileCache?.();
 
 const globalFlags: FlagSpec[] = [
   { name: 'root', type: 'string', value: 'dir', help: 'Root directory of berth state', default: undefined },

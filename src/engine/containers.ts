@@ -232,6 +232,7 @@ export class LocalContainerService implements ContainerService {
       cwd: o.workdir,
       user: o.user ? resolveUser(rootfs, o.user, rec.HostConfig.GroupAdd ?? []) : undefined,
       terminal: tty,
+      consoleSize: o.size,
       capabilities: o.privileged ? hostCapabilities() : undefined,
     });
     const tag = randomBytes(8).toString('hex');
@@ -477,7 +478,7 @@ export class LocalContainerService implements ContainerService {
     const rootfs = await snap.mount(p.dir, this.layerSources(rec));
     let session: (AttachSession & { release: () => Promise<void> }) | undefined;
     try {
-      await writeFile(p.config, JSON.stringify(await this.spec(rec, config, rootfs, p)));
+      await writeFile(p.config, JSON.stringify(await this.spec(rec, config, rootfs, p, attach?.size)));
       for (const f of [p.exitFile, join(p.dir, 'attach'), p.pidFile]) await rm(f, { force: true });
       await mkdir(join(this.root, 'exits'), { recursive: true });
       await mkdir(runtime.stateDir, { recursive: true });
@@ -505,7 +506,6 @@ export class LocalContainerService implements ContainerService {
         throw startError(err);
       });
       if (attach) session = await this.connect(p, attach);
-      if (attach?.size && rec.Config.Tty) await resizeTerminal(p.dir, attach.size);
       await runtime.start(rec.Id);
       await this.save(rec.Id, (r) => {
         r.State = { ...r.State, Status: 'running', Pid: started.pid, ConmonPid: started.conmonPid, ExitCode: 0, Error: '', StartedAt: new Date().toISOString(), FinishedAt: '0001-01-01T00:00:00Z' };
@@ -525,7 +525,7 @@ export class LocalContainerService implements ContainerService {
     return session;
   }
 
-  private async spec(rec: ContainerRecord, config: ImageConfig, rootfs: string, p: ContainerPaths): Promise<Record<string, unknown>> {
+  private async spec(rec: ContainerRecord, config: ImageConfig, rootfs: string, p: ContainerPaths, consoleSize?: TerminalSize): Promise<Record<string, unknown>> {
     const h = rec.HostConfig;
     const user = resolveUser(rootfs, rec.Config.User, h.GroupAdd ?? []);
     const caps = effectiveCapabilities({ privileged: h.Privileged, add: h.CapAdd ?? [], drop: h.CapDrop ?? [] });
@@ -549,6 +549,7 @@ export class LocalContainerService implements ContainerService {
       user,
       hostname: rec.Config.Hostname,
       terminal: rec.Config.Tty,
+      consoleSize,
       capabilities: caps,
       noNewPrivileges: security.noNewPrivileges,
       privileged: h.Privileged,

@@ -199,6 +199,8 @@ export interface ExecOptions {
   user?: string;
   workdir?: string;
   tty?: boolean;
+  /** The terminal's size when the process starts. */
+  size?: TerminalSize;
   /** Keep stdin open (without it the process gets /dev/null). */
   interactive?: boolean;
   privileged?: boolean;

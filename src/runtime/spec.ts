@@ -26,6 +26,11 @@ export interface LinuxResources {
   devices?: { allow: boolean; access: string; type?: string; major?: number; minor?: number }[];
 }
 
+export interface ConsoleSize {
+  height: number;
+  width: number;
+}
+
 export interface SpecInput {
   rootfs: string;
   readonlyRootfs: boolean;
@@ -35,6 +40,8 @@ export interface SpecInput {
   user: { uid: number; gid: number; additionalGids: number[] };
   hostname: string;
   terminal: boolean;
+  /** The terminal's first size, set by the runtime before the process starts (no race with a resize). */
+  consoleSize?: ConsoleSize;
   capabilities: string[];
   noNewPrivileges: boolean;
   privileged: boolean;
@@ -109,6 +116,7 @@ export function generateSpec(i: SpecInput): Record<string, unknown> {
     ociVersion: '1.0.2',
     process: {
       terminal: i.terminal,
+      ...(i.terminal && i.consoleSize ? { consoleSize: i.consoleSize } : {}),
       user: { uid: i.user.uid, gid: i.user.gid, ...(i.user.additionalGids.length > 0 ? { additionalGids: i.user.additionalGids } : {}) },
       args: i.args,
       env: i.env,
@@ -149,6 +157,7 @@ export interface ExecInput {
   cwd?: string;
   user?: ResolvedUser;
   terminal: boolean;
+  consoleSize?: ConsoleSize;
   /** All capabilities (`exec --privileged`). */
   capabilities?: string[];
 }
@@ -166,6 +175,8 @@ export function execProcess(base: SpecProcess, i: ExecInput): SpecProcess {
   return {
     ...base,
     terminal: i.terminal,
+    // Never the container's first size: that is long out of date (undefined drops it from the JSON).
+    consoleSize: i.terminal ? i.consoleSize : undefined,
     args: i.args,
     env: [...env.values()].filter((kv) => kv.includes('=')),
     cwd: i.cwd || base.cwd,

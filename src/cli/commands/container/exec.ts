@@ -2,6 +2,7 @@
 import type { Command } from '../../command.ts';
 import { StatusError } from '../../command.ts';
 import { BerthError } from '../../../errdefs/index.ts';
+import { terminalSize } from './attach-io.ts';
 import { expandEnv, parseEnvFile } from './create-flags.ts';
 
 export const command: Command = {
@@ -32,6 +33,7 @@ export const command: Command = {
         user: flags.user as string | undefined,
         workdir: flags.workdir as string | undefined,
         tty,
+        size: tty ? terminalSize() : undefined,
         interactive,
         privileged: flags.privileged === true,
         detach: flags.detach === true,
