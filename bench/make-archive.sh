@@ -1,7 +1,7 @@
 #!/bin/sh
 # Makes a docker-archive (the legacy layout skopeo and docker both read) of a 5-layer image of about
 # 150 MB, from random data and GNU tar only, so that no tool under test made it.
-# Usage: bench/make-archive.sh OUT.tar
+# Usage: [HALF_TEXT=1] bench/make-archive.sh OUT.tar
 set -eu
 out=$1
 work=$(mktemp -d /tmp/berth-bench-img-XXXXXX)
@@ -12,10 +12,17 @@ layers=""
 for i in 1 2 3 4 5; do
   d="$work/layer$i"
   mkdir -p "$d/data$i/sub"
-  # 30 MB per layer: a few big files and many small ones.
-  head -c 20000000 /dev/urandom > "$d/data$i/big.bin"
+  # 30 MB per layer: a few big files and many small ones. With HALF_TEXT=1, the big file is
+  # text instead (compresses well), so half the image is incompressible, as a registry image is.
+  small=50000
+  if [ "${HALF_TEXT:-0}" = 1 ]; then
+    seq -f "line %.0f of a compressible file in layer $i" 1 400000 | head -c 15000000 > "$d/data$i/big.txt"
+    small=75000
+  else
+    head -c 20000000 /dev/urandom > "$d/data$i/big.bin"
+  fi
   n=0
-  while [ $n -lt 200 ]; do head -c 50000 /dev/urandom > "$d/data$i/sub/f$n"; n=$((n + 1)); done
+  while [ $n -lt 200 ]; do head -c $small /dev/urandom > "$d/data$i/sub/f$n"; n=$((n + 1)); done
   tar --numeric-owner --owner=0 --group=0 -C "$d" -cf "$work/layer.tar" .
   sum=$(sha256sum "$work/layer.tar" | cut -d' ' -f1)
   mv "$work/layer.tar" "$work/archive/$sum.tar"

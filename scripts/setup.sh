@@ -4,8 +4,9 @@
 set -eu
 cd "$(dirname "$0")/.."
 
-# Debian packages berth runs on (runtimes, monitor, init) and the real clients the tests use.
-PACKAGES="runc crun conmon catatonit tini busybox-static skopeo umoci zstd iptables uidmap"
+# Debian packages berth runs on (runtimes, monitor, init), the real clients the tests use, and the
+# reference registry (with htpasswd) the registry tests serve on loopback.
+PACKAGES="runc crun conmon catatonit tini busybox-static skopeo umoci zstd iptables uidmap docker-registry apache2-utils"
 missing=""
 for p in $PACKAGES ${EXTRA_PACKAGES:-}; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing="$missing $p"
@@ -15,6 +16,8 @@ if [ -n "$missing" ]; then
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends $missing >/dev/null
+  # docker-registry's package starts a system registry on :5000 under systemd; the tests start their own.
+  if [ -d /run/systemd/system ]; then systemctl disable --now docker-registry >/dev/null 2>&1 || true; fi
 fi
 
 # Node.js: use the host's when it is 22 or newer, otherwise bring Node 24 LTS from the npm registry into .node/.

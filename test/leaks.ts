@@ -14,6 +14,8 @@ for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
     continue;
   }
   if (/berth-test-/.test(cmd) && /conmon|runc|crun|catatonit|tini/.test(cmd)) problems.push(`process left behind: ${pid} ${cmd}`);
+  // Registries the registry tests started: their config lives in the suite's temporary directory.
+  if (/docker-registry/.test(cmd) && (/berth-test-/.test(cmd) || cmd.includes(tmpdir()))) problems.push(`registry left behind: ${pid} ${cmd}`);
 }
 // Container cgroups live under /berth/<id> in every hierarchy; the runtime removes them on delete.
 for (const base of ['/sys/fs/cgroup', ...readdirSync('/sys/fs/cgroup').map((h) => `/sys/fs/cgroup/${h}`)]) {

@@ -11,7 +11,8 @@ import { parseConfig, parseTaggedName, familiarName, type ImageConfig } from '..
 import { resolveImage } from './resolve.ts';
 import { matchImageFilters, matchesReference, parseImageFilters } from './filters.ts';
 import { importImage } from './import.ts';
-import type { HistoryItem, ImageInspect, ImageService, ImageSummary, ImportOptions, ListImagesOptions, RemoveReport } from './types.ts';
+import { pull, push } from './registry.ts';
+import type { HistoryItem, ImageInspect, ImageService, ImageSummary, ImportOptions, ListImagesOptions, PullOptions, PullReport, PushOptions, PushReport, RemoveReport } from './types.ts';
 
 /** Which container, if any, uses an image (it may not be deleted then). */
 export interface ImageUsers {
@@ -152,6 +153,14 @@ export class LocalImageService implements ImageService {
     const { loadArchive } = await import('../transport/index.ts');
     const loaded = await loadArchive(input, this.store);
     return loaded.map((l) => ({ id: l.id, names: l.names.map(familiarName) }));
+  }
+
+  pull(ref: string, opts?: PullOptions): Promise<PullReport[]> {
+    return pull(this.store, ref, opts);
+  }
+
+  push(ref: string, opts?: PushOptions): Promise<PushReport[]> {
+    return push(this.store, ref, opts);
   }
 
   async save(refs: string[], opts: { format?: 'docker-archive' | 'oci-archive' } = {}): Promise<Readable> {

@@ -2,7 +2,8 @@
 import { ImageStore, checkStore, diskUsage } from '../store/index.ts';
 import { LocalContainerService } from './containers.ts';
 import { LocalImageService } from './images.ts';
-import type { Engine, SystemService } from './types.ts';
+import { authService } from './registry.ts';
+import type { AuthService, Engine, SystemService } from './types.ts';
 
 export interface LocalEngineOptions {
   root: string;
@@ -14,6 +15,7 @@ export class LocalEngine implements Engine {
   readonly images: LocalImageService;
   readonly containers: LocalContainerService;
   readonly system: SystemService;
+  readonly auth: AuthService = authService();
   readonly store: ImageStore;
 
   private constructor(store: ImageStore, opts: LocalEngineOptions) {

@@ -69,6 +69,52 @@ export interface ImportOptions {
   sourceName?: string;
 }
 
+/** How to reach a registry: TLS, certificates and credentials (Docker's flags and podman's). */
+export interface RegistryAccess {
+  tlsVerify?: boolean;
+  certDir?: string;
+  /** `user:password` or `user` (then the password is asked for by the CLI). */
+  creds?: { username: string; password: string };
+  /** The credentials file (default: Docker's config.json). */
+  authFile?: string;
+}
+
+/** A step of a pull or push, as Docker's JSON progress stream has it. */
+export interface ProgressMessage {
+  id?: string;
+  status: string;
+  progressDetail?: { current?: number; total?: number };
+}
+
+export interface PullOptions extends RegistryAccess {
+  platform?: string;
+  /** Every tag of the repository. */
+  allTags?: boolean;
+  onProgress?: (m: ProgressMessage) => void;
+}
+
+export interface PullReport {
+  /** The full name pulled: docker.io/library/busybox:latest, or …@sha256:… */
+  name: string;
+  id: string;
+  digest: string;
+  upToDate: boolean;
+}
+
+export interface PushOptions extends RegistryAccess {
+  allTags?: boolean;
+  /** How layers stored uncompressed are compressed: gzip (default) or zstd. */
+  compressionFormat?: 'gzip' | 'zstd';
+  onProgress?: (m: ProgressMessage) => void;
+}
+
+export interface PushReport {
+  /** The tag pushed (or the digest, for a push by digest). */
+  tag: string;
+  digest: string;
+  size: number;
+}
+
 export interface ImageService {
   list(opts?: ListImagesOptions): Promise<ImageSummary[]>;
   inspect(ref: string): Promise<ImageInspect>;
@@ -79,6 +125,15 @@ export interface ImageService {
   import(source: Readable | { directory: string }, opts?: ImportOptions): Promise<string>;
   load(input: Readable): Promise<{ id: string; names: string[] }[]>;
   save(refs: string[], opts?: { format?: 'docker-archive' | 'oci-archive' }): Promise<Readable>;
+  pull(ref: string, opts?: PullOptions): Promise<PullReport[]>;
+  push(ref: string, opts?: PushOptions): Promise<PushReport[]>;
+}
+
+export interface AuthService {
+  /** Checks the credentials with the registry and stores them; the message Docker prints. */
+  login(server: string, creds: { username: string; password: string }, opts?: RegistryAccess): Promise<string>;
+  /** Removes stored credentials: the key they had (as Docker shows it), and whether there were any. */
+  logout(server: string, opts?: { authFile?: string }): Promise<{ key: string; removed: boolean }>;
 }
 
 export interface SystemService {
@@ -249,5 +304,6 @@ export interface Engine {
   images: ImageService;
   containers: ContainerService;
   system: SystemService;
+  auth: AuthService;
   close(): Promise<void>;
 }

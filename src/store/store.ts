@@ -102,6 +102,26 @@ export class ImageStore {
     });
   }
 
+  /** Gives an image another manifest for the same config (its layers compressed): the old blobs go to the next sweep. */
+  async replaceManifest(id: Digest, m: { digest: Digest; mediaType: string; blobs: Digest[] }): Promise<void> {
+    for (const b of m.blobs) if (!(await this.content.has(b))) throw notFound(`blob ${b} of image ${id} is missing`, b);
+    await this.meta.update((doc) => {
+      const rec = doc.images[id];
+      if (!rec) throw notFound(`No such image: ${id}`, id);
+      rec.manifest = m.digest;
+      rec.manifestMediaType = m.mediaType;
+      rec.blobs = m.blobs;
+    });
+  }
+
+  /** Records a canonical `repository@digest` the image is known by (after a push). */
+  async addDigest(id: Digest, canonical: string): Promise<void> {
+    await this.meta.update((doc) => {
+      const rec = doc.images[id];
+      if (rec && !rec.digests.includes(canonical)) rec.digests.push(canonical);
+    });
+  }
+
   /** Adds a name to an image (moving it from any other image). */
   async tag(id: Digest, name: string): Promise<void> {
     await this.meta.update((doc) => {
