@@ -55,8 +55,9 @@ test('a command that cannot run exits 127 or 126, as Docker', async (t) => {
   const notExec = await berth(root, ['run', '--rm', 'busybox', '/etc/passwd']);
   assert.equal(notExec.code, 126);
   assert.equal((await ok(berth(root, ['ps', '-aq']))).stdout, '', '--rm removes even on failure');
-  const badImage = await berth(root, ['run', '--rm', 'nothere']);
+  const badImage = await berth(root, ['run', '--rm', '--pull', 'never', 'nothere']);
   assert.equal(badImage.code, 125);
+  assert.equal(badImage.stderr, 'berth: Error: No such image: nothere:latest\n');
 });
 
 test('detached containers: ps, logs, stop, start, wait, rm', async (t) => {

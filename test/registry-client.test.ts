@@ -26,8 +26,8 @@ async function roots(t: { after: (fn: () => Promise<void>) => void }): Promise<{
   return { src: a.root, dst: join(b.dir, 'root'), env: { DOCKER_CONFIG: join(b.dir, 'docker') } };
 }
 
-function failed(r: RunResult, pattern: RegExp): void {
-  assert.equal(r.code, 1, `expected exit 1, got ${r.code}: ${r.stdout}${r.stderr}`);
+function failed(r: RunResult, pattern: RegExp, code = 1): void {
+  assert.equal(r.code, code, `expected exit ${code}, got ${r.code}: ${r.stdout}${r.stderr}`);
   assert.match(r.stderr, pattern);
 }
 
@@ -73,6 +73,25 @@ test('push and pull on a plain registry: progress, digests, up to date, by diges
   await ok(berth(dst, ['rmi', `${name}:1`]));
   const every = await ok(berth(dst, ['pull', '-a', '-q', name]));
   assert.equal(every.stdout, `${name}:1\n${name}:2\n`);
+
+  // run and create pull what the store lacks (--pull missing), or always, or never.
+  const fresh = await tempDir();
+  t.after(fresh.cleanup);
+  const third = join(fresh.dir, 'root');
+  const never = await berth(third, ['run', '--rm', '--pull', 'never', `${name}:1`, 'true']);
+  assert.deepEqual([never.code, never.stderr], [125, `berth: Error: No such image: ${name}:1\n`]);
+  const onRun = await ok(berth(third, ['run', '--rm', `${name}:1`, 'echo', 'pulled on run']));
+  assert.equal(onRun.stdout, 'pulled on run\n');
+  assert.match(onRun.stderr, new RegExp(`^Unable to find image '${name}:1' locally\n1: Pulling from test/busybox\n[^]*Status: Downloaded newer image for ${name}:1\n$`));
+  const always = await ok(berth(third, ['create', '--pull', 'always', `${name}:1`]));
+  assert.match(always.stderr, /Status: Image is up to date/);
+  assert.match(always.stdout, /^[0-9a-f]{64}\n$/);
+  await ok(berth(third, ['rm', always.stdout.trim()]));
+  await ok(berth(third, ['rmi', `${name}:1`]));
+  const quiet = await ok(berth(third, ['create', '-q', `${name}:1`]));
+  assert.equal(quiet.stderr, '', '-q: no pull output');
+  await ok(berth(third, ['rm', quiet.stdout.trim()]));
+  failed(await berth(third, ['run', '--pull', 'sometimes', `${name}:1`]), /invalid pull option: 'sometimes'/, 125);
 
   failed(await berth(dst, ['pull', `${reg.host}/test/nope`]), new RegExp(`^Error response from daemon: manifest for ${reg.host}/test/nope:latest not found: manifest unknown: manifest unknown\n$`));
   failed(await berth(dst, ['push', `${reg.host}/test/absent:1`]), new RegExp(`An image does not exist locally with the tag: ${reg.host}/test/absent:1`));
@@ -179,6 +198,15 @@ test('a multi-platform index: the host platform by default, --platform picks ano
   await ok(run('skopeo', ['copy', '--quiet', '--all', '--dest-tls-verify=false', `oci:${layout}:multi`, `docker://${reg.host}/multi/bb:1`]));
 
   const name = `${reg.host}/multi/bb:1`;
+  // Without pulling: the tags, and the index with its platforms and the host's config.
+  const tags = JSON.parse((await ok(berth(dst, ['image', 'tags', `docker://${reg.host}/multi/bb`]))).stdout) as unknown;
+  assert.deepEqual(tags, { Repository: `${reg.host}/multi/bb`, Tags: ['1'] });
+  const remote = JSON.parse((await ok(berth(dst, ['image', 'inspect', '--remote', name]))).stdout) as { Digest: string; Platforms: string[]; Config: { architecture: string }; Tags: string[] }[];
+  assert.equal(remote[0]?.Digest, idx.digest);
+  assert.deepEqual(remote[0]?.Platforms, ['linux/arm64', 'linux/amd64']);
+  assert.equal(remote[0]?.Config.architecture, 'amd64');
+  assert.equal((await ok(berth(dst, ['images', '-q']))).stdout, '', 'nothing was pulled');
+  failed(await berth(dst, ['image', 'tags', `${reg.host}/multi/none`]), /Error response from daemon: .*name unknown/);
   const host = await ok(berth(dst, ['pull', name]));
   assert.match(host.stdout, new RegExp(`Digest: ${idx.digest}\n`), 'the name resolves to the index');
   const arch = (ref: string): Promise<string> => berth(dst, ['image', 'inspect', '--format', '{{.Architecture}}', ref]).then((r) => r.stdout.trim());

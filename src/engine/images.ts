@@ -11,8 +11,8 @@ import { parseConfig, parseTaggedName, familiarName, type ImageConfig } from '..
 import { resolveImage } from './resolve.ts';
 import { matchImageFilters, matchesReference, parseImageFilters } from './filters.ts';
 import { importImage } from './import.ts';
-import { pull, push } from './registry.ts';
-import type { HistoryItem, ImageInspect, ImageService, ImageSummary, ImportOptions, ListImagesOptions, PullOptions, PullReport, PushOptions, PushReport, RemoveReport } from './types.ts';
+import { inspectRemote, pull, push, remoteTags } from './registry.ts';
+import type { HistoryItem, ImageInspect, ImageService, ImageSummary, ImportOptions, ListImagesOptions, PullOptions, PullReport, PushOptions, PushReport, RegistryAccess, RemoteInspect, RemoteTags, RemoveReport } from './types.ts';
 
 /** Which container, if any, uses an image (it may not be deleted then). */
 export interface ImageUsers {
@@ -161,6 +161,14 @@ export class LocalImageService implements ImageService {
 
   push(ref: string, opts?: PushOptions): Promise<PushReport[]> {
     return push(this.store, ref, opts);
+  }
+
+  remoteTags(ref: string, opts?: RegistryAccess): Promise<RemoteTags> {
+    return remoteTags(ref, opts);
+  }
+
+  inspectRemote(ref: string, opts?: RegistryAccess): Promise<RemoteInspect> {
+    return inspectRemote(ref, opts);
   }
 
   async save(refs: string[], opts: { format?: 'docker-archive' | 'oci-archive' } = {}): Promise<Readable> {

@@ -1,11 +1,27 @@
 // The engine's side of registries: pull and push by name (one tag, a digest, or every tag), and
 // login/logout with credentials kept in Docker's config.json. The transport does the protocol.
 import { invalidArgument, notFound } from '../errdefs/index.ts';
-import { DEFAULT_DOMAIN, familiarName, formatReference, parsePlatform, parseReference, repositoryOf, type Reference } from '../image/index.ts';
+import {
+  DEFAULT_DOMAIN,
+  detectManifestKind,
+  familiarName,
+  formatPlatform,
+  formatReference,
+  hostPlatform,
+  parseConfig,
+  parseIndex,
+  parseManifest,
+  parsePlatform,
+  parseReference,
+  repositoryOf,
+  selectManifest,
+  type Platform,
+  type Reference,
+} from '../image/index.ts';
 import type { ImageStore } from '../store/index.ts';
-import type { ClientOptions, ProgressEvent } from '../transport/index.ts';
+import type { ClientOptions, ProgressEvent, RegistryClient } from '../transport/index.ts';
 import { resolveImage } from './resolve.ts';
-import type { AuthService, ProgressMessage, PullOptions, PullReport, PushOptions, PushReport, RegistryAccess } from './types.ts';
+import type { AuthService, ProgressMessage, PullOptions, PullReport, PushOptions, PushReport, RegistryAccess, RemoteInspect, RemoteTags } from './types.ts';
 
 async function clientOptions(access: RegistryAccess): Promise<ClientOptions> {
   const { CredentialStore } = await import('../transport/index.ts');
@@ -24,18 +40,13 @@ function toMessage(onProgress?: (m: ProgressMessage) => void): ((e: ProgressEven
 
 export async function pull(store: ImageStore, name: string, opts: PullOptions = {}): Promise<PullReport[]> {
   const ref = parseReference(name);
-  const { pullImage, RegistryClient } = await import('../transport/index.ts');
+  const { pullImage } = await import('../transport/index.ts');
   const client = await clientOptions(opts);
   const platform = opts.platform ? parsePlatform(opts.platform) : undefined;
   let refs: Reference[] = [ref.tag === undefined && ref.digest === undefined && !opts.allTags ? { ...ref, tag: 'latest' } : ref];
   if (opts.allTags) {
     if (ref.tag !== undefined || ref.digest !== undefined) throw invalidArgument('tag can\'t be used with --all-tags/-a');
-    const c = await RegistryClient.connect(ref.domain, client);
-    try {
-      refs = (await c.tags(ref.path)).sort().map((tag) => ({ ...ref, tag }));
-    } finally {
-      c.close();
-    }
+    refs = (await withClient(ref, opts, (c) => c.tags(ref.path))).sort().map((tag) => ({ ...ref, tag }));
     if (refs.length === 0) throw notFound(`no tags found for ${repositoryOf(ref)}`);
   }
   const reports: PullReport[] = [];
@@ -110,4 +121,49 @@ export function authService(): AuthService {
       return { key: credentialKey(domain), removed: await new CredentialStore(opts.authFile).erase(domain) };
     },
   };
+}
+
+/** A registry name as skopeo writes it (`docker://host/repo:tag`) or as Docker does. */
+function remoteReference(name: string): Reference {
+  const ref = parseReference(name.replace(/^docker:\/\//, ''));
+  return ref.tag === undefined && ref.digest === undefined ? { ...ref, tag: 'latest' } : ref;
+}
+
+async function withClient<T>(ref: Reference, access: RegistryAccess, fn: (c: RegistryClient) => Promise<T>): Promise<T> {
+  const { RegistryClient } = await import('../transport/index.ts');
+  const client = await RegistryClient.connect(ref.domain, await clientOptions(access));
+  try {
+    return await fn(client);
+  } finally {
+    client.close();
+  }
+}
+
+/** `image tags`: a repository's tags, as `skopeo list-tags` prints them. */
+export async function remoteTags(name: string, access: RegistryAccess = {}): Promise<RemoteTags> {
+  const ref = parseReference(name.replace(/^docker:\/\//, ''));
+  return withClient(ref, access, async (c) => ({ Repository: repositoryOf(ref), Tags: await c.tags(ref.path) }));
+}
+
+/** `image inspect --remote`: the manifest (and the platforms of an index), the host platform's config, the tags. */
+export async function inspectRemote(name: string, access: RegistryAccess = {}): Promise<RemoteInspect> {
+  const ref = remoteReference(name);
+  return withClient(ref, access, async (c) => {
+    const top = await c.manifest(ref.path, ref.digest ?? (ref.tag as string));
+    const out: RemoteInspect = { Name: repositoryOf(ref), Digest: top.digest, MediaType: top.mediaType, Manifest: JSON.parse(top.bytes.toString('utf8')) as unknown, Tags: await c.tags(ref.path) };
+    let manifest = top;
+    if (detectManifestKind(top.bytes, top.mediaType) === 'index') {
+      const index = parseIndex(top.bytes, `index ${top.digest}`);
+      out.Platforms = index.manifests.filter((m) => m.platform).map((m) => formatPlatform(m.platform as Platform));
+      const picked = selectManifest(index, hostPlatform());
+      if (!picked) return out;
+      manifest = await c.manifest(ref.path, picked.digest);
+    }
+    const m = parseManifest(manifest.bytes, `manifest ${manifest.digest}`);
+    const config = await c.blob(ref.path, m.config.digest);
+    const chunks: Buffer[] = [];
+    for await (const chunk of config.body as AsyncIterable<Buffer>) chunks.push(chunk);
+    out.Config = parseConfig(Buffer.concat(chunks), `image config ${m.config.digest}`);
+    return out;
+  });
 }

@@ -127,6 +127,28 @@ export interface ImageService {
   save(refs: string[], opts?: { format?: 'docker-archive' | 'oci-archive' }): Promise<Readable>;
   pull(ref: string, opts?: PullOptions): Promise<PullReport[]>;
   push(ref: string, opts?: PushOptions): Promise<PushReport[]>;
+  /** A registry repository's tags, without pulling. */
+  remoteTags(ref: string, opts?: RegistryAccess): Promise<RemoteTags>;
+  /** A registry image's manifest, platforms, config and tags, without pulling. */
+  inspectRemote(ref: string, opts?: RegistryAccess): Promise<RemoteInspect>;
+}
+
+export interface RemoteTags {
+  Repository: string;
+  Tags: string[];
+}
+
+export interface RemoteInspect {
+  Name: string;
+  Digest: string;
+  MediaType: string;
+  /** The manifest or index as the registry sent it. */
+  Manifest: unknown;
+  /** For an index: the platforms it has. */
+  Platforms?: string[];
+  /** The image config (of the host's platform, for an index). */
+  Config?: unknown;
+  Tags: string[];
 }
 
 export interface AuthService {

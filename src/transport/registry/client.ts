@@ -183,10 +183,10 @@ export class RegistryClient {
     return digestOf(m.bytes);
   }
 
-  /** Every tag of a repository, following the `Link` header's pages. */
-  async tags(repo: string): Promise<string[]> {
+  /** Every tag of a repository, following the `Link` header's pages (of `pageSize` tags, when given). */
+  async tags(repo: string, pageSize?: number): Promise<string[]> {
     const out: string[] = [];
-    let path: string | undefined = `/v2/${repo}/tags/list`;
+    let path: string | undefined = `/v2/${repo}/tags/list${pageSize ? `?n=${pageSize}` : ''}`;
     for (let page = 0; path && page < 10_000; page++) {
       const res = await this.request({ method: 'GET', path, scopes: [pull(repo)] });
       if (res.status !== 200) throw await registryError(res, `listing the tags of ${this.domain}/${repo}`);

@@ -18,6 +18,8 @@ export const RESOURCE_FLAGS: FlagSpec[] = [
 
 export const CREATE_FLAGS: FlagSpec[] = [
   { name: 'name', type: 'string', value: 'string', help: 'Assign a name to the container' },
+  { name: 'pull', type: 'string', value: 'string', default: 'missing', help: 'Pull image before running ("always", "missing", "never")' },
+  { name: 'quiet', short: 'q', type: 'bool', help: 'Suppress the pull output' },
   { name: 'env', short: 'e', type: 'list', value: 'list', help: 'Set environment variables' },
   { name: 'env-file', type: 'list', value: 'list', help: 'Read in a file of environment variables' },
   { name: 'workdir', short: 'w', type: 'string', value: 'string', help: 'Working directory inside the container' },

@@ -1,6 +1,7 @@
 // `berth create` / `berth container create`: a container from an image, not started.
 import type { Command } from '../../command.ts';
 import { CREATE_FLAGS, asRunError, createOptions } from './create-flags.ts';
+import { createPulling, pullPolicy } from './create-pulling.ts';
 
 export const command: Command = {
   usage: '[OPTIONS] IMAGE [COMMAND] [ARG...]',
@@ -10,7 +11,8 @@ export const command: Command = {
   flags: CREATE_FLAGS,
   async run(ctx, flags, args) {
     const engine = await ctx.engine();
-    const { Id } = await engine.containers.create(createOptions(flags, args[0] as string, args.slice(1))).catch((err: unknown) => Promise.reject(asRunError(err)));
+    const opts = createOptions(flags, args[0] as string, args.slice(1));
+    const { Id } = await createPulling(ctx, engine, opts, pullPolicy(flags.pull), flags.quiet === true).catch((err: unknown) => Promise.reject(asRunError(err)));
     ctx.out(`${Id}\n`);
   },
 };

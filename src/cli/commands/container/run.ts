@@ -2,6 +2,7 @@
 import type { Command } from '../../command.ts';
 import { StatusError } from '../../command.ts';
 import { CREATE_FLAGS, asRunError, createOptions } from './create-flags.ts';
+import { createPulling, pullPolicy } from './create-pulling.ts';
 import { followAttached, outputHandlers, rawTerminal, terminalSize } from './attach-io.ts';
 import { DEFAULT_DETACH_KEYS, parseDetachKeys } from './detach-keys.ts';
 
@@ -24,9 +25,9 @@ export const command: Command = {
     if (opts.tty && !detach && !process.stdin.isTTY && flags.interactive === true) {
       throw new StatusError(1, 'the input device is not a TTY');
     }
-    const { Id } = await engine.containers
-      .create({ ...opts, attach: opts.attach ?? { stdin: (opts.openStdin ?? false) && !detach, stdout: !detach, stderr: !detach } })
-      .catch((err: unknown) => Promise.reject(asRunError(err)));
+    const policy = pullPolicy(flags.pull);
+    const attach = opts.attach ?? { stdin: (opts.openStdin ?? false) && !detach, stdout: !detach, stderr: !detach };
+    const { Id } = await createPulling(ctx, engine, { ...opts, attach }, policy, flags.quiet === true).catch((err: unknown) => Promise.reject(asRunError(err)));
     if (detach) {
       try {
         await engine.containers.start(Id);

@@ -4,6 +4,7 @@ import { StatusError } from '../../command.ts';
 import { BerthError } from '../../../errdefs/index.ts';
 import { compileTemplate, jsonIndent } from '../../format/index.ts';
 import type { Engine } from '../../../engine/index.ts';
+import { accessFlags, accessOf, daemonError } from '../registry/access.ts';
 
 async function inspectOne(engine: Engine, ref: string, kind: string | undefined): Promise<unknown> {
   if (kind === 'image') return engine.images.inspect(ref);
@@ -23,9 +24,17 @@ export const command: Command = {
   flags: [
     { name: 'format', short: 'f', type: 'string', value: 'string', help: "Format output using a custom template: 'json', 'TEMPLATE'" },
     { name: 'type', type: 'string', value: 'string', help: 'Only inspect objects of the given type', hidden: true },
+    { name: 'remote', type: 'bool', help: "Inspect an image in its registry (manifest, platforms, config, tags) without pulling it" },
+    ...accessFlags,
   ],
   async run(ctx, flags, args) {
     const engine = await ctx.engine();
+    if (flags.remote === true) {
+      const found = [];
+      for (const ref of args) found.push(await engine.images.inspectRemote(ref, accessOf(flags)).catch((err: unknown) => Promise.reject(daemonError(err))));
+      ctx.out(`${jsonIndent(found)}\n`);
+      return;
+    }
     const format = flags.format as string | undefined;
     const template = format && format !== 'json' ? compileTemplate(format) : undefined;
     const found: unknown[] = [];
