@@ -207,6 +207,13 @@ test('a multi-platform index: the host platform by default, --platform picks ano
   assert.equal(remote[0]?.Config.architecture, 'amd64');
   assert.equal((await ok(berth(dst, ['images', '-q']))).stdout, '', 'nothing was pulled');
   failed(await berth(dst, ['image', 'tags', `${reg.host}/multi/none`]), /Error response from daemon: .*name unknown/);
+  // image copy: --all keeps the index and its digest; without it, the host's manifest alone.
+  await ok(berth(dst, ['image', 'copy', '-q', '--all', `docker://${name}`, `oci:${join(work.dir, 'all')}:m`]));
+  const allIndex = JSON.parse(await readFile(join(work.dir, 'all', 'index.json'), 'utf8')) as { manifests: { digest: string }[] };
+  assert.equal(allIndex.manifests[0]?.digest, idx.digest);
+  await ok(berth(dst, ['image', 'copy', '-q', `docker://${name}`, `oci:${join(work.dir, 'one')}:m`]));
+  const oneIndex = JSON.parse(await readFile(join(work.dir, 'one', 'index.json'), 'utf8')) as { manifests: { digest: string }[] };
+  assert.equal(oneIndex.manifests[0]?.digest, entries[1]?.digest, 'the amd64 manifest');
   const host = await ok(berth(dst, ['pull', name]));
   assert.match(host.stdout, new RegExp(`Digest: ${idx.digest}\n`), 'the name resolves to the index');
   const arch = (ref: string): Promise<string> => berth(dst, ['image', 'inspect', '--format', '{{.Architecture}}', ref]).then((r) => r.stdout.trim());

@@ -12,7 +12,8 @@ import { resolveImage } from './resolve.ts';
 import { matchImageFilters, matchesReference, parseImageFilters } from './filters.ts';
 import { importImage } from './import.ts';
 import { inspectRemote, pull, push, remoteTags } from './registry.ts';
-import type { HistoryItem, ImageInspect, ImageService, ImageSummary, ImportOptions, ListImagesOptions, PullOptions, PullReport, PushOptions, PushReport, RegistryAccess, RemoteInspect, RemoteTags, RemoveReport } from './types.ts';
+import { copyBetween } from './copy.ts';
+import type { CopyImageOptions, CopyReport, HistoryItem, ImageInspect, ImageService, ImageSummary, ImportOptions, ListImagesOptions, PullOptions, PullReport, PushOptions, PushReport, RegistryAccess, RemoteInspect, RemoteTags, RemoveReport } from './types.ts';
 
 /** Which container, if any, uses an image (it may not be deleted then). */
 export interface ImageUsers {
@@ -161,6 +162,10 @@ export class LocalImageService implements ImageService {
 
   push(ref: string, opts?: PushOptions): Promise<PushReport[]> {
     return push(this.store, ref, opts);
+  }
+
+  copy(src: string, dst: string, opts?: CopyImageOptions): Promise<CopyReport> {
+    return copyBetween(this.store, src, dst, opts);
   }
 
   remoteTags(ref: string, opts?: RegistryAccess): Promise<RemoteTags> {

@@ -23,7 +23,7 @@ import type { ClientOptions, ProgressEvent, RegistryClient } from '../transport/
 import { resolveImage } from './resolve.ts';
 import type { AuthService, ProgressMessage, PullOptions, PullReport, PushOptions, PushReport, RegistryAccess, RemoteInspect, RemoteTags } from './types.ts';
 
-async function clientOptions(access: RegistryAccess): Promise<ClientOptions> {
+export async function clientOptions(access: RegistryAccess): Promise<ClientOptions> {
   const { CredentialStore } = await import('../transport/index.ts');
   return {
     tlsVerify: access.tlsVerify,

@@ -127,6 +127,8 @@ export interface ImageService {
   save(refs: string[], opts?: { format?: 'docker-archive' | 'oci-archive' }): Promise<Readable>;
   pull(ref: string, opts?: PullOptions): Promise<PullReport[]>;
   push(ref: string, opts?: PushOptions): Promise<PushReport[]>;
+  /** Copies an image between two locations (docker://, oci:, oci-archive:, docker-archive:, the store). */
+  copy(src: string, dst: string, opts?: CopyImageOptions): Promise<CopyReport>;
   /** A registry repository's tags, without pulling. */
   remoteTags(ref: string, opts?: RegistryAccess): Promise<RemoteTags>;
   /** A registry image's manifest, platforms, config and tags, without pulling. */
@@ -149,6 +151,21 @@ export interface RemoteInspect {
   /** The image config (of the host's platform, for an index). */
   Config?: unknown;
   Tags: string[];
+}
+
+export interface CopyImageOptions {
+  /** Access to a registry source / destination. */
+  src?: RegistryAccess;
+  dest?: RegistryAccess;
+  /** Copy a whole index (every platform). */
+  all?: boolean;
+  platform?: string;
+  onProgress?: (m: ProgressMessage) => void;
+}
+
+export interface CopyReport {
+  /** The digest of what the source name pointed at. */
+  digest: string;
 }
 
 export interface AuthService {

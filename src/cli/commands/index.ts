@@ -25,6 +25,7 @@ export const commands: CommandEntry[] = [
   { paths: [['image', 'save'], ['save']], summary: 'Save one or more images to a tar archive (streamed to STDOUT by default)', load: () => import('./image/save.ts') },
   { paths: [['image', 'pull'], ['pull']], summary: 'Download an image from a registry', common: true, load: () => import('./registry/pull.ts') },
   { paths: [['image', 'push'], ['push']], summary: 'Upload an image to a registry', common: true, load: () => import('./registry/push.ts') },
+  { paths: [['image', 'copy']], summary: 'Copy an image between registries, OCI layouts, archives and the store', load: () => import('./image/copy.ts') },
   { paths: [['image', 'tags']], summary: "List a registry repository's tags", load: () => import('./image/tags.ts') },
   { paths: [['login']], summary: 'Log in to a registry', common: true, load: () => import('./registry/login.ts') },
   { paths: [['logout']], summary: 'Log out from a registry', common: true, load: () => import('./registry/logout.ts') },

@@ -7,6 +7,7 @@ import { Readable } from 'node:stream';
 import { digestOf, type Digest } from '../../content/index.ts';
 import { BerthError, invalidArgument, unavailable } from '../../errdefs/index.ts';
 import { MediaType, parseIndex, type Index } from '../../image/index.ts';
+import type { RawManifest } from '../copy.ts';
 import { Authorizer, repositoryScope } from './auth.ts';
 import type { Credential, CredentialStore } from './credentials.ts';
 import { registryError, retryableError, retryableStatus } from './errors.ts';
@@ -23,11 +24,6 @@ export interface ClientOptions extends RegistryOptions {
   backoffMs?: number;
 }
 
-export interface RawManifest {
-  bytes: Buffer;
-  mediaType: string;
-  digest: Digest;
-}
 
 export const MANIFEST_ACCEPT = [MediaType.OciIndex, MediaType.OciManifest, MediaType.DockerManifestList, MediaType.DockerManifest].join(', ');
 

@@ -9,7 +9,7 @@ import { compress } from '../../layer/index.ts';
 import type { ImageRecord } from '../../meta/index.ts';
 import type { ImageStore } from '../../store/index.ts';
 import { RegistryClient, type ClientOptions } from './client.ts';
-import { mapLimit } from './limit.ts';
+import { mapLimit } from '../limit.ts';
 import type { ProgressEvent } from './pull.ts';
 
 export interface PushOptions extends ClientOptions {
