@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
-import { berth, ok, run, rootWithBusybox, tempDir, type RunResult } from './helpers.ts';
+import { berth, makeBusyboxTar, ok, run, rootWithBusybox, tempDir, type RunResult } from './helpers.ts';
 import { startFaultyProxy, startRegistry, type Registry, type User } from './registry-servers.ts';
 
 function user(reg: Registry, name: string): User {
@@ -156,8 +156,13 @@ test('interop with skopeo: berth pulls what skopeo pushed, skopeo copies what be
   await ok(berth(src, ['save', '-o', archive, 'busybox']));
   const digestFile = join(work.dir, 'digest');
   await ok(run('skopeo', ['copy', '--quiet', '--dest-tls-verify=false', '--digestfile', digestFile, `docker-archive:${archive}`, `docker://${reg.host}/from/skopeo:1`]));
-  const pulled = await ok(berth(dst, ['pull', `${reg.host}/from/skopeo:1`]));
-  assert.match(pulled.stdout, new RegExp(`Digest: ${(await readFile(digestFile, 'utf8')).trim()}\n`));
+  // --format json: one JSON object per line, as Docker's progress stream has them.
+  const pulled = await ok(berth(dst, ['pull', '--format', 'json', `${reg.host}/from/skopeo:1`]));
+  const events = pulled.stdout.trim().split('\n').map((l) => JSON.parse(l) as { id?: string; status: string; progressDetail?: { current: number; total: number } });
+  assert.deepEqual(events[0], { id: '1', status: 'Pulling from from/skopeo' });
+  assert.ok(events.some((e) => e.status === 'Downloading' && e.progressDetail && e.progressDetail.current === e.progressDetail.total));
+  assert.ok(events.some((e) => e.status === 'Pull complete' && /^[0-9a-f]{12}$/.test(e.id ?? '')));
+  assert.deepEqual(events.at(-2), { status: `Digest: ${(await readFile(digestFile, 'utf8')).trim()}` });
   assert.equal((await ok(berth(dst, ['run', '--rm', `${reg.host}/from/skopeo:1`, 'true']))).code, 0);
 
   await ok(berth(src, ['tag', 'busybox', `${reg.host}/from/berth:1`]));
@@ -260,4 +265,42 @@ test('faults: 500s and resets are retried, a truncated blob resumes, a corrupt o
   proxy.setFaults([{ kind: 'status500', path: /\/manifests\//, times: 100 }]);
   failed(await berth(dst, ['pull', `${proxy.host}/f/bb:2`]), /Error response from daemon: .*internal server error|unknown/i);
   assert.equal((await ok(berth(dst, ['system', 'check']))).stdout, 'No problems found.\n');
+});
+
+test('manifest lists: create from store images and a registry manifest, annotate, inspect, push, pull each platform', async (t) => {
+  const reg = await startRegistry({ auth: 'none' });
+  t.after(() => reg.stop());
+  const { src, dst } = await roots(t);
+  const work = await tempDir();
+  t.after(work.cleanup);
+  const tar = join(work.dir, 'rootfs.tar');
+  await makeBusyboxTar(tar);
+  await ok(berth(src, ['import', '--platform', 'linux/arm64', tar, 'bb-arm:1']));
+  await ok(berth(src, ['import', '--platform', 'linux/s390x', tar, `${reg.host}/src/s390x:1`]));
+  await ok(berth(src, ['push', '-q', `${reg.host}/src/s390x:1`]));
+  const list = `${reg.host}/multi/list:1`;
+
+  assert.equal((await ok(berth(src, ['manifest', 'create', list, 'busybox', 'bb-arm:1']))).stdout, `Created manifest list ${list}\n`);
+  failed(await berth(src, ['manifest', 'create', list, 'busybox']), /refusing to amend an existing manifest list with no --amend flag/);
+  await ok(berth(src, ['manifest', 'annotate', list, 'bb-arm:1', '--variant', 'v8', '--annotation', 'team=berth']));
+  await ok(berth(src, ['manifest', 'add', list, `docker://${reg.host}/src/s390x:1`]));
+  type Entry = { digest: string; platform: { architecture: string; variant?: string }; annotations?: Record<string, string> };
+  const local = JSON.parse((await ok(berth(src, ['manifest', 'inspect', list]))).stdout) as { manifests: Entry[] };
+  assert.deepEqual(local.manifests.map((m) => [m.platform.architecture, m.platform.variant ?? '']), [['amd64', ''], ['arm64', 'v8'], ['s390x', '']]);
+  assert.deepEqual(local.manifests[1]?.annotations, { team: 'berth' });
+
+  const digest = (await ok(berth(src, ['manifest', 'push', '--purge', list]))).stdout.trim();
+  assert.match(digest, /^sha256:[0-9a-f]{64}$/);
+  assert.equal((JSON.parse((await ok(run('skopeo', ['inspect', '--raw', '--tls-verify=false', `docker://${list}`]))).stdout) as { manifests: unknown[] }).manifests.length, 3);
+  // --purge removed the local list: inspect now shows the registry's.
+  const remote = JSON.parse((await ok(berth(src, ['manifest', 'inspect', list]))).stdout) as { manifests: Entry[] };
+  assert.equal(remote.manifests.length, 3);
+  failed(await berth(src, ['manifest', 'annotate', `${reg.host}/multi/none:1`, 'busybox', '--os', 'linux']), /No such manifest/);
+
+  for (const [platform, arch] of [['linux/arm64', 'arm64'], ['linux/s390x', 's390x'], ['linux/amd64', 'amd64']]) {
+    const pulled = await ok(berth(dst, ['pull', '--platform', platform as string, list]));
+    assert.match(pulled.stdout, new RegExp(`Digest: ${digest}\n`));
+    assert.equal((await ok(berth(dst, ['image', 'inspect', '--format', '{{.Architecture}}', list]))).stdout.trim(), arch);
+  }
+  assert.equal((await ok(berth(dst, ['run', '--rm', list, 'echo', 'from a list']))).stdout, 'from a list\n');
 });

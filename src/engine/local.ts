@@ -3,7 +3,8 @@ import { ImageStore, checkStore, diskUsage } from '../store/index.ts';
 import { LocalContainerService } from './containers.ts';
 import { LocalImageService } from './images.ts';
 import { authService } from './registry.ts';
-import type { AuthService, Engine, SystemService } from './types.ts';
+import { manifestService } from './manifest-lists.ts';
+import type { AuthService, Engine, ManifestService, SystemService } from './types.ts';
 
 export interface LocalEngineOptions {
   root: string;
@@ -16,12 +17,14 @@ export class LocalEngine implements Engine {
   readonly containers: LocalContainerService;
   readonly system: SystemService;
   readonly auth: AuthService = authService();
+  readonly manifests: ManifestService;
   readonly store: ImageStore;
 
   private constructor(store: ImageStore, opts: LocalEngineOptions) {
     this.store = store;
     this.containers = new LocalContainerService(store, { berthCommand: opts.berthCommand });
     this.images = new LocalImageService(store, this.containers);
+    this.manifests = manifestService(store);
     this.system = {
       df: async () => diskUsage(await store.document()),
       // Containers first: a repair there can release what the store check then judges.

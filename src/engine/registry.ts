@@ -160,10 +160,7 @@ export async function inspectRemote(name: string, access: RegistryAccess = {}): 
       manifest = await c.manifest(ref.path, picked.digest);
     }
     const m = parseManifest(manifest.bytes, `manifest ${manifest.digest}`);
-    const config = await c.blob(ref.path, m.config.digest);
-    const chunks: Buffer[] = [];
-    for await (const chunk of config.body as AsyncIterable<Buffer>) chunks.push(chunk);
-    out.Config = parseConfig(Buffer.concat(chunks), `image config ${m.config.digest}`);
+    out.Config = parseConfig(await c.blobBytes(ref.path, m.config), `image config ${m.config.digest}`);
     return out;
   });
 }

@@ -168,6 +168,29 @@ export interface CopyReport {
   digest: string;
 }
 
+export interface ManifestAnnotateOptions {
+  os?: string;
+  arch?: string;
+  variant?: string;
+  osVersion?: string;
+  osFeatures?: string[];
+  annotations?: Record<string, string>;
+}
+
+/** Manifest lists kept locally until pushed (`docker manifest`, `podman manifest`). */
+export interface ManifestService {
+  /** A new list of images (store names, or docker://REF for registry manifests); its full name. */
+  create(list: string, refs: string[], opts?: RegistryAccess & { amend?: boolean }): Promise<string>;
+  add(list: string, ref: string, access?: RegistryAccess): Promise<string>;
+  /** Sets an entry's platform fields and annotations; the entry by digest or image name. */
+  annotate(list: string, entry: string, opts: ManifestAnnotateOptions): Promise<void>;
+  /** A local list's index, or a registry's manifest when there is no such list. */
+  inspect(list: string, access?: RegistryAccess): Promise<unknown>;
+  remove(list: string): Promise<void>;
+  /** Pushes every entry and the index (to `destination`, or the list's own name); the index digest. */
+  push(list: string, destination?: string, access?: RegistryAccess): Promise<string>;
+}
+
 export interface AuthService {
   /** Checks the credentials with the registry and stores them; the message Docker prints. */
   login(server: string, creds: { username: string; password: string }, opts?: RegistryAccess): Promise<string>;
@@ -344,5 +367,6 @@ export interface Engine {
   containers: ContainerService;
   system: SystemService;
   auth: AuthService;
+  manifests: ManifestService;
   close(): Promise<void>;
 }

@@ -114,6 +114,14 @@ export class RegistryClient {
     return res;
   }
 
+  /** A small blob (a config) whole, verified against its digest. */
+  async blobBytes(repo: string, desc: { digest: Digest; size: number }): Promise<Buffer> {
+    if (desc.size > 64 << 20) throw invalidArgument(`blob ${desc.digest} claims ${desc.size} bytes: too large to read whole`);
+    const bytes = await readBody(await this.blob(repo, desc.digest), desc.size + 1);
+    if (digestOf(bytes) !== desc.digest) throw invalidArgument(`digest mismatch for blob ${desc.digest} from ${this.domain}/${repo}: got ${digestOf(bytes)}`);
+    return bytes;
+  }
+
   /** The size of a blob the repository has, or undefined. */
   async hasBlob(repo: string, digest: Digest, scopes = [pull(repo)]): Promise<number | undefined> {
     const res = await this.request({ method: 'HEAD', path: `/v2/${repo}/blobs/${digest}`, scopes });

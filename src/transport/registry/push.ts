@@ -2,7 +2,7 @@
 // with HEAD first, mounted from another repository of the same registry when the image came from
 // one, and uploaded only when the registry has neither; the manifest goes last, under the tag.
 import { createReadStream } from 'node:fs';
-import type { Digest } from '../../content/index.ts';
+import { digestOf, type Digest } from '../../content/index.ts';
 import { failedPrecondition } from '../../errdefs/index.ts';
 import { layerCompression, MediaType, parseManifest, type Descriptor, type Manifest, type Reference } from '../../image/index.ts';
 import { compress } from '../../layer/index.ts';
@@ -19,11 +19,14 @@ export interface PushOptions extends ClientOptions {
   chunkSize?: number;
   /** How layers stored uncompressed are compressed for the registry (gzip by default). */
   compression?: 'gzip' | 'zstd';
+  /** Put the manifest under its digest instead of a tag (an entry of a manifest list). */
+  byDigest?: boolean;
 }
 
 export interface PushResult {
   digest: Digest;
   size: number;
+  mediaType: string;
 }
 
 export async function pushImage(store: ImageStore, image: ImageRecord, target: Reference, opts: PushOptions = {}): Promise<PushResult> {
@@ -42,8 +45,8 @@ export async function pushImage(store: ImageStore, image: ImageRecord, target: R
     for (const l of layers) progress({ id: l.id, status: 'Preparing' });
     await mapLimit(layers, opts.concurrency ?? 3, async ({ d, id }) => progress({ id, status: await pushBlob(client, store, repo, d, sources, opts.chunkSize, (e) => progress({ id, ...e })) }));
     await pushBlob(client, store, repo, m.config, sources, opts.chunkSize, () => undefined);
-    const digest = await client.putManifest(repo, target.digest ?? target.tag ?? 'latest', { bytes, mediaType });
-    return { digest, size: bytes.length };
+    const digest = await client.putManifest(repo, opts.byDigest ? digestOf(bytes) : (target.digest ?? target.tag ?? 'latest'), { bytes, mediaType });
+    return { digest, size: bytes.length, mediaType };
   } finally {
     client.close();
   }
