@@ -253,13 +253,16 @@ test('faults: 500s and resets are retried, a truncated blob resumes, a corrupt o
 
   proxy.setFaults([
     { kind: 'status500', path: /\/manifests\//, times: 2 },
+    { kind: 'delay', path: /\/manifests\//, ms: 500 },
     { kind: 'reset', path: blobs, times: 1 },
     { kind: 'truncate', path: blobs, times: 1 },
+    { kind: 'redirect', path: blobs, method: 'GET', times: 10 },
   ]);
   const before = proxy.count(/\/manifests\//);
   await ok(berth(dst, ['pull', name]));
   assert.ok(proxy.count(/\/manifests\//) - before >= 3, 'the manifest was asked again after each 500');
   assert.ok(proxy.requests.some((r) => r.fault === 'truncate'), 'a blob came truncated');
+  assert.ok(proxy.requests.some((r) => r.fault === 'redirect'), 'blobs were redirected to another host and fetched there');
   assert.equal((await ok(berth(dst, ['run', '--rm', name, 'echo', 'ok']))).stdout, 'ok\n');
 
   proxy.setFaults([{ kind: 'status500', path: /\/manifests\//, times: 100 }]);
@@ -303,4 +306,19 @@ test('manifest lists: create from store images and a registry manifest, annotate
     assert.equal((await ok(berth(dst, ['image', 'inspect', '--format', '{{.Architecture}}', list]))).stdout.trim(), arch);
   }
   assert.equal((await ok(berth(dst, ['run', '--rm', list, 'echo', 'from a list']))).stdout, 'from a list\n');
+});
+
+test('TLS client certificates: certs.d client.cert and client.key are presented; without them the registry refuses', async (t) => {
+  const reg = await startRegistry({ tls: true, clientCerts: true, auth: 'none' });
+  t.after(() => reg.stop());
+  const { src, dst } = await roots(t);
+  const name = `${reg.host}/mtls/bb:1`;
+  await ok(berth(src, ['tag', 'busybox', name]));
+  await ok(berth(src, ['push', '-q', '--cert-dir', reg.certDir as string, name]));
+  await ok(berth(dst, ['pull', '-q', '--tls-verify=true', '--cert-dir', reg.certDir as string, name]));
+  const bare = await tempDir();
+  t.after(bare.cleanup);
+  const refused = await berth(dst, ['pull', '--cert-dir', bare.dir, name]);
+  assert.equal(refused.code, 1, refused.stdout);
+  assert.match(refused.stderr, /^Error response from daemon: Get "https:\/\/127\.0\.0\.1:\d+\/v2\/": tls: the registry refused the handshake \(alert: bad certificate\); if it wants a client certificate, put client\.cert and client\.key in/);
 });

@@ -62,6 +62,8 @@ export interface Registry {
 
 export interface RegistryOptions {
   tls?: boolean;
+  /** With tls: the registry demands a client certificate signed by its CA (certDir/HOST holds client.cert and client.key). */
+  clientCerts?: boolean;
   auth?: RegistryAuth;
 }
 
@@ -108,8 +110,10 @@ export async function startRegistry(opts: RegistryOptions = {}): Promise<Registr
       caFile = join(dir, 'ca.crt');
       await makeCa(dir);
       await makeServerCert(dir);
-      (config.http as Record<string, unknown>).tls = { certificate: join(dir, 'server.crt'), key: join(dir, 'server.key') };
+      (config.http as Record<string, unknown>).tls = { certificate: join(dir, 'server.crt'), key: join(dir, 'server.key'), ...(opts.clientCerts ? { clientcas: [caFile] } : {}) };
+      if (opts.clientCerts) await makeClientCert(dir);
     }
+    const client = opts.clientCerts ? { cert: await readFile(join(dir, 'client.cert')), key: await readFile(join(dir, 'client.key')) } : undefined;
     let realm: string | undefined;
     if (auth === 'htpasswd') {
       const lines = await Promise.all(users.map(async (u) => (await ok(run('htpasswd', ['-Bbn', u.username, u.password]))).stdout.trim()));
@@ -132,12 +136,16 @@ export async function startRegistry(opts: RegistryOptions = {}): Promise<Registr
       const url = `${opts.tls ? 'https' : 'http'}://${host}`;
       child = spawnLogged('docker-registry', ['serve', configFile], logFile);
       const ca = caFile ? await readFile(caFile) : undefined;
-      if (await waitUntilServing(child, `${url}/v2/`, ca)) {
+      if (await waitUntilServing(child, `${url}/v2/`, ca, client)) {
         let certDir: string | undefined;
         if (caFile) {
           certDir = join(dir, 'certs.d');
           await mkdir(join(certDir, host), { recursive: true });
           await writeFile(join(certDir, host, 'ca.crt'), ca as Buffer);
+          if (client) {
+            await writeFile(join(certDir, host, 'client.cert'), client.cert);
+            await writeFile(join(certDir, host, 'client.key'), client.key);
+          }
         }
         return {
           host, url, users, certDir, caFile, realm, tokenRequests, stop,
@@ -179,10 +187,10 @@ function spawnLogged(cmd: string, args: string[], logFile: string): ChildProcess
 }
 
 /** Polls URL until it answers 200 or 401 (true), the process exits or 15 s pass (false). */
-async function waitUntilServing(child: ChildProcess, url: string, ca?: Buffer): Promise<boolean> {
+async function waitUntilServing(child: ChildProcess, url: string, ca?: Buffer, client?: { cert: Buffer; key: Buffer }): Promise<boolean> {
   for (const deadline = Date.now() + 15_000; Date.now() < deadline;) {
     if (child.exitCode !== null || child.signalCode !== null) return false;
-    const status = await httpRequest(url, { ca, timeoutMs: 1000 }).then((r) => r.status, () => 0);
+    const status = await httpRequest(url, { ca, ...client, timeoutMs: 1000 }).then((r) => r.status, () => 0);
     if (status === 200 || status === 401) return true;
     await sleep(100);
   }
@@ -224,6 +232,13 @@ async function makeServerCert(dir: string): Promise<void> {
     '-CA', join(dir, 'ca.crt'), '-CAkey', join(dir, 'ca.key'), '-subj', '/CN=localhost',
     '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost', '-addext', 'basicConstraints=critical,CA:FALSE',
     '-addext', 'extendedKeyUsage=serverAuth']));
+}
+
+/** DIR/client.cert and DIR/client.key, signed by the CA, for TLS client authentication. */
+async function makeClientCert(dir: string): Promise<void> {
+  await ok(run('openssl', ['req', '-x509', ...EC_KEY, '-keyout', join(dir, 'client.key'), '-out', join(dir, 'client.cert'),
+    '-CA', join(dir, 'ca.crt'), '-CAkey', join(dir, 'ca.key'), '-subj', '/CN=berth test client',
+    '-addext', 'basicConstraints=critical,CA:FALSE', '-addext', 'extendedKeyUsage=clientAuth']));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -362,7 +377,7 @@ async function startTokenServer(signer: TokenSigner, users: User[], log: TokenRe
 // ---------------------------------------------------------------------------------------------
 // Faulty proxy
 
-export type FaultKind = 'status500' | 'truncate' | 'corrupt' | 'reset' | 'delay';
+export type FaultKind = 'status500' | 'truncate' | 'corrupt' | 'reset' | 'delay' | 'redirect';
 
 export interface Fault {
   kind: FaultKind;
@@ -420,6 +435,11 @@ export async function startFaultyProxy(upstreamHost: string, opts: { ca?: Buffer
     const fault = takeFault(method, path);
     requests.push({ method, path, fault: fault?.kind });
     if (fault?.kind === 'reset') return void req.socket.destroy();
+    // redirect: 307 to the upstream itself, another host, as a registry sends blobs to storage.
+    if (fault?.kind === 'redirect') {
+      req.resume();
+      return void res.writeHead(307, { location: `${upstreamUrl}${path}` }).end();
+    }
     if (fault?.kind === 'status500') {
       req.resume();
       res.writeHead(500, { 'content-type': 'application/json' });
@@ -489,10 +509,10 @@ export interface HttpResponse {
 }
 
 /** One request, its whole answer; rejects when nothing arrives for timeoutMs (default 30 s). */
-export function httpRequest(url: string, opts: { method?: string; headers?: Record<string, string>; body?: Buffer | string; ca?: Buffer | string; timeoutMs?: number } = {}): Promise<HttpResponse> {
+export function httpRequest(url: string, opts: { method?: string; headers?: Record<string, string>; body?: Buffer | string; ca?: Buffer | string; cert?: Buffer; key?: Buffer; timeoutMs?: number } = {}): Promise<HttpResponse> {
   const client = url.startsWith('https:') ? https : http;
   return new Promise((resolve, reject) => {
-    const req = client.request(url, { method: opts.method ?? 'GET', headers: opts.headers, ca: opts.ca, agent: false }, (res) => {
+    const req = client.request(url, { method: opts.method ?? 'GET', headers: opts.headers, ca: opts.ca, cert: opts.cert, key: opts.key, agent: false }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));

@@ -44,7 +44,7 @@ export class RegistryClient {
 
   /** Finds the registry's endpoint and what authentication it asks for. */
   static async connect(domain: string, opts: ClientOptions = {}): Promise<RegistryClient> {
-    let lastError: unknown;
+    let lastError: { err: unknown; url: URL } | undefined;
     for (const endpoint of endpointsFor(domain, opts)) {
       const http = new HttpTransport(endpoint);
       const url = new URL('/v2/', endpoint.base);
@@ -58,11 +58,14 @@ export class RegistryClient {
         return new RegistryClient(domain, http, auth, opts);
       } catch (err) {
         http.close();
-        lastError = err;
+        if (err instanceof BerthError) throw err;
+        // Plain HTTP is tried next only when HTTPS failed as it does against a plain HTTP server;
+        // a TLS refusal (a client certificate wanted, say) is the answer.
+        if (endpoint.base.startsWith('https:') && refusedByTls(err)) throw unavailable(`Get "${url.href}": ${connectionProblem(err, domain)}`, domain);
+        lastError = { err, url };
       }
     }
-    if (lastError instanceof BerthError) throw lastError;
-    throw unavailable(`Get "${endpointsFor(domain, opts).at(-1)?.base}/v2/": ${connectionProblem(lastError, domain)}`, domain);
+    throw unavailable(`Get "${lastError?.url.href}": ${connectionProblem(lastError?.err, domain)}`, domain);
   }
 
   get base(): string {
@@ -329,5 +332,16 @@ function connectionProblem(err: unknown, domain: string): string {
     const why = code === 'CERT_HAS_EXPIRED' ? 'certificate has expired' : code === 'ERR_TLS_CERT_ALTNAME_INVALID' ? 'certificate is not valid for this host name' : 'certificate signed by unknown authority';
     return `tls: ${why} (${code}): put the registry's CA in /etc/docker/certs.d/${domain}/ca.crt (or give --cert-dir), or use --tls-verify=false`;
   }
-  return (err as Error).message;
+  const message = err instanceof Error ? err.message.trim() : String(err);
+  const alert = /alert ([a-z ]+?)(?::|$)/i.exec(message)?.[1];
+  if (alert) return `tls: the registry refused the handshake (alert: ${alert}); if it wants a client certificate, put client.cert and client.key in /etc/docker/certs.d/${domain}/ (or give --cert-dir)`;
+  return message;
+}
+
+/** A TLS handshake the server refused (an alert, a certificate), as opposed to a server that does not speak TLS. */
+function refusedByTls(err: unknown): boolean {
+  const code = typeof err === 'object' && err !== null && 'code' in err ? String(err.code) : '';
+  const message = err instanceof Error ? err.message : '';
+  if (/wrong version number|packet length too long|http request/i.test(message)) return false;
+  return CERT_ERRORS.has(code) || code.startsWith('ERR_SSL_') || /alert/i.test(message);
 }
