@@ -33,6 +33,7 @@ export const commands: CommandEntry[] = [
   { paths: [['manifest', 'inspect']], summary: 'Display an image manifest, or manifest list', load: () => import('./manifest/inspect.ts') },
   { paths: [['manifest', 'rm']], summary: 'Delete one or more manifest lists from local storage', load: () => import('./manifest/rm.ts') },
   { paths: [['manifest', 'push']], summary: 'Push a manifest list to a repository', load: () => import('./manifest/push.ts') },
+  { paths: [['registry', 'serve']], summary: 'Serve an OCI distribution registry', load: () => import('./registry/serve.ts') },
   { paths: [['login']], summary: 'Log in to a registry', common: true, load: () => import('./registry/login.ts') },
   { paths: [['logout']], summary: 'Log out from a registry', common: true, load: () => import('./registry/logout.ts') },
   { paths: [['container', 'run'], ['run']], summary: 'Create and run a new container from an image', common: true, load: () => import('./container/run.ts') },

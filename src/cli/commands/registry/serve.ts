@@ -1,0 +1,39 @@
+// `berth registry serve`: berth's OCI registry in the foreground until SIGINT or SIGTERM.
+import { join } from 'node:path';
+import type { Command } from '../../command.ts';
+import { StatusError } from '../../command.ts';
+
+export const command: Command = {
+  usage: '[OPTIONS]',
+  summary: 'Serve an OCI distribution registry',
+  maxArgs: 0,
+  flags: [
+    { name: 'listen', type: 'string', value: 'address', help: 'Where to listen: HOST:PORT or unix:///PATH', default: '127.0.0.1:5000' },
+    { name: 'storage', type: 'string', value: 'dir', help: "Where to keep the registry's blobs and repositories (default: ROOT/registry)" },
+    { name: 'tls-cert', type: 'string', value: 'file', help: 'Serve HTTPS with this certificate (PEM)' },
+    { name: 'tls-key', type: 'string', value: 'file', help: "The certificate's private key (PEM)" },
+    { name: 'quiet', short: 'q', type: 'bool', help: 'No access log' },
+  ],
+  async run(ctx, flags) {
+    const { serveRegistry } = await import('../../../registry/index.ts');
+    const cert = flags['tls-cert'] as string | undefined;
+    const key = flags['tls-key'] as string | undefined;
+    if ((cert === undefined) !== (key === undefined)) throw new StatusError(125, '--tls-cert and --tls-key go together');
+    const registry = await serveRegistry({
+      storage: (flags.storage as string | undefined) ?? join(ctx.root, 'registry'),
+      listen: flags.listen as string,
+      tls: cert && key ? { cert, key } : undefined,
+      log: flags.quiet === true ? undefined : (line) => ctx.err(`${line}\n`),
+    }).catch((err: unknown) => {
+      throw new StatusError(1, `Error: cannot serve the registry: ${(err as Error).message}`);
+    });
+    ctx.err(`berth registry: serving ${cert ? 'https' : 'http'}://${registry.address}\n`);
+    await new Promise<void>((resolve) => {
+      const stop = (): void => {
+        process.off('SIGINT', stop).off('SIGTERM', stop);
+        void registry.close().then(resolve);
+      };
+      process.on('SIGINT', stop).on('SIGTERM', stop);
+    });
+  },
+};

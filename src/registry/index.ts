@@ -1,0 +1,2 @@
+export { serveRegistry, type ServeOptions, type RunningRegistry } from './serve.ts';
+export { RegistryStorage } from './storage.ts';
