@@ -9,7 +9,7 @@ import http from 'node:http';
 import https from 'node:https';
 import { createServer as createNetServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { ok, run, tempDir } from './helpers.ts';
+import { berthBin, ok, run, tempDir } from './helpers.ts';
 
 export type RegistryAuth = 'none' | 'htpasswd' | 'token';
 
@@ -527,4 +527,68 @@ export function httpRequest(url: string, opts: { method?: string; headers?: Reco
 /** sha256:HEX of DATA, as registries name blobs. */
 export function digestOf(data: Buffer | string): string {
   return `sha256:${createHash('sha256').update(data).digest('hex')}`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// berth's own registry (`berth registry serve`), with the same shape as the reference one
+
+export interface BerthRegistryOptions {
+  tls?: boolean;
+  /** 'htpasswd': basic auth; 'token': bearer tokens issued by berth's registry at /token. */
+  auth?: RegistryAuth;
+  anonymousRead?: boolean;
+  /** Reuse a storage directory (to restart a registry over the same data). */
+  storage?: string;
+}
+
+/** Starts `berth registry serve` on a free loopback port; resolves once GET /v2/ answers. */
+export async function startBerthRegistry(opts: BerthRegistryOptions = {}): Promise<Registry & { storage: string }> {
+  const auth = opts.auth ?? 'none';
+  const { dir, cleanup } = await tempDir('berth-test-bregistry-');
+  const users: User[] = auth === 'none' ? [] : [{ username: 'alice', password: `alice-${randomBytes(6).toString('hex')}` }];
+  const logFile = join(dir, 'registry.log');
+  const storage = opts.storage ?? join(dir, 'storage');
+  const args = ['--root', join(dir, 'root'), 'registry', 'serve', '--storage', storage];
+  let caFile: string | undefined;
+  if (opts.tls) {
+    caFile = join(dir, 'ca.crt');
+    await makeCa(dir);
+    await makeServerCert(dir);
+    args.push('--tls-cert', join(dir, 'server.crt'), '--tls-key', join(dir, 'server.key'));
+  }
+  if (auth !== 'none') {
+    const lines = await Promise.all(users.map(async (u) => (await ok(run('htpasswd', ['-Bbn', u.username, u.password]))).stdout.trim()));
+    await writeFile(join(dir, 'htpasswd'), `${lines.join('\n')}\n`);
+    args.push('--htpasswd', join(dir, 'htpasswd'));
+    if (auth === 'token') args.push('--token-auth');
+    if (opts.anonymousRead) args.push('--anonymous-read');
+  }
+  let child: ChildProcess | undefined;
+  let stopping: Promise<void> | undefined;
+  const stop = (): Promise<void> => stopping ??= (async () => {
+    if (child) await killAndWait(child);
+    await cleanup();
+  })();
+  try {
+    for (let attempt = 1; ; attempt++) {
+      const host = `127.0.0.1:${await freePort()}`;
+      const url = `${opts.tls ? 'https' : 'http'}://${host}`;
+      child = spawnLogged(berthBin, [...args, '--listen', host], logFile);
+      const ca = caFile ? await readFile(caFile) : undefined;
+      if (await waitUntilServing(child, `${url}/v2/`, ca)) {
+        let certDir: string | undefined;
+        if (ca) {
+          certDir = join(dir, 'certs.d');
+          await mkdir(join(certDir, host), { recursive: true });
+          await writeFile(join(certDir, host, 'ca.crt'), ca);
+        }
+        return { host, url, users, certDir, caFile, tokenRequests: [], stop, storage, logs: () => readFileSync(logFile, 'utf8') };
+      }
+      await killAndWait(child);
+      if (attempt === 3) throw new Error(`berth registry serve did not start:\n${readFileSync(logFile, 'utf8')}`);
+    }
+  } catch (err) {
+    await stop();
+    throw err;
+  }
 }

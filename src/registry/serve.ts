@@ -4,6 +4,7 @@ import { readFile, rm } from 'node:fs/promises';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
+import { AccessControl, type AccessOptions } from './access.ts';
 import { registryHandler } from './server.ts';
 import { RegistryStorage } from './storage.ts';
 
@@ -14,6 +15,7 @@ export interface ServeOptions {
   tls?: { cert: string; key: string };
   /** Where access log lines go (none when undefined). */
   log?: (line: string) => void;
+  access?: AccessOptions;
 }
 
 export interface RunningRegistry {
@@ -25,12 +27,17 @@ export interface RunningRegistry {
 export async function serveRegistry(opts: ServeOptions): Promise<RunningRegistry> {
   const storage = new RegistryStorage(opts.storage);
   await storage.init();
-  const handle = registryHandler(storage);
+  const access = await AccessControl.load(opts.access ?? {});
+  const handle = registryHandler(storage, access);
   const metrics = new Metrics();
   const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
     const started = Date.now();
     // Bytes in: what the connection read while this request ran (a 'data' listener would steal the body).
     const readBefore = req.socket.bytesRead;
+    if (access && opts.access?.tokens && req.url?.startsWith('/token')) {
+      void access.issueToken(req, res);
+      return;
+    }
     if (req.url === '/metrics') {
       void metrics.render(storage).then((text) => res.writeHead(200, { 'Content-Type': 'text/plain; version=0.0.4' }).end(text));
       return;

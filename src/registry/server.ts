@@ -7,6 +7,7 @@ import type { Digest } from '../content/index.ts';
 import { BerthError } from '../errdefs/index.ts';
 import { MediaType } from '../image/index.ts';
 import { ApiError, digestShaped, sendError, validName, validSha256, validTag } from './api.ts';
+import type { AccessControl, Need } from './access.ts';
 import type { RegistryStorage, ReferrerEntry } from './storage.ts';
 
 /** Manifests larger than this are refused (distribution's limit). */
@@ -19,7 +20,7 @@ export interface RouteInfo {
 
 type Handler = (req: IncomingMessage, res: ServerResponse, url: URL, m: RegExpExecArray) => Promise<void>;
 
-export function registryHandler(storage: RegistryStorage): (req: IncomingMessage, res: ServerResponse) => Promise<RouteInfo> {
+export function registryHandler(storage: RegistryStorage, access?: AccessControl): (req: IncomingMessage, res: ServerResponse) => Promise<RouteInfo> {
   const routes: [string, RegExp, Record<string, Handler>][] = [
     ['base', /^\/v2\/?$/, { GET: base, HEAD: base }],
     ['catalog', /^\/v2\/_catalog$/, { GET: catalog }],
@@ -34,11 +35,13 @@ export function registryHandler(storage: RegistryStorage): (req: IncomingMessage
   return async (req, res) => {
     const method = req.method ?? 'GET';
     const url = new URL(req.url ?? '/', 'http://registry');
+    // Routed on the path as sent: URL parsing would resolve "%2e%2e" segments into another name.
+    const path = (req.url ?? '/').split('?')[0] as string;
     res.setHeader('Docker-Distribution-API-Version', 'registry/2.0');
     let route = 'unknown';
     try {
       for (const [name, re, handlers] of routes) {
-        const m = re.exec(url.pathname);
+        const m = re.exec(path);
         if (!m) continue;
         route = name;
         const handler = handlers[method];
@@ -48,10 +51,18 @@ export function registryHandler(storage: RegistryStorage): (req: IncomingMessage
           m[1] = decodeURIComponent(m[1]);
           if (!validName(m[1])) throw new ApiError('NAME_INVALID', { name: m[1] });
         }
+        if (access) {
+          const need: Need = name === 'base' ? { type: 'base', name: '', actions: [] } : name === 'catalog' ? { type: 'registry', name: 'catalog', actions: ['*'] } : { type: 'repository', name: m[1] as string, actions: actionsFor(method) };
+          const decision = await access.decide(req, need);
+          if (!decision.allowed) {
+            if (decision.challenge) res.setHeader('WWW-Authenticate', decision.challenge);
+            throw new ApiError(decision.code, undefined, decision.status);
+          }
+        }
         await handler(req, res, url, m);
         return { route };
       }
-      throw new ApiError('NAME_UNKNOWN', { path: url.pathname }, 404);
+      throw new ApiError('NAME_UNKNOWN', { path }, 404);
     } catch (err) {
       req.resume();
       if (!res.headersSent) sendError(res, toApiError(err), method);
@@ -199,7 +210,9 @@ export function registryHandler(storage: RegistryStorage): (req: IncomingMessage
     const repo = m[1] as string;
     const mount = url.searchParams.get('mount');
     const from = url.searchParams.get('from');
-    if (mount !== null && from !== null && validSha256(mount) && validName(from) && (await storage.blobSize(from, mount as Digest)) !== undefined) {
+    // A mount needs pull rights on the source repository too; without them the client uploads.
+    const mayPullFrom = async (): Promise<boolean> => !access || (await access.decide(req, { type: 'repository', name: from as string, actions: ['pull'] })).allowed;
+    if (mount !== null && from !== null && validSha256(mount) && validName(from) && (await storage.blobSize(from, mount as Digest)) !== undefined && (await mayPullFrom())) {
       req.resume();
       await storage.linkBlob(repo, mount as Digest);
       res.writeHead(201, { Location: `/v2/${repo}/blobs/${mount}`, 'Docker-Content-Digest': mount, 'Content-Length': 0 }).end();
@@ -272,6 +285,12 @@ export function registryHandler(storage: RegistryStorage): (req: IncomingMessage
     res.writeHead(200, { 'Content-Type': MediaType.OciIndex, 'Content-Length': body.length });
     res.end(body);
   }
+}
+
+function actionsFor(method: string): string[] {
+  if (method === 'GET' || method === 'HEAD') return ['pull'];
+  if (method === 'DELETE') return ['delete'];
+  return ['pull', 'push'];
 }
 
 interface ManifestDoc {

@@ -12,6 +12,9 @@ export const command: Command = {
     { name: 'storage', type: 'string', value: 'dir', help: "Where to keep the registry's blobs and repositories (default: ROOT/registry)" },
     { name: 'tls-cert', type: 'string', value: 'file', help: 'Serve HTTPS with this certificate (PEM)' },
     { name: 'tls-key', type: 'string', value: 'file', help: "The certificate's private key (PEM)" },
+    { name: 'htpasswd', type: 'string', value: 'file', help: 'Require these users (bcrypt htpasswd file) for access' },
+    { name: 'token-auth', type: 'bool', help: 'With --htpasswd: issue bearer tokens at /token and require them (Docker token protocol)' },
+    { name: 'anonymous-read', type: 'bool', help: 'With --htpasswd: let anyone pull' },
     { name: 'quiet', short: 'q', type: 'bool', help: 'No access log' },
   ],
   async run(ctx, flags) {
@@ -19,11 +22,13 @@ export const command: Command = {
     const cert = flags['tls-cert'] as string | undefined;
     const key = flags['tls-key'] as string | undefined;
     if ((cert === undefined) !== (key === undefined)) throw new StatusError(125, '--tls-cert and --tls-key go together');
+    if ((flags['token-auth'] === true || flags['anonymous-read'] === true) && flags.htpasswd === undefined) throw new StatusError(125, '--token-auth and --anonymous-read need --htpasswd');
     const registry = await serveRegistry({
       storage: (flags.storage as string | undefined) ?? join(ctx.root, 'registry'),
       listen: flags.listen as string,
       tls: cert && key ? { cert, key } : undefined,
       log: flags.quiet === true ? undefined : (line) => ctx.err(`${line}\n`),
+      access: { htpasswd: flags.htpasswd as string | undefined, tokens: flags['token-auth'] === true, anonymousRead: flags['anonymous-read'] === true },
     }).catch((err: unknown) => {
       throw new StatusError(1, `Error: cannot serve the registry: ${(err as Error).message}`);
     });
