@@ -3,7 +3,8 @@
 // pulls); uploads that survive a restart; names that try to leave the storage; the metrics.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { appendFile, readdir, readFile } from 'node:fs/promises';
 import http from 'node:http';
 import { join } from 'node:path';
 import { berth, ok, run, rootWithBusybox, tempDir } from './helpers.ts';
@@ -139,7 +140,7 @@ test('berth registry: an upload survives a restart of the server', async (t) => 
   const first = await startBerthRegistry({ storage });
   t.after(() => first.stop());
   const data = Buffer.from('x'.repeat(100_000));
-  const digest = `sha256:${(await import('node:crypto')).createHash('sha256').update(data).digest('hex')}`;
+  const digest = `sha256:${createHash('sha256').update(data).digest('hex')}`;
   const started = await httpRequest(`${first.url}/v2/up/blob/blobs/uploads/`, { method: 'POST' });
   assert.equal(started.status, 202);
   const location = String(started.headers.location);
@@ -155,4 +156,35 @@ test('berth registry: an upload survives a restart of the server', async (t) => 
   assert.equal(rest.status, 201, rest.body.toString());
   const back = await httpRequest(`${second.url}/v2/up/blob/blobs/${digest}`);
   assert.deepEqual(back.body, data);
+});
+
+test('registry gc: unreferenced blobs go after the grace period, referenced ones stay; check finds corruption', async (t) => {
+  const reg = await startBerthRegistry();
+  t.after(() => reg.stop());
+  const { root, cleanup } = await rootWithBusybox();
+  t.after(cleanup);
+  await ok(berth(root, ['tag', 'busybox', `${reg.host}/gc/bb:1`]));
+  await ok(berth(root, ['push', '-q', `${reg.host}/gc/bb:1`]));
+  // A blob pushed without any manifest naming it.
+  const stray = Buffer.from('nobody needs me');
+  const digest = `sha256:${createHash('sha256').update(stray).digest('hex')}`;
+  assert.equal((await httpRequest(`${reg.url}/v2/gc/bb/blobs/uploads/?digest=${digest}`, { method: 'POST', body: stray })).status, 201);
+  const storage = ['--storage', reg.storage];
+  const young = await ok(berth(root, ['registry', 'gc', ...storage]));
+  assert.equal(young.stdout, 'removed 0 blobs (0B) and 0 uploads\n', 'within the grace period nothing goes');
+  const dry = await ok(berth(root, ['registry', 'gc', '--dry-run', '--grace', '0s', ...storage]));
+  assert.equal(dry.stdout, `would remove blob ${digest} (15B)\nwould remove 1 blobs (15B) and 0 uploads\n`);
+  await ok(berth(root, ['registry', 'gc', '--grace', '0s', ...storage]));
+  assert.equal((await httpRequest(`${reg.url}/v2/gc/bb/blobs/${digest}`, { method: 'HEAD' })).status, 404);
+  assert.equal((await ok(berth(root, ['registry', 'check', ...storage]))).stdout, 'No problems found.\n');
+  const fresh = await tempDir();
+  t.after(fresh.cleanup);
+  await ok(berth(join(fresh.dir, 'root'), ['pull', '-q', `${reg.host}/gc/bb:1`]));
+  // Corrupt a blob on disk: check names it.
+  const blobs = join(reg.storage, 'blobs', 'sha256');
+  const victim = (await readdir(blobs))[0] as string;
+  await appendFile(join(blobs, victim), 'x');
+  const bad = await berth(root, ['registry', 'check', ...storage]);
+  assert.equal(bad.code, 1);
+  assert.match(bad.stdout, new RegExp(`blob sha256:${victim} is corrupt`));
 });
