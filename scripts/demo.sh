@@ -4,8 +4,11 @@
 set -eu
 cd "$(dirname "$0")/.."
 scripts/setup.sh
+[ -x .node/bin/node ] && PATH="$PWD/.node/bin:$PATH"
 root=$(mktemp -d /tmp/berth-demo-XXXXXX)
+registry=""
 cleanup() {
+  [ -z "$registry" ] || { kill "$registry" 2>/dev/null; wait "$registry" 2>/dev/null || true; }
   # Containers first (conmon, mounts), then the files.
   ids=$(bin/berth --root "$root/store" ps -aq 2>/dev/null || true)
   [ -z "$ids" ] || bin/berth --root "$root/store" rm -f $ids >/dev/null 2>&1 || true
@@ -46,3 +49,14 @@ berth ps -a --format '{{.Names}}: {{.Status}}'
 berth rm ticker
 berth system df
 berth system check
+
+# Registries: berth's own registry on loopback, a push to it, and a pull into an empty store.
+port=$(node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})')
+bin/berth --root "$root/store" registry serve --quiet --listen "127.0.0.1:$port" --storage "$root/registry" 2>"$root/registry.log" &
+registry=$!
+i=0; until grep -q serving "$root/registry.log" 2>/dev/null || [ "$i" -gt 50 ]; do sleep 0.1; i=$((i + 1)); done
+berth tag busybox "127.0.0.1:$port/demo/busybox:1"
+berth push "127.0.0.1:$port/demo/busybox:1"
+echo "\$ berth --root (an empty store) run --rm 127.0.0.1:$port/demo/busybox:1 ..." >&2
+bin/berth --root "$root/other" run --rm "127.0.0.1:$port/demo/busybox:1" echo 'pulled from the registry, then run'
+berth image tags "127.0.0.1:$port/demo/busybox"

@@ -7,7 +7,8 @@ import assert from 'node:assert/strict';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
-import { berth, makeBusyboxTar, ok, run, rootWithBusybox, tempDir, type RunResult } from './helpers.ts';
+import { berth, berthBin, makeBusyboxTar, ok, run, rootWithBusybox, tempDir, type RunResult } from './helpers.ts';
+import { PtySession } from './pty.ts';
 import { startFaultyProxy, startRegistry, type Registry, type User } from './registry-servers.ts';
 
 function user(reg: Registry, name: string): User {
@@ -321,4 +322,20 @@ test('TLS client certificates: certs.d client.cert and client.key are presented;
   const refused = await berth(dst, ['pull', '--cert-dir', bare.dir, name]);
   assert.equal(refused.code, 1, refused.stdout);
   assert.match(refused.stderr, /^Error response from daemon: Get "https:\/\/127\.0\.0\.1:\d+\/v2\/": tls: the registry refused the handshake \(alert: bad certificate\); if it wants a client certificate, put client\.cert and client\.key in/);
+});
+
+test('on a terminal, pull shows a line per layer, rewritten in place with a progress bar', async (t) => {
+  const reg = await startRegistry({ auth: 'none' });
+  t.after(() => reg.stop());
+  const { src, dst } = await roots(t);
+  const name = `${reg.host}/tty/bb:1`;
+  await ok(berth(src, ['tag', 'busybox', name]));
+  await ok(berth(src, ['push', '-q', name]));
+  const pty = new PtySession(berthBin, ['--root', dst, 'pull', name], { rows: 24, cols: 120 });
+  await pty.waitFor(new RegExp(`Status: Downloaded newer image for ${name}`));
+  assert.equal(await pty.finish(), 0);
+  // The layer's line is written once, then rewritten: cursor up, clear line, new text.
+  assert.match(pty.output, /[0-9a-f]{12}: Pulling fs layer\r\n/);
+  assert.match(pty.output, /\x1b\[\d+A\r\x1b\[2K[0-9a-f]{12}: Downloading \[=*>? *\] +[\d.]+\w?B\/[\d.]+\w?B/);
+  assert.match(pty.output, /\x1b\[\d+A\r\x1b\[2K[0-9a-f]{12}: Pull complete/);
 });

@@ -8,6 +8,8 @@ export interface BerthConfig {
   runtime?: string;
   /** The snapshotter for new containers: overlay2, or vfs (a full copy each). Default: overlay2 where it works. */
   snapshotter?: string;
+  /** Registries (host:port or CIDR) reached without TLS verification, then plain HTTP (Docker's daemon.json key). */
+  'insecure-registries'?: string[];
 }
 
 export function loadConfig(path = process.env.BERTH_CONFIG ?? '/etc/berth/config.json'): BerthConfig {
@@ -27,6 +29,11 @@ export function loadConfig(path = process.env.BERTH_CONFIG ?? '/etc/berth/config
   if (typeof v !== 'object' || v === null || Array.isArray(v)) throw invalidArgument(`config file ${path}: not a JSON object`);
   const c = v as Record<string, unknown>;
   for (const k of Object.keys(c)) {
+    if (k === 'insecure-registries') {
+      const list = c[k];
+      if (!Array.isArray(list) || !list.every((x) => typeof x === 'string' && x !== '')) throw invalidArgument(`config file ${path}: "${k}" must be a list of host:port or CIDR strings`);
+      continue;
+    }
     if (k !== 'runtime' && k !== 'snapshotter') throw invalidArgument(`config file ${path}: unknown setting "${k}"`);
     if (typeof c[k] !== 'string' || c[k] === '') throw invalidArgument(`config file ${path}: "${k}" must be a non-empty string`);
   }

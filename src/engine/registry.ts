@@ -20,6 +20,7 @@ import {
 } from '../image/index.ts';
 import type { ImageStore } from '../store/index.ts';
 import type { ClientOptions, ProgressEvent, RegistryClient } from '../transport/index.ts';
+import { loadConfig } from './config.ts';
 import { resolveImage } from './resolve.ts';
 import type { AuthService, ProgressMessage, PullOptions, PullReport, PushOptions, PushReport, RegistryAccess, RemoteInspect, RemoteTags } from './types.ts';
 
@@ -28,6 +29,7 @@ export async function clientOptions(access: RegistryAccess): Promise<ClientOptio
   return {
     tlsVerify: access.tlsVerify,
     certDir: access.certDir,
+    insecureRegistries: loadConfig()['insecure-registries'],
     credential: access.creds,
     credentials: new CredentialStore(access.authFile),
   };
