@@ -336,6 +336,7 @@ test('on a terminal, pull shows a line per layer, rewritten in place with a prog
   assert.equal(await pty.finish(), 0);
   // The layer's line is written once, then rewritten: cursor up, clear line, new text.
   assert.match(pty.output, /[0-9a-f]{12}: Pulling fs layer\r\n/);
-  assert.match(pty.output, /\x1b\[\d+A\r\x1b\[2K[0-9a-f]{12}: Downloading \[=*>? *\] +[\d.]+\w?B\/[\d.]+\w?B/);
-  assert.match(pty.output, /\x1b\[\d+A\r\x1b\[2K[0-9a-f]{12}: Pull complete/);
+  const rewrite = '\u001b\\[\\d+A\\r\u001b\\[2K[0-9a-f]{12}: ';
+  assert.match(pty.output, new RegExp(`${rewrite}Downloading \\[=*>? *\\] +[\\d.]+\\w?B/[\\d.]+\\w?B`));
+  assert.match(pty.output, new RegExp(`${rewrite}Pull complete`));
 });

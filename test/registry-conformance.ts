@@ -9,7 +9,11 @@
 // requests, the spec's JSON error body with the code the error table names): those checks say
 // "(SHOULD)". Where the spec allows several answers (201 or 202, accept or reject, 400 or 405),
 // all of them pass. Legacy Docker headers the spec calls OPTIONAL (Docker-Upload-UUID) are only
-// checked when present.
+// checked when present. Hostile input is held to what the spec says, no more: a refusal whose
+// status the spec leaves open may be any it allows (400 or 404 …) with any of its error codes.
+//
+// A registry declares what it lacks (those checks are skipped) and its known deviations (those
+// checks still run, and a failure is reported as TODO instead of failing the run).
 import { describe, it, before, after, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
@@ -28,7 +32,9 @@ export type RegistryDeviation = keyof typeof DEVIATIONS;
 const DEVIATIONS = {
   'tag-order': 'tags/list is not in lexical order (end-8a: "the tags MUST be in lexical order")',
   'tag-paging': 'tags/list ignores n and last (end-8b: "the response MUST include <int> results")',
-  'digest-reference-500': 'a manifest reference that looks like a digest but is not one gets 500, not 400/404',
+  'chunk-order': 'PATCH ignores Content-Range: an out-of-order chunk is appended (202), not refused (end-5: "MUST respond with a 416")',
+  'range-416-framing': 'an unsatisfiable Range gets a 416 whose Content-Length is not the length of its body (RFC 9112 6.3): the answer is cut short',
+  'malformed-digest-500': 'a malformed digest as a manifest reference or in a manifest descriptor gets 500 UNKNOWN, not a 4xx',
 };
 
 export interface RegistryUnderTest {
@@ -159,11 +165,6 @@ function errorCodes(res: HttpResponse): string[] | undefined {
   return codes;
 }
 
-/** The first error code of the body, if it is the spec's JSON error body. */
-export function errorCode(res: HttpResponse): string | undefined {
-  return errorCodes(res)?.[0];
-}
-
 /**
  * The spec's error answer: STATUS and (SHOULD) the JSON error body with one of CODES. HEAD answers
  * carry no body, so only their status is checked.
@@ -176,6 +177,9 @@ function expectError(res: HttpResponse, status: number | number[], codes: string
   assert.ok(got, `${what}: expected a JSON error body {"errors":[{"code":${want.join('|')}}]}, got ${show(res)}`);
   assert.ok(got.some((c) => want.includes(c)), `${what}: expected error code ${want.join(' or ')}, got ${got.join(', ')}`);
 }
+
+/** Redirects: a server that cleans a path answers with one (Go's net/http and gorilla/mux do). */
+const REDIRECTS = [301, 302, 303, 307, 308];
 
 /** A refusal whose code the spec leaves open: status in ALLOWED, and a JSON body, if any, holds only spec codes. */
 function expectRefused(res: HttpResponse, allowed: number[], what: string): void {
@@ -196,7 +200,11 @@ function nextLink(res: HttpResponse, base: string): string | undefined {
 // The client: raw HTTP and the few steps every check repeats
 
 class Client {
-  constructor(readonly base: string) {}
+  readonly base: string;
+
+  constructor(base: string) {
+    this.base = base;
+  }
 
   /** METHOD PATH (absolute, or relative to the registry, as a Location may be). */
   send(method: string, path: string, opts: { headers?: Record<string, string>; body?: Buffer | string } = {}): Promise<HttpResponse> {
@@ -265,7 +273,7 @@ class Client {
     return this.send(method, `/v2/${repo}/manifests/${ref}`, { headers: { accept: ACCEPT_MANIFESTS } });
   }
 
-  /** A config and a layer, then an image manifest (OCI, or Docker schema 2) under REF (a tag, or its digest when absent). */
+  /** A config and a layer, then an image manifest (OCI, or Docker schema 2) under TAG, or under its digest when no tag is given. */
   async pushImage(repo: string, opts: { tag?: string; docker?: boolean; extra?: Record<string, unknown> } = {}): Promise<Pushed & { config: Descriptor; layer: Descriptor }> {
     const seed = randomUUID();
     const configBytes = imageConfig(seed);
@@ -304,7 +312,8 @@ const lexical = (list: string[]): string[] => [...list].sort();
 
 /**
  * Registers NAME's conformance tests (node:test): START runs once before them, its registry's stop
- * once after. Each check uses repositories of its own under a prefix unique to the run.
+ * once after. Each check uses repositories of its own under a prefix unique to the run. (describe()
+ * and it() return promises the runner tracks itself: hence the voids.)
  */
 export function conformanceTests(name: string, start: () => Promise<RegistryUnderTest>): void {
   let reg: RegistryUnderTest | undefined;
@@ -321,7 +330,7 @@ export function conformanceTests(name: string, start: () => Promise<RegistryUnde
   }
 
   const check = (title: string, opts: CheckOpts, fn: (t: TestContext) => Promise<void>): void => {
-    it(title, { timeout: 120_000 }, async (t) => {
+    void it(title, { timeout: 120_000 }, async (t) => {
       assert.ok(reg, 'the registry did not start');
       if (opts.feature && reg.lacks?.includes(opts.feature)) return t.skip(`the registry lacks ${opts.feature}`);
       if (opts.deviation && reg.deviations?.includes(opts.deviation)) t.todo(`known deviation: ${DEVIATIONS[opts.deviation]}`);
@@ -331,7 +340,7 @@ export function conformanceTests(name: string, start: () => Promise<RegistryUnde
 
   const has = (feature: RegistryFeature): boolean => !reg?.lacks?.includes(feature);
 
-  describe(name, () => {
+  void describe(name, () => {
     before(async () => {
       reg = await start();
       api = new Client(reg.url);
@@ -343,7 +352,7 @@ export function conformanceTests(name: string, start: () => Promise<RegistryUnde
       expectStatus(await api.send('GET', '/v2/'), 200, 'GET /v2/');
     });
 
-    describe('pull', () => {
+    void describe('pull', () => {
       check('manifests by tag and by digest, GET and HEAD, in OCI and Docker media types (end-3)', {}, async () => {
         const repo = repoName('pull-manifests');
         const oci = await api.pushImage(repo, { tag: 'oci' });
@@ -401,10 +410,17 @@ export function conformanceTests(name: string, start: () => Promise<RegistryUnde
           assert.equal(header(res, 'content-range'), `bytes ${first}-${last}/${data.length}`, `Range: ${range}: Content-Range`);
           assert.ok(res.body.equals(data.subarray(first, last + 1)), `Range: ${range}: those bytes`);
         }
-        // RFC 9110 14.1.2: a range past the end is unsatisfiable (416), unless the server ignores Range (200).
+      });
+
+      check('a blob Range past the end: 416 with Content-Range bytes */SIZE, or 200 with the blob (RFC 9110 14.1.2, 15.5.17)', { deviation: 'range-416-framing' }, async () => {
+        const repo = repoName('pull-range-past-end');
+        const data = randomBytes(1000);
+        const digest = await api.pushBlob(repo, data);
+        // An unsatisfiable range is 416 … unless the server ignores Range, which it MAY (200).
         const past = await api.send('GET', `/v2/${repo}/blobs/${digest}`, { headers: { range: `bytes=${data.length}-` } });
         expectStatus(past, [416, 200], 'GET blob, Range past the end');
         if (past.status === 200) assert.ok(past.body.equals(data), 'a 200 carries the whole blob');
+        else assert.equal(header(past, 'content-range'), `bytes */${data.length}`, '416: Content-Range (RFC 9110 15.5.17: SHOULD)');
       });
 
       check('unknown manifests and blobs are 404 MANIFEST_UNKNOWN / BLOB_UNKNOWN (end-2, end-3)', {}, async () => {
@@ -430,7 +446,7 @@ export function conformanceTests(name: string, start: () => Promise<RegistryUnde
       });
     });
 
-    describe('push', () => {
+    void describe('push', () => {
       check('POST opens an upload session: 202, a Location of its own; GET on it is 204 with Location (end-4a, end-13)', {}, async () => {
         const repo = repoName('push-session');
         const res = await api.send('POST', `/v2/${repo}/blobs/uploads/`, { headers: { 'content-length': '0' } });
@@ -494,7 +510,7 @@ export function conformanceTests(name: string, start: () => Promise<RegistryUnde
         assert.equal(header(await api.send('HEAD', `/v2/${repo}/blobs/${digest}`), 'content-length'), '0', 'HEAD the empty blob: Content-Length 0');
       });
 
-      check('chunked upload: PATCHes in order, 202 with Location and Range; out of order 416; final chunk in the PUT (end-5, end-6, end-13)', {}, async () => {
+      check('chunked upload: PATCHes in order, 202 with Location and Range; upload status 204 with Range; final chunk in the PUT (end-5, end-6, end-13)', {}, async () => {
         const repo = repoName('push-chunked');
         const data = randomBytes(250);
         const digest = digestOf(data);
@@ -508,12 +524,9 @@ export function conformanceTests(name: string, start: () => Promise<RegistryUnde
         assert.equal(header(first, 'range'), '0-99', 'PATCH 0-99: Range');
         location = header(first, 'location') ?? assert.fail('PATCH 0-99: Location');
 
-        // "If a chunk is uploaded out of order, the registry MUST respond with a 416".
-        expectStatus(await patch(location, 150, 199), 416, 'PATCH 150-199 after 0-99');
-
         // "A GET request may be used to retrieve the current valid offset and upload location."
         const status = await api.send('GET', location);
-        expectStatus(status, 204, 'GET upload status after the 416');
+        expectStatus(status, 204, 'GET upload status');
         assert.equal(header(status, 'range'), '0-99', 'GET upload status: Range');
         location = header(status, 'location') ?? assert.fail('GET upload status: Location');
 
@@ -532,18 +545,11 @@ export function conformanceTests(name: string, start: () => Promise<RegistryUnde
         assert.ok(got.body.equals(data), 'the blob is the chunks in order');
       });
 
-      check('chunked upload: every chunk by PATCH, then an empty PUT; a first chunk not at 0 is 416 (end-5, end-6)', {}, async () => {
+      check('chunked upload: every chunk by PATCH, then an empty PUT (end-5, end-6)', {}, async () => {
         const repo = repoName('push-chunked-patch-only');
         const data = randomBytes(3 * 1024 + 17);
         const digest = digestOf(data);
         let location = await api.startUpload(repo);
-        const misplaced = await api.send('PATCH', location, {
-          headers: { 'content-type': 'application/octet-stream', 'content-range': '10-19' }, body: data.subarray(10, 20),
-        });
-        expectStatus(misplaced, 416, 'a first chunk starting at 10');
-        const status = await api.send('GET', location);
-        expectStatus(status, 204, 'GET upload status after the 416');
-        location = header(status, 'location') ?? location;
         for (let start = 0; start < data.length; start += 1024) {
           const end = Math.min(start + 1024, data.length) - 1;
           const res = await api.send('PATCH', location, {
@@ -557,6 +563,38 @@ export function conformanceTests(name: string, start: () => Promise<RegistryUnde
         expectStatus(put, 201, 'closing PUT without a body');
         const got = await api.send('GET', `/v2/${repo}/blobs/${digest}`);
         assert.ok(got.body.equals(data), 'the blob is the chunks in order');
+      });
+
+      check('chunked upload: an out-of-order chunk is 416, and the session goes on from where it was (end-5, end-13)', { deviation: 'chunk-order' }, async () => {
+        const repo = repoName('push-chunk-order');
+        const data = randomBytes(300);
+        const digest = digestOf(data);
+        const patch = (location: string, first: number, last: number): Promise<HttpResponse> => api.send('PATCH', location, {
+          headers: { 'content-type': 'application/octet-stream', 'content-range': `${first}-${last}` }, body: data.subarray(first, last + 1),
+        });
+        /** After a 416 the GET status says where the session is (end-13); RANGE when bytes were sent. */
+        const statusAfter416 = async (location: string, range?: string): Promise<string> => {
+          const status = await api.send('GET', location);
+          expectStatus(status, 204, 'GET upload status after a 416');
+          if (range) assert.equal(header(status, 'range'), range, 'GET upload status after a 416: Range');
+          return header(status, 'location') ?? location;
+        };
+        let location = await api.startUpload(repo);
+        // "The first chunk's range MUST begin with 0"; "If a chunk is uploaded out of order, the registry MUST respond with a 416".
+        expectStatus(await patch(location, 10, 19), 416, 'a first chunk starting at 10');
+        location = await statusAfter416(location);
+        const first = await patch(location, 0, 99);
+        expectStatus(first, 202, 'PATCH 0-99');
+        location = header(first, 'location') ?? assert.fail('PATCH 0-99: Location');
+        expectStatus(await patch(location, 150, 199), 416, 'PATCH 150-199 after 0-99 (a gap)');
+        location = await statusAfter416(location, '0-99');
+        expectStatus(await patch(location, 50, 149), 416, 'PATCH 50-149 after 0-99 (an overlap)');
+        location = await statusAfter416(location, '0-99');
+        const second = await patch(location, 100, 299);
+        expectStatus(second, 202, 'PATCH 100-299');
+        location = header(second, 'location') ?? assert.fail('PATCH 100-299: Location');
+        expectStatus(await api.send('PUT', api.withQuery(location, { digest }), { headers: { 'content-length': '0' } }), 201, 'closing PUT');
+        assert.ok((await api.send('GET', `/v2/${repo}/blobs/${digest}`)).body.equals(data), 'the blob is the in-order chunks only');
       });
 
       check('streamed upload: one PATCH without Content-Range, then PUT (end-5, end-6)', {}, async () => {
@@ -573,8 +611,10 @@ export function conformanceTests(name: string, start: () => Promise<RegistryUnde
 
       check('DELETE an upload session: 204, then the session is 404 BLOB_UPLOAD_UNKNOWN (end-13)', {}, async () => {
         const repo = repoName('push-cancel');
-        const location = await api.startUpload(repo);
-        expectStatus(await api.send('PATCH', location, { headers: { 'content-type': 'application/octet-stream' }, body: randomBytes(10) }), 202, 'PATCH');
+        const patched = await api.send('PATCH', await api.startUpload(repo), { headers: { 'content-type': 'application/octet-stream' }, body: randomBytes(10) });
+        expectStatus(patched, 202, 'PATCH');
+        // "Each consecutive chunk upload SHOULD use the <location> provided in the response to the previous".
+        const location = header(patched, 'location') ?? assert.fail('PATCH: Location');
         expectStatus(await api.send('DELETE', location), 204, 'DELETE the upload session');
         expectError(await api.send('GET', location), 404, 'BLOB_UPLOAD_UNKNOWN', 'GET a cancelled session');
         const digest = digestOf(randomBytes(10));
@@ -679,7 +719,8 @@ export function conformanceTests(name: string, start: () => Promise<RegistryUnde
 
       check('invalid JSON as a manifest: 400 MANIFEST_INVALID (end-7, code-6)', {}, async () => {
         const repo = repoName('push-invalid-json');
-        for (const [mediaType, body] of [[MT.ociManifest, '{"schemaVersion": 2, "mediaType": '], [MT.dockerManifest, '{not json'], [MT.ociIndex, '{"schemaVersion":2,']]) {
+        const cases: [string, string][] = [[MT.ociManifest, '{"schemaVersion": 2, "mediaType": '], [MT.dockerManifest, '{not json'], [MT.ociIndex, '{"schemaVersion":2,']];
+        for (const [mediaType, body] of cases) {
           expectError(await api.putManifest(repo, 'bad', body, mediaType), 400, 'MANIFEST_INVALID', `PUT ${mediaType} that is not JSON`);
         }
         expectStatus(await api.getManifest(repo, 'bad'), 404, 'nothing was tagged');
@@ -695,7 +736,7 @@ export function conformanceTests(name: string, start: () => Promise<RegistryUnde
       });
     });
 
-    describe('content discovery', () => {
+    void describe('content discovery', () => {
       const TAGS = ['v2', 'latest', '1.0-rc1', 'v10', 'beta', 'a', '1.0', 'alpha.2'];
 
       async function pushTags(repo: string): Promise<void> {
@@ -859,7 +900,7 @@ export function conformanceTests(name: string, start: () => Promise<RegistryUnde
       });
     });
 
-    describe('content management', () => {
+    void describe('content management', () => {
       check('DELETE a manifest by digest: 202, then it and its tags are 404 (end-9)', { feature: 'delete-manifest' }, async () => {
         const repo = repoName('manage-delete-manifest');
         const image = await api.pushImage(repo, { tag: 'doomed' });
@@ -912,30 +953,29 @@ export function conformanceTests(name: string, start: () => Promise<RegistryUnde
       });
     });
 
-    describe('hostile input', () => {
+    void describe('hostile input', () => {
       check('repository names with "..", encoded dots or slashes, or upper case are refused, and nothing is stored under them (Pulling manifests: <name> grammar)', {}, async () => {
         const repo = repoName('hostile-names');
         const image = await api.pushImage(repo, { tag: 'real' });
         const before = (await api.tags(repo)).tags;
         const [top, sub] = repo.split('/') as [string, string];
-        // Each resolves, after RFC 3986 dot-segment removal, to a path outside /v2/ or to a name the
-        // grammar refuses: no answer but a refusal (or a redirect, which serves and stores nothing) is right.
+        // Every one breaks the name grammar; the dotted ones, after RFC 3986 dot-segment removal
+        // (%2E is a dot too: 6.2.2.2), climb out of /v2/, so no cleaning makes them a valid name.
+        // A refusal is right, and so is a redirect (a server that cleans paths, as Go's do), which
+        // serves and stores nothing; a 2xx or a 5xx is not.
         const hostile = [
-          `${repo}/../../${repo}`,
-          `${repo}/%2e%2e/%2e%2e/${repo}`,
-          `${repo}/%2E%2E/%2E%2E/${repo}`,
-          `${repo}/..%2f..%2f${repo}`,
-          `${top}/..%2F${sub}`,
+          `${repo}/../../../${repo}`,
+          `${repo}/%2e%2e/%2e%2e/%2e%2e/${repo}`,
+          `${repo}/%2E%2E/%2E%2E/%2E%2E/${repo}`,
+          `${repo}/..%2f..%2f..%2f${repo}`,
           `../${repo}`,
-          `${top}/${sub}/..`,
           repo.toUpperCase(),
           `${top}/${sub.toUpperCase()}`,
-          `${top}//${sub}`,
           `${top}/.${sub}`,
           `${top}/${sub}-`,
           `${top}/${sub}%00`,
         ];
-        const refusal = [400, 401, 403, 404, 405, 301, 302, 307, 308];
+        const refusal = [400, 401, 403, 404, 405, ...REDIRECTS];
         for (const name of hostile) {
           const requests: [string, string, Buffer | undefined][] = [
             ['GET', `/v2/${name}/manifests/real`, undefined],
@@ -999,13 +1039,19 @@ export function conformanceTests(name: string, start: () => Promise<RegistryUnde
         }
       });
 
-      check('manifest references that look like digests but are not: 400 or 404 (end-3, end-7)', { deviation: 'digest-reference-500' }, async () => {
+      check('malformed digests as manifest references (400 or 404) and in a manifest\'s descriptors (400) (end-3, end-7)', { deviation: 'malformed-digest-500' }, async () => {
         const repo = repoName('hostile-digest-refs');
         const image = await api.pushImage(repo, { tag: 'base' });
+        // "<reference> MUST be either (a) the digest of the manifest or (b) a tag": these are neither.
         for (const ref of ['sha256:totallywrong', `sha256:${'z'.repeat(64)}`, `nosuchalgo:${image.digest.slice(7)}`]) {
           expectRefused(await api.getManifest(repo, ref), [400, 404], `GET manifest ${ref}`);
           expectRefused(await api.putManifest(repo, ref, image.bytes, image.mediaType), [400, 404], `PUT manifest ${ref}`);
         }
+        for (const digest of ['sha256:zzzz', `sha256:${'Z'.repeat(64)}`, 'nodigest']) {
+          const bytes = imageManifest(image.config, [{ ...image.layer, digest }]);
+          expectRefused(await api.putManifest(repo, 'bad-descriptor', bytes, MT.ociManifest), [400], `PUT a manifest with a layer digest ${digest}`);
+        }
+        expectStatus(await api.getManifest(repo, 'bad-descriptor'), 404, 'nothing was tagged');
       });
 
       check('upload sessions the registry never opened: 400 or 404 (end-5, end-6, end-13)', {}, async () => {
@@ -1015,20 +1061,24 @@ export function conformanceTests(name: string, start: () => Promise<RegistryUnde
         // gave out, without whatever critical query parameters its Locations carry.
         for (const id of [randomUUID(), '..', 'not-a-session', `${randomUUID()}/..`]) {
           const path = `/v2/${repo}/blobs/uploads/${id}`;
-          expectRefused(await api.sendRaw('GET', path), [400, 404, 405, 301, 308], `GET ${path}`);
-          expectRefused(await api.sendRaw('PATCH', path, { headers: { 'content-range': '0-9' }, body: randomBytes(10) }), [400, 404, 405, 416, 301, 308], `PATCH ${path}`);
-          expectRefused(await api.sendRaw('PUT', `${path}?digest=${digestOf('x')}`, { body: Buffer.from('x') }), [400, 404, 405, 301, 308], `PUT ${path}`);
+          expectRefused(await api.sendRaw('GET', path), [400, 404, 405, ...REDIRECTS], `GET ${path}`);
+          expectRefused(await api.sendRaw('PATCH', path, { headers: { 'content-range': '0-9' }, body: randomBytes(10) }), [400, 404, 405, 416, ...REDIRECTS], `PATCH ${path}`);
+          expectRefused(await api.sendRaw('PUT', `${path}?digest=${digestOf('x')}`, { body: Buffer.from('x') }), [400, 404, 405, ...REDIRECTS], `PUT ${path}`);
         }
       });
 
-      check('a chunk whose Content-Range disagrees with its length is refused: 400 or 416 (end-5)', {}, async () => {
+      check('a chunk whose Content-Range lies about its bytes: refused (400/416), or only the bytes sent count (end-5)', {}, async () => {
         const repo = repoName('hostile-chunk-range');
-        const location = await api.startUpload(repo);
-        const res = await api.send('PATCH', location, { headers: { 'content-type': 'application/octet-stream', 'content-range': '0-99' }, body: randomBytes(10) });
-        expectRefused(res, [400, 416], 'PATCH Content-Range 0-99 with 10 bytes');
-        for (const range of ['5-2', 'bytes=0-9', '0-', 'x-y']) {
-          const session = await api.startUpload(repo);
-          expectRefused(await api.send('PATCH', session, { headers: { 'content-range': range }, body: randomBytes(10) }), [400, 416], `PATCH Content-Range ${range}`);
+        // The spec binds clients to a true <range>; a registry that believes a false one would record
+        // bytes it never got. Refusing is right; so is trusting only the body (as for a streamed PATCH).
+        for (const range of ['0-99', '5-2', 'bytes=0-9', '0-', 'x-y', '0-18446744073709551616']) {
+          const data = randomBytes(10);
+          const res = await api.send('PATCH', await api.startUpload(repo), { headers: { 'content-type': 'application/octet-stream', 'content-range': range }, body: data });
+          expectRefused(res, [202, 400, 416], `PATCH Content-Range ${range} with 10 bytes`);
+          if (res.status !== 202) continue;
+          assert.equal(header(res, 'range'), '0-9', `PATCH Content-Range ${range} accepted: Range says the 10 bytes it got`);
+          const location = header(res, 'location') ?? assert.fail('PATCH: Location');
+          expectStatus(await api.send('PUT', api.withQuery(location, { digest: digestOf(data) }), { headers: { 'content-length': '0' } }), 201, `PUT after PATCH Content-Range ${range}`);
         }
       });
 
@@ -1047,7 +1097,9 @@ export function conformanceTests(name: string, start: () => Promise<RegistryUnde
         assert.ok((await api.getManifest(repo, 'four-mb')).body.equals(pushed.bytes), 'the 4 MB manifest, byte for byte');
         // "A registry SHOULD enforce some limit … SHOULD respond … with a response code 413".
         const huge = ofSize(5 * 1024 * 1024);
-        const res = await api.putManifest(repo, 'huge', huge, MT.ociManifest);
+        const res = await api.putManifest(repo, 'huge', huge, MT.ociManifest).catch((e: Error) => assert.fail(
+          `PUT a 5 MiB manifest: the connection failed (${e.message}) before the answer could be read. A server that refuses `
+          + 'a body without reading it must still let the client read the refusal: drain the body, or close in stages (RFC 9112 9.6).'));
         if (res.status === 400) expectError(res, 400, 'MANIFEST_INVALID', 'PUT a 5 MiB manifest');
         else expectRefused(res, [201, 413], 'PUT a 5 MiB manifest');
         expectStatus(await api.send('GET', '/v2/'), 200, 'the registry still answers');
@@ -1064,7 +1116,6 @@ export function conformanceTests(name: string, start: () => Promise<RegistryUnde
           ['a config that is a string', Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: MT.ociManifest, config: 'nope', layers: [] })), MT.ociManifest],
           ['layers that are an object', Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: MT.ociManifest, config: image.config, layers: { 0: image.layer } })), MT.ociManifest],
           ['an index whose manifests is a number', Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: MT.ociIndex, manifests: 7 })), MT.ociIndex],
-          ['a descriptor with a bad digest', imageManifest({ ...image.config, digest: 'sha256:zzzz' }, [image.layer]), MT.ociManifest],
         ];
         for (const [what, body, mediaType] of cases) {
           expectError(await api.putManifest(repo, 'garbage', body, mediaType), 400, 'MANIFEST_INVALID', `PUT ${what}`);

@@ -180,11 +180,13 @@ test('registry gc: unreferenced blobs go after the grace period, referenced ones
   const fresh = await tempDir();
   t.after(fresh.cleanup);
   await ok(berth(join(fresh.dir, 'root'), ['pull', '-q', `${reg.host}/gc/bb:1`]));
-  // Corrupt a blob on disk: check names it.
-  const blobs = join(reg.storage, 'blobs', 'sha256');
-  const victim = (await readdir(blobs))[0] as string;
-  await appendFile(join(blobs, victim), 'x');
+  // Corrupt the manifest on disk: check names it, and gc refuses to sweep without knowing what it needs.
+  const victim = (await readdir(join(reg.storage, 'repositories', 'gc', 'bb', '_manifests')))[0] as string;
+  await appendFile(join(reg.storage, 'blobs', 'sha256', victim), 'x');
   const bad = await berth(root, ['registry', 'check', ...storage]);
-  assert.equal(bad.code, 1);
-  assert.match(bad.stdout, new RegExp(`blob sha256:${victim} is corrupt`));
+  assert.equal(bad.code, 1, bad.stderr);
+  assert.equal(bad.stdout.split('\n')[0], `blob sha256:${victim} is corrupt: its content hashes to ${bad.stdout.split(' ').at(-1)?.trim()}`);
+  const refused = await berth(root, ['registry', 'gc', '--grace', '0s', ...storage]);
+  assert.equal(refused.code, 1);
+  assert.match(refused.stderr, new RegExp(`manifest sha256:${victim} cannot be read .*run 'berth registry check'`));
 });

@@ -56,9 +56,15 @@ async function mark(storage: RegistryStorage): Promise<Set<Digest>> {
   return marked;
 }
 
+/** What a manifest names. A manifest that cannot be read stops a gc: sweeping without knowing would lose data. */
 async function referencedBy(storage: RegistryStorage, m: Digest): Promise<Digest[]> {
-  const doc = JSON.parse((await storage.content.readBytes(m)).toString('utf8')) as { config?: { digest?: string }; layers?: { digest?: string }[]; manifests?: { digest?: string }[]; subject?: { digest?: string } };
-  const all = [doc.config, ...(doc.layers ?? []), ...(doc.manifests ?? [])];
+  let doc;
+  try {
+    doc = JSON.parse((await storage.content.readBytes(m)).toString('utf8')) as { config?: { digest?: string }; layers?: { digest?: string }[]; manifests?: { digest?: string }[]; subject?: { digest?: string } };
+  } catch (err) {
+    throw new Error(`manifest ${m} cannot be read (${(err as Error).message}); run 'berth registry check'`);
+  }
+  const all = [doc.config, ...(Array.isArray(doc.layers) ? doc.layers : []), ...(Array.isArray(doc.manifests) ? doc.manifests : [])];
   return all.map((d) => d?.digest).filter((d): d is Digest => typeof d === 'string' && d.startsWith('sha256:'));
 }
 
@@ -66,9 +72,13 @@ async function referencedBy(storage: RegistryStorage, m: Digest): Promise<Digest
 export async function checkStorage(storage: RegistryStorage): Promise<string[]> {
   const problems: string[] = [];
   const present = new Set((await storage.content.list()).blobs);
+  const corrupt = new Set<Digest>();
   for (const d of present) {
     const actual = await storage.content.verify(d);
-    if (actual !== d) problems.push(`blob ${d} is corrupt: its content hashes to ${actual}`);
+    if (actual !== d) {
+      problems.push(`blob ${d} is corrupt: its content hashes to ${actual}`);
+      corrupt.add(d);
+    }
   }
   for (const repo of await storage.repositories()) {
     const manifests = new Set(await storage.manifestDigests(repo));
@@ -77,6 +87,7 @@ export async function checkStorage(storage: RegistryStorage): Promise<string[]> 
         problems.push(`${repo}: manifest ${m} is linked but its content is missing`);
         continue;
       }
+      if (corrupt.has(m)) continue; // said above; what it names cannot be trusted
       for (const d of await referencedBy(storage, m)) if (!present.has(d)) problems.push(`${repo}: manifest ${m} names ${d}, which is missing`);
     }
     for (const d of await storage.layerDigests(repo)) if (!present.has(d)) problems.push(`${repo}: blob ${d} is linked but missing`);

@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Digest } from '../content/index.ts';
 import { BerthError } from '../errdefs/index.ts';
-import { MediaType } from '../image/index.ts';
+import { isIndexType, MediaType, parseIndex, parseManifest } from '../image/index.ts';
 import { ApiError, digestShaped, sendError, validName, validSha256, validTag } from './api.ts';
 import type { AccessControl, Need } from './access.ts';
 import type { RegistryStorage, ReferrerEntry } from './storage.ts';
@@ -125,6 +125,13 @@ export function registryHandler(storage: RegistryStorage, access?: AccessControl
       throw new ApiError('MANIFEST_INVALID', { reason: 'not valid JSON' });
     }
     if (typeof doc !== 'object' || doc === null || doc.schemaVersion !== 2) throw new ApiError('MANIFEST_INVALID', { reason: 'schemaVersion must be 2' });
+    // The shape, validated once: descriptors with digests and sizes, layers and manifests as lists.
+    try {
+      if (Array.isArray(doc.manifests) || isIndexType(doc.mediaType)) parseIndex(bytes);
+      else parseManifest(bytes);
+    } catch (err) {
+      throw new ApiError('MANIFEST_INVALID', { reason: (err as Error).message });
+    }
     const contentType = (req.headers['content-type'] ?? '').split(';')[0]?.trim() ?? '';
     const mediaType = doc.mediaType ?? (contentType || (Array.isArray(doc.manifests) ? MediaType.OciIndex : MediaType.OciManifest));
     if (doc.mediaType && contentType && contentType !== doc.mediaType && contentType !== 'application/octet-stream') {
@@ -356,16 +363,18 @@ function paginate(all: string[], url: URL): { items: string[]; n: number; next?:
   return { items, n, ...(more && items.length > 0 ? { next: items[items.length - 1] } : {}) };
 }
 
+/**
+ * A body of at most `limit` bytes. A larger one is read to its end and dropped before the 413 goes
+ * out: answering while the client still sends would reset its connection before it reads the answer.
+ */
 async function readLimited(req: IncomingMessage, limit: number): Promise<Buffer> {
-  const declared = Number(req.headers['content-length'] ?? 0);
-  if (declared > limit) throw new ApiError('SIZE_INVALID', { reason: `manifests are limited to ${limit} bytes` }, 413);
   const chunks: Buffer[] = [];
   let n = 0;
   for await (const c of req as AsyncIterable<Buffer>) {
     n += c.length;
-    if (n > limit) throw new ApiError('SIZE_INVALID', { reason: `manifests are limited to ${limit} bytes` }, 413);
-    chunks.push(c);
+    if (n <= limit) chunks.push(c);
   }
+  if (n > limit) throw new ApiError('SIZE_INVALID', { reason: `manifests are limited to ${limit} bytes` }, 413);
   return Buffer.concat(chunks);
 }
 
