@@ -62,7 +62,7 @@ async function referencedBy(storage: RegistryStorage, m: Digest): Promise<Digest
   try {
     doc = JSON.parse((await storage.content.readBytes(m)).toString('utf8')) as { config?: { digest?: string }; layers?: { digest?: string }[]; manifests?: { digest?: string }[]; subject?: { digest?: string } };
   } catch (err) {
-    throw new Error(`manifest ${m} cannot be read (${(err as Error).message}); run 'berth registry check'`);
+    throw new Error(`manifest ${m} cannot be read (${(err as Error).message}); run 'berth registry check'`, { cause: err });
   }
   const all = [doc.config, ...(Array.isArray(doc.layers) ? doc.layers : []), ...(Array.isArray(doc.manifests) ? doc.manifests : [])];
   return all.map((d) => d?.digest).filter((d): d is Digest => typeof d === 'string' && d.startsWith('sha256:'));
