@@ -3,11 +3,12 @@
 // pulls); uploads that survive a restart; names that try to leave the storage; the metrics.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { appendFile, readdir, readFile } from 'node:fs/promises';
 import http from 'node:http';
 import { join } from 'node:path';
-import { berth, ok, run, rootWithBusybox, tempDir } from './helpers.ts';
+import { berth, berthBin, ok, run, rootWithBusybox, tempDir } from './helpers.ts';
 import { httpRequest, startBerthRegistry, type Registry } from './registry-servers.ts';
 
 async function saved(root: string, dir: string): Promise<string> {
@@ -189,4 +190,33 @@ test('registry gc: unreferenced blobs go after the grace period, referenced ones
   const refused = await berth(root, ['registry', 'gc', '--grace', '0s', ...storage]);
   assert.equal(refused.code, 1);
   assert.match(refused.stderr, new RegExp(`manifest sha256:${victim} cannot be read .*run 'berth registry check'`));
+});
+
+test('berth registry on a unix socket', async (t) => {
+  const work = await tempDir();
+  t.after(work.cleanup);
+  const socket = join(work.dir, 'registry.sock');
+  const child = spawn(berthBin, ['--root', join(work.dir, 'root'), 'registry', 'serve', '--quiet', '--listen', `unix://${socket}`], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  t.after(async () => {
+    child.kill('SIGTERM');
+    await exited;
+  });
+  let banner = '';
+  for await (const c of child.stderr as AsyncIterable<Buffer>) {
+    banner += c.toString();
+    if (banner.includes('\n')) break;
+  }
+  assert.equal(banner, `berth registry: serving http://${socket}\n`);
+  const answer = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+    http
+      .request({ socketPath: socket, path: '/v2/' }, (res) => {
+        let body = '';
+        res.on('data', (c: Buffer) => (body += c.toString()));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      })
+      .on('error', reject)
+      .end();
+  });
+  assert.deepEqual(answer, { status: 200, body: '{}' });
 });
