@@ -220,3 +220,36 @@ test('berth registry on a unix socket', async (t) => {
   });
   assert.deepEqual(answer, { status: 200, body: '{}' });
 });
+
+test("registry serve --from-store: berth's images pulled by another store and by skopeo without a push; writes refused", async (t) => {
+  const { root, cleanup } = await rootWithBusybox();
+  t.after(cleanup);
+  const work = await tempDir();
+  t.after(work.cleanup);
+  await ok(berth(root, ['tag', 'busybox', 'team/tool:2']));
+  const port = await new Promise<number>((resolve) => {
+    const s = http.createServer().listen(0, '127.0.0.1', () => {
+      const p = (s.address() as { port: number }).port;
+      s.close(() => resolve(p));
+    });
+  });
+  const child = spawn(berthBin, ['--root', root, 'registry', 'serve', '--quiet', '--from-store', '--listen', `127.0.0.1:${port}`], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  t.after(async () => {
+    child.kill('SIGTERM');
+    await exited;
+  });
+  for await (const c of child.stderr as AsyncIterable<Buffer>) if (c.toString().includes('serving')) break;
+  const host = `127.0.0.1:${port}`;
+  assert.deepEqual(JSON.parse((await httpRequest(`http://${host}/v2/_catalog`)).body.toString()), { repositories: ['library/busybox', 'team/tool'] });
+  const other = join(work.dir, 'root');
+  await ok(berth(other, ['pull', '-q', `${host}/team/tool:2`]));
+  assert.equal((await ok(berth(other, ['run', '--rm', `${host}/team/tool:2`, 'echo', 'never pushed']))).stdout, 'never pushed\n');
+  await ok(run('skopeo', ['copy', '--quiet', '--src-tls-verify=false', `docker://${host}/library/busybox:latest`, `oci:${join(work.dir, 'oci')}:x`]));
+  const write = await httpRequest(`http://${host}/v2/team/tool/blobs/uploads/`, { method: 'POST' });
+  assert.equal(write.status, 405);
+  assert.match(write.body.toString(), /"code":"UNSUPPORTED"/);
+  // Stopped here, before the root's clean-up waits for every process that names the root.
+  child.kill('SIGTERM');
+  await exited;
+});

@@ -7,9 +7,13 @@ import type { AddressInfo } from 'node:net';
 import { AccessControl, type AccessOptions } from './access.ts';
 import { registryHandler } from './server.ts';
 import { RegistryStorage } from './storage.ts';
+import { StoreView } from './store-view.ts';
+import type { Digest } from '../content/index.ts';
+import type { ImageStore } from '../store/index.ts';
 
 export interface ServeOptions {
-  storage: string;
+  /** The registry's own storage directory, or berth's image store served read-only. */
+  storage: string | { store: ImageStore };
   /** HOST:PORT, or unix:///path */
   listen: string;
   tls?: { cert: string; key: string };
@@ -25,8 +29,13 @@ export interface RunningRegistry {
 }
 
 export async function serveRegistry(opts: ServeOptions): Promise<RunningRegistry> {
-  const storage = new RegistryStorage(opts.storage);
-  await storage.init();
+  let storage: RegistryStorage | StoreView;
+  if (typeof opts.storage === 'string') {
+    storage = new RegistryStorage(opts.storage);
+    await storage.init();
+  } else {
+    storage = new StoreView(opts.storage.store);
+  }
   const access = await AccessControl.load(opts.access ?? {});
   const handle = registryHandler(storage, access);
   const metrics = new Metrics();
@@ -92,10 +101,13 @@ class Metrics {
     this.bytesOut += bytesOut;
   }
 
-  async render(storage: RegistryStorage): Promise<string> {
-    const { blobs } = await storage.content.list();
+  async render(storage: RegistryStorage | StoreView): Promise<string> {
     let size = 0;
-    for (const d of blobs) size += (await storage.content.info(d))?.size ?? 0;
+    let blobs: Digest[] = [];
+    if (storage instanceof RegistryStorage) {
+      blobs = (await storage.content.list()).blobs;
+      for (const d of blobs) size += (await storage.content.info(d))?.size ?? 0;
+    }
     const lines = [
       '# HELP berth_registry_requests_total Requests served, by route, method and status.',
       '# TYPE berth_registry_requests_total counter',

@@ -8,7 +8,7 @@ import { BerthError } from '../errdefs/index.ts';
 import { isIndexType, MediaType, parseIndex, parseManifest } from '../image/index.ts';
 import { ApiError, digestShaped, sendError, validName, validSha256, validTag } from './api.ts';
 import type { AccessControl, Need } from './access.ts';
-import type { RegistryStorage, ReferrerEntry } from './storage.ts';
+import { RegistryStorage, type ReferrerEntry, type RegistryReader, type Upload } from './storage.ts';
 
 /** Manifests larger than this are refused (distribution's limit). */
 export const MAX_MANIFEST = 4 << 20;
@@ -20,7 +20,13 @@ export interface RouteInfo {
 
 type Handler = (req: IncomingMessage, res: ServerResponse, url: URL, m: RegExpExecArray) => Promise<void>;
 
-export function registryHandler(storage: RegistryStorage, access?: AccessControl): (req: IncomingMessage, res: ServerResponse) => Promise<RouteInfo> {
+export function registryHandler(backend: RegistryStorage | RegistryReader, access?: AccessControl): (req: IncomingMessage, res: ServerResponse) => Promise<RouteInfo> {
+  const reader: RegistryReader = backend;
+  /** The writable storage; a read-only registry (a view of berth's store) answers 405. */
+  const writable = (): RegistryStorage => {
+    if (!(backend instanceof RegistryStorage)) throw new ApiError('UNSUPPORTED', { reason: 'this registry is read-only' });
+    return backend;
+  };
   const routes: [string, RegExp, Record<string, Handler>][] = [
     ['base', /^\/v2\/?$/, { GET: base, HEAD: base }],
     ['catalog', /^\/v2\/_catalog$/, { GET: catalog }],
@@ -76,15 +82,15 @@ export function registryHandler(storage: RegistryStorage, access?: AccessControl
   }
 
   async function catalog(_req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
-    const page = paginate(await storage.repositories(), url);
+    const page = paginate(await reader.repositories(), url);
     if (page.next) res.setHeader('Link', `</v2/_catalog?n=${page.n}&last=${encodeURIComponent(page.next)}>; rel="next"`);
     json(res, 200, { repositories: page.items });
   }
 
   async function tagsList(_req: IncomingMessage, res: ServerResponse, url: URL, m: RegExpExecArray): Promise<void> {
     const repo = m[1] as string;
-    if (!(await storage.repoExists(repo))) throw new ApiError('NAME_UNKNOWN', { name: repo });
-    const page = paginate(await storage.tags(repo), url);
+    if (!(await reader.repoExists(repo))) throw new ApiError('NAME_UNKNOWN', { name: repo });
+    const page = paginate(await reader.tags(repo), url);
     if (page.next) res.setHeader('Link', `</v2/${repo}/tags/list?n=${page.n}&last=${encodeURIComponent(page.next)}>; rel="next"`);
     json(res, 200, { name: repo, tags: page.items });
   }
@@ -96,14 +102,14 @@ export function registryHandler(storage: RegistryStorage, access?: AccessControl
       return validSha256(ref) ? (ref as Digest) : undefined;
     }
     if (!validTag(ref)) throw new ApiError('MANIFEST_INVALID', { tag: ref }, 400);
-    return storage.tag(repo, ref);
+    return reader.tag(repo, ref);
   }
 
   async function getManifest(req: IncomingMessage, res: ServerResponse, _url: URL, m: RegExpExecArray): Promise<void> {
     const repo = m[1] as string;
     const ref = decodeURIComponent(m[2] as string);
     const d = await resolve(repo, ref);
-    const found = d ? await storage.manifest(repo, d) : undefined;
+    const found = d ? await reader.manifest(repo, d) : undefined;
     if (!d || !found) throw new ApiError('MANIFEST_UNKNOWN', { name: repo, reference: ref });
     res.writeHead(200, { 'Content-Type': found.mediaType, 'Content-Length': found.bytes.length, 'Docker-Content-Digest': d, ETag: `"${d}"` });
     res.end(req.method === 'HEAD' ? undefined : found.bytes);
@@ -138,15 +144,15 @@ export function registryHandler(storage: RegistryStorage, access?: AccessControl
       throw new ApiError('MANIFEST_INVALID', { reason: `Content-Type ${contentType} does not match the manifest's mediaType ${doc.mediaType}` });
     }
     await checkReferences(repo, doc);
-    await storage.putManifest(repo, digest, bytes, mediaType);
-    if (!byDigest) await storage.setTag(repo, ref, digest);
+    await writable().putManifest(repo, digest, bytes, mediaType);
+    if (!byDigest) await writable().setTag(repo, ref, digest);
     const subject = doc.subject;
     if (subject && typeof subject.digest === 'string' && validSha256(subject.digest)) {
       const entry: ReferrerEntry = { mediaType, digest, size: bytes.length };
       const artifactType = doc.artifactType ?? doc.config?.mediaType;
       if (artifactType) entry.artifactType = artifactType;
       if (doc.annotations) entry.annotations = doc.annotations;
-      await storage.addReferrer(repo, subject.digest as Digest, entry);
+      await writable().addReferrer(repo, subject.digest as Digest, entry);
       res.setHeader('OCI-Subject', subject.digest);
     }
     res.writeHead(201, { Location: `/v2/${repo}/manifests/${digest}`, 'Docker-Content-Digest': digest, 'Content-Length': 0 });
@@ -160,7 +166,7 @@ export function registryHandler(storage: RegistryStorage, access?: AccessControl
     for (const d of descriptors) {
       if (typeof d !== 'object' || d === null || typeof d.digest !== 'string' || !validSha256(d.digest) || typeof d.size !== 'number') throw new ApiError('MANIFEST_INVALID', { reason: 'a descriptor lacks a valid digest or size' });
       if (Array.isArray(d.urls) && d.urls.length > 0) continue; // foreign layers live elsewhere
-      const known = Array.isArray(doc.manifests) ? (await storage.manifest(repo, d.digest as Digest)) !== undefined : (await storage.blobSize(repo, d.digest as Digest)) !== undefined;
+      const known = Array.isArray(doc.manifests) ? (await reader.manifest(repo, d.digest as Digest)) !== undefined : (await reader.blobSize(repo, d.digest as Digest)) !== undefined;
       if (!known) throw new ApiError('MANIFEST_BLOB_UNKNOWN', { digest: d.digest });
     }
   }
@@ -168,7 +174,7 @@ export function registryHandler(storage: RegistryStorage, access?: AccessControl
   async function deleteManifest(_req: IncomingMessage, res: ServerResponse, _url: URL, m: RegExpExecArray): Promise<void> {
     const repo = m[1] as string;
     const ref = decodeURIComponent(m[2] as string);
-    const deleted = ref.includes(':') ? validSha256(ref) && (await storage.deleteManifest(repo, ref as Digest)) : validTag(ref) && (await storage.deleteTag(repo, ref));
+    const deleted = ref.includes(':') ? validSha256(ref) && (await writable().deleteManifest(repo, ref as Digest)) : validTag(ref) && (await writable().deleteTag(repo, ref));
     if (!deleted) throw new ApiError('MANIFEST_UNKNOWN', { name: repo, reference: ref });
     res.writeHead(202, { 'Content-Length': 0 }).end();
   }
@@ -181,7 +187,7 @@ export function registryHandler(storage: RegistryStorage, access?: AccessControl
   async function getBlob(req: IncomingMessage, res: ServerResponse, _url: URL, m: RegExpExecArray): Promise<void> {
     const repo = m[1] as string;
     const d = blobDigest(decodeURIComponent(m[2] as string));
-    const size = await storage.blobSize(repo, d);
+    const size = await reader.blobSize(repo, d);
     if (size === undefined) throw new ApiError('BLOB_UNKNOWN', { digest: d });
     const headers: Record<string, string | number> = { 'Content-Type': 'application/octet-stream', 'Docker-Content-Digest': d, ETag: `"${d}"`, 'Accept-Ranges': 'bytes', 'Cache-Control': 'max-age=31536000' };
     const range = parseRange(req.headers.range, size);
@@ -198,7 +204,7 @@ export function registryHandler(storage: RegistryStorage, access?: AccessControl
       res.end();
       return;
     }
-    const body = await storage.content.read(d, range ?? undefined);
+    const body = await reader.readBlob(d, range ?? undefined);
     await new Promise<void>((resolve, reject) => {
       body.on('error', reject);
       res.on('close', resolve);
@@ -209,7 +215,7 @@ export function registryHandler(storage: RegistryStorage, access?: AccessControl
   async function deleteBlob(_req: IncomingMessage, res: ServerResponse, _url: URL, m: RegExpExecArray): Promise<void> {
     const repo = m[1] as string;
     const d = blobDigest(decodeURIComponent(m[2] as string));
-    if (!(await storage.unlinkBlob(repo, d))) throw new ApiError('BLOB_UNKNOWN', { digest: d });
+    if (!(await writable().unlinkBlob(repo, d))) throw new ApiError('BLOB_UNKNOWN', { digest: d });
     res.writeHead(202, { 'Content-Length': 0 }).end();
   }
 
@@ -219,9 +225,9 @@ export function registryHandler(storage: RegistryStorage, access?: AccessControl
     const from = url.searchParams.get('from');
     // A mount needs pull rights on the source repository too; without them the client uploads.
     const mayPullFrom = async (): Promise<boolean> => !access || (await access.decide(req, { type: 'repository', name: from as string, actions: ['pull'] })).allowed;
-    if (mount !== null && from !== null && validSha256(mount) && validName(from) && (await storage.blobSize(from, mount as Digest)) !== undefined && (await mayPullFrom())) {
+    if (mount !== null && from !== null && validSha256(mount) && validName(from) && (await reader.blobSize(from, mount as Digest)) !== undefined && (await mayPullFrom())) {
       req.resume();
-      await storage.linkBlob(repo, mount as Digest);
+      await writable().linkBlob(repo, mount as Digest);
       res.writeHead(201, { Location: `/v2/${repo}/blobs/${mount}`, 'Docker-Content-Digest': mount, 'Content-Length': 0 }).end();
       return;
     }
@@ -229,18 +235,18 @@ export function registryHandler(storage: RegistryStorage, access?: AccessControl
     if (digest !== null) {
       // Monolithic upload in the POST itself.
       const d = blobDigest(digest);
-      await storage.putBlob(repo, d, req);
+      await writable().putBlob(repo, d, req);
       res.writeHead(201, { Location: `/v2/${repo}/blobs/${d}`, 'Docker-Content-Digest': d, 'Content-Length': 0 }).end();
       return;
     }
     req.resume();
-    const u = await storage.startUpload(repo);
+    const u = await writable().startUpload(repo);
     uploadAccepted(res, 202, repo, u.id, 0);
   }
 
-  async function upload(m: RegExpExecArray): Promise<{ repo: string; u: Awaited<ReturnType<RegistryStorage['startUpload']>> }> {
+  async function upload(m: RegExpExecArray): Promise<{ repo: string; u: Upload }> {
     const repo = m[1] as string;
-    const u = await storage.upload(repo, decodeURIComponent(m[2] as string));
+    const u = await writable().upload(repo, decodeURIComponent(m[2] as string));
     if (!u) throw new ApiError('BLOB_UPLOAD_UNKNOWN', { upload: m[2] });
     return { repo, u };
   }
@@ -248,7 +254,7 @@ export function registryHandler(storage: RegistryStorage, access?: AccessControl
   async function patchUpload(req: IncomingMessage, res: ServerResponse, _url: URL, m: RegExpExecArray): Promise<void> {
     const { repo, u } = await upload(m);
     checkContentRange(req, u.size);
-    const size = await storage.appendUpload(u, req);
+    const size = await writable().appendUpload(u, req);
     uploadAccepted(res, 202, repo, u.id, size);
   }
 
@@ -259,9 +265,9 @@ export function registryHandler(storage: RegistryStorage, access?: AccessControl
     const d = blobDigest(digest);
     checkContentRange(req, u.size);
     try {
-      await storage.finishUpload(u, d, req);
+      await writable().finishUpload(u, d, req);
     } catch (err) {
-      await storage.cancelUpload(u);
+      await writable().cancelUpload(u);
       throw err;
     }
     res.writeHead(201, { Location: `/v2/${repo}/blobs/${d}`, 'Docker-Content-Digest': d, 'Content-Length': 0 }).end();
@@ -275,7 +281,7 @@ export function registryHandler(storage: RegistryStorage, access?: AccessControl
   async function cancelUpload(req: IncomingMessage, res: ServerResponse, _url: URL, m: RegExpExecArray): Promise<void> {
     const { u } = await upload(m);
     req.resume();
-    await storage.cancelUpload(u);
+    await writable().cancelUpload(u);
     res.writeHead(204).end();
   }
 
@@ -283,7 +289,7 @@ export function registryHandler(storage: RegistryStorage, access?: AccessControl
     const repo = m[1] as string;
     const d = blobDigest(decodeURIComponent(m[2] as string));
     const artifactType = url.searchParams.get('artifactType');
-    let entries = await storage.referrers(repo, d);
+    let entries = await reader.referrers(repo, d);
     if (artifactType !== null) {
       entries = entries.filter((e) => e.artifactType === artifactType);
       res.setHeader('OCI-Filters-Applied', 'artifactType');

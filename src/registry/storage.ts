@@ -32,7 +32,19 @@ export interface ReferrerEntry {
   annotations?: Record<string, string>;
 }
 
-export class RegistryStorage {
+/** What serving pulls needs: RegistryStorage has it, and so does a read-only view of berth's store. */
+export interface RegistryReader {
+  repositories(): Promise<string[]>;
+  repoExists(repo: string): Promise<boolean>;
+  tags(repo: string): Promise<string[]>;
+  tag(repo: string, tag: string): Promise<Digest | undefined>;
+  manifest(repo: string, d: Digest): Promise<{ bytes: Buffer; mediaType: string } | undefined>;
+  blobSize(repo: string, d: Digest): Promise<number | undefined>;
+  readBlob(d: Digest, range?: { start: number; end: number }): Promise<Readable>;
+  referrers(repo: string, subject: Digest): Promise<ReferrerEntry[]>;
+}
+
+export class RegistryStorage implements RegistryReader {
   readonly dir: string;
   readonly content: ContentStore;
 
@@ -68,6 +80,10 @@ export class RegistryStorage {
   async blobSize(repo: string, d: Digest): Promise<number | undefined> {
     if (!(await exists(this.link(repo, '_layers', d))) && !(await exists(this.link(repo, '_manifests', d)))) return undefined;
     return (await this.content.info(d))?.size;
+  }
+
+  readBlob(d: Digest, range?: { start: number; end: number }): Promise<Readable> {
+    return this.content.read(d, range);
   }
 
   async linkBlob(repo: string, d: Digest): Promise<void> {

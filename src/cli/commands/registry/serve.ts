@@ -15,6 +15,7 @@ export const command: Command = {
     { name: 'htpasswd', type: 'string', value: 'file', help: 'Require these users (bcrypt htpasswd file) for access' },
     { name: 'token-auth', type: 'bool', help: 'With --htpasswd: issue bearer tokens at /token and require them (Docker token protocol)' },
     { name: 'anonymous-read', type: 'bool', help: 'With --htpasswd: let anyone pull' },
+    { name: 'from-store', type: 'bool', help: "Serve berth's image store (under --root) read-only instead of a registry storage" },
     { name: 'quiet', short: 'q', type: 'bool', help: 'No access log' },
   ],
   async run(ctx, flags) {
@@ -23,8 +24,11 @@ export const command: Command = {
     const key = flags['tls-key'] as string | undefined;
     if ((cert === undefined) !== (key === undefined)) throw new StatusError(125, '--tls-cert and --tls-key go together');
     if ((flags['token-auth'] === true || flags['anonymous-read'] === true) && flags.htpasswd === undefined) throw new StatusError(125, '--token-auth and --anonymous-read need --htpasswd');
+    if (flags['from-store'] === true && flags.storage !== undefined) throw new StatusError(125, '--from-store and --storage are exclusive');
+    // The store itself, not the engine: serving it is a local job that no remote engine could do.
+    const store = flags['from-store'] === true ? await (await import('../../../store/index.ts')).ImageStore.open(ctx.root) : undefined;
     const registry = await serveRegistry({
-      storage: (flags.storage as string | undefined) ?? join(ctx.root, 'registry'),
+      storage: store ? { store } : ((flags.storage as string | undefined) ?? join(ctx.root, 'registry')),
       listen: flags.listen as string,
       tls: cert && key ? { cert, key } : undefined,
       log: flags.quiet === true ? undefined : (line) => ctx.err(`${line}\n`),
