@@ -4,7 +4,8 @@
 // podman keeps its store under a temporary directory (vfs: no mounts) and runs no container.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { berth, ok, run, rootWithBusybox, tempDir, type RunResult } from './helpers.ts';
 import { startBerthRegistry, startRegistry, type Registry, type RegistryAuth } from './registry-servers.ts';
@@ -14,12 +15,15 @@ interface Podman {
 }
 
 /** podman with a store, run dir and auth file of its own, so the host's podman state is untouched. */
-async function podmanIn(dir: string): Promise<Podman> {
+async function podmanIn(dir: string, t: { after(fn: () => Promise<void>): void }): Promise<Podman> {
   // podman refuses an auth file named by REGISTRY_AUTH_FILE that does not exist yet.
   await mkdir(dir, { recursive: true });
   await writeFile(join(dir, 'auth.json'), '{"auths":{}}\n');
+  // podman refuses a run root longer than 50 characters: a short one right under the temporary directory.
+  const runroot = await mkdtemp(join(tmpdir(), 'pr-'));
+  t.after(() => rm(runroot, { recursive: true, force: true }));
   const global = [
-    '--root', join(dir, 'storage'), '--runroot', join(dir, 'run'), '--tmpdir', join(dir, 'tmp'),
+    '--root', join(dir, 'storage'), '--runroot', runroot, '--tmpdir', join(dir, 'tmp'),
     '--storage-driver', 'vfs', '--cgroup-manager', 'cgroupfs', '--events-backend', 'file',
   ];
   return (args) => run('podman', [...global, ...args], { env: { REGISTRY_AUTH_FILE: join(dir, 'auth.json') } });
@@ -53,7 +57,7 @@ async function roundTrip(t: { after(fn: () => Promise<void>): void }, reg: Regis
   t.after(cleanup);
   const work = await tempDir();
   t.after(work.cleanup);
-  const podman = await podmanIn(join(work.dir, 'podman'));
+  const podman = await podmanIn(join(work.dir, 'podman'), t);
   const env = { DOCKER_CONFIG: join(work.dir, 'docker') };
   const alice = reg.users.find((u) => u.username === 'alice');
   if (alice) {

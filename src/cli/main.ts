@@ -1,5 +1,6 @@
 // berth's entry point: global flags, command lookup, and the mapping of errors to Docker's exit
 // codes and one-line messages (never a stack trace for a user error).
+import { resolve } from 'node:path';
 import { BerthError } from '../errdefs/index.ts';
 import { parseArgs, formatFlagHelp, UsageError, type FlagSpec } from './args.ts';
 import { StatusError, type Command, type Context } from './command.ts';
@@ -102,7 +103,8 @@ async function main(argv: string[]): Promise<number> {
       `"berth ${pathText}" requires ${need} argument${(command.maxArgs ?? min) === 1 && args.length < min ? '' : 's'}.\nSee 'berth ${pathText} --help'.\n\nUsage:  berth ${pathText} ${command.usage}\n\n${command.summary}`,
     );
   }
-  const root = (g.root as string | undefined) ?? process.env.BERTH_ROOT ?? '/var/lib/berth';
+  // Absolute: mounts, bundles and conmon's paths must not depend on the working directory.
+  const root = resolve((g.root as string | undefined) ?? process.env.BERTH_ROOT ?? '/var/lib/berth');
   let engine: Engine | undefined;
   const ctx: Context = {
     root,

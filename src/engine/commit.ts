@@ -2,9 +2,9 @@
 // layer on top of its image's layers, and its configuration the new image's configuration.
 import type { Digest } from '../content/index.ts';
 import { notFound } from '../errdefs/index.ts';
-import { MediaType, applyChanges, parseConfig, parseManifest, parseTaggedName, type ImageConfig, type RunConfig } from '../image/index.ts';
+import { MediaType, applyChanges, parseConfig, parseManifest, parseTaggedName, type Descriptor, type ImageConfig, type RunConfig } from '../image/index.ts';
 import { diffDirectory } from '../layer/index.ts';
-import type { ContainerRecord } from '../meta/index.ts';
+import type { ContainerRecord, LayerRecord } from '../meta/index.ts';
 import { storeBlob, type ImageStore } from '../store/index.ts';
 import { mountPointStub } from './container-changes.ts';
 import { writeImage } from './write-image.ts';
@@ -17,19 +17,39 @@ export interface CommitOptions {
   author?: string;
 }
 
+/** An image's layers as a manifest lists them, each with its unpacked layer record. */
+export async function imageLayers(store: ImageStore, imageId: Digest): Promise<{ layer: LayerRecord; descriptor: Descriptor }[]> {
+  const doc = await store.document();
+  const image = doc.images[imageId];
+  if (!image) throw notFound(`image ${imageId} is no longer in the store`, imageId);
+  const manifest = parseManifest(await store.content.readBytes(image.manifest), `manifest of image ${imageId}`);
+  return image.layers.map((diffId, i) => {
+    const layer = doc.layers[diffId];
+    const descriptor = manifest.layers[i];
+    if (!layer || !descriptor) throw notFound(`layer ${diffId} of image ${imageId} is missing; run 'berth system check'`, diffId);
+    return { layer, descriptor };
+  });
+}
+
+/**
+ * A container's changes (its overlay upper directory) stored as a layer blob and unpacked; mtimes
+ * clamped to `sourceDateEpoch` when given. Call inside store.writing().
+ */
+export async function storeChanges(store: ImageStore, rec: ContainerRecord, upper: string, o: { docker: boolean; sourceDateEpoch?: number }): Promise<{ layer: LayerRecord; descriptor: Descriptor }> {
+  const skip = mountPointStub(upper, rec.Layers.map((l) => store.layers.path(l)));
+  const blob = await storeBlob(store, diffDirectory(upper, { from: 'overlay-upper', skip, sourceDateEpoch: o.sourceDateEpoch }), { unpack: () => true, what: `the changes of container ${rec.Id}` });
+  if (!blob.layer) throw new Error(`no layer came out of container ${rec.Id}'s changes`);
+  const layer = await blob.layer;
+  return { layer, descriptor: { mediaType: o.docker ? MediaType.DockerLayer : MediaType.OciLayer, digest: blob.digest, size: blob.size } };
+}
+
 export async function commitContainer(store: ImageStore, rec: ContainerRecord, upper: string, o: CommitOptions): Promise<Digest> {
   const name = o.reference ? parseTaggedName(o.reference) : undefined;
   const doc = await store.document();
   const parent = doc.images[rec.Image];
   if (!parent) throw notFound(`the image of container ${rec.Id} (${rec.Image}) is no longer in the store`, rec.Image);
   const parentConfig = parseConfig(await store.content.readBytes(rec.Image), `config of image ${rec.Image}`);
-  const parentManifest = parseManifest(await store.content.readBytes(parent.manifest), `manifest of image ${rec.Image}`);
-  const parentLayers = parent.layers.map((diffId, i) => {
-    const layer = doc.layers[diffId];
-    const descriptor = parentManifest.layers[i];
-    if (!layer || !descriptor) throw notFound(`layer ${diffId} of image ${rec.Image} is missing; run 'berth system check'`, diffId);
-    return { layer, descriptor };
-  });
+  const parentLayers = await imageLayers(store, rec.Image);
   // Stay in the parent's manifest family: its layer descriptors keep their media types.
   const docker = parent.manifestMediaType === MediaType.DockerManifest;
   const c = rec.Config;
@@ -49,15 +69,13 @@ export async function commitContainer(store: ImageStore, rec: ContainerRecord, u
   const created = new Date().toISOString();
 
   return store.writing(async () => {
-    const blob = await storeBlob(store, diffDirectory(upper, { from: 'overlay-upper', skip: mountPointStub(upper, rec.Layers.map((l) => store.layers.path(l))) }), { unpack: () => true, what: `the changes of container ${rec.Id}` });
-    if (!blob.layer) throw new Error(`commit: no layer came out of container ${rec.Id}'s changes`);
-    const layer = await blob.layer;
+    const top = await storeChanges(store, rec, upper, { docker });
     const config: ImageConfig = {
       ...parentConfig,
       created,
       ...(o.author ? { author: o.author } : {}),
       config: runConfig,
-      rootfs: { type: 'layers', diff_ids: [...parentConfig.rootfs.diff_ids, layer.diffId] },
+      rootfs: { type: 'layers', diff_ids: [...parentConfig.rootfs.diff_ids, top.layer.diffId] },
       history: [
         ...(parentConfig.history ?? []),
         { created, created_by: [rec.Path, ...rec.Args].join(' '), ...(o.author ? { author: o.author } : {}), ...(o.message ? { comment: o.message } : {}) },
@@ -66,7 +84,7 @@ export async function commitContainer(store: ImageStore, rec: ContainerRecord, u
     return writeImage(store, {
       config,
       manifestMediaType: docker ? MediaType.DockerManifest : MediaType.OciManifest,
-      layers: [...parentLayers, { descriptor: { mediaType: docker ? MediaType.DockerLayer : MediaType.OciLayer, digest: blob.digest, size: blob.size }, layer }],
+      layers: [...parentLayers, top],
       names: name ? [name] : [],
     });
   });

@@ -10,8 +10,8 @@ import { constants as osConstants } from 'node:os';
 import { arch } from 'node:process';
 import type { Digest } from '../content/index.ts';
 import { BerthError, conflict, errnoCode, invalidArgument, isKind, notFound } from '../errdefs/index.ts';
-import { parseConfig, parseManifest, type ImageConfig } from '../image/index.ts';
-import { ContainerMeta, holdShared, isHeld, withLock, type ContainerRecord, type ContainersDocument } from '../meta/index.ts';
+import { parseConfig, parseManifest, type Descriptor, type ImageConfig } from '../image/index.ts';
+import { ContainerMeta, holdShared, isHeld, withLock, type ContainerRecord, type ContainersDocument, type LayerRecord } from '../meta/index.ts';
 import {
   AttachSession, OciRuntime, chooseRuntime, cgroupMode, commandLine, defaultSeccompProfile, effectiveCapabilities, environment,
   execProcess, findExecutable, hostCapabilities, generateSpec, resolveUser, runtimeMessage, startConmon, type SpecProcess,
@@ -29,7 +29,7 @@ import { readLog } from './container-logs.ts';
 import { containerTop, type TopResult } from './container-top.ts';
 import { readContainerStats, type ContainerStats } from './container-stats.ts';
 import { containerChanges, type Change } from './container-changes.ts';
-import { commitContainer, type CommitOptions } from './commit.ts';
+import { commitContainer, storeChanges, type CommitOptions } from './commit.ts';
 import type { Attached, AttachStreams, ContainerService, ContainerSummary, CreateOptions, ListContainersOptions, LogEntry, LogOptions, UpdateOptions, ExecOptions, TerminalSize } from './types.ts';
 
 const INIT_PATH = '/sbin/berth-init';
@@ -216,6 +216,12 @@ export class LocalContainerService implements ContainerService {
     } finally {
       if (pause) await this.unpause(rec.Id).catch(() => undefined);
     }
+  }
+
+  /** The container's changes as a layer on top of its image's (a build step); call inside store.writing(). */
+  async storeChanges(ref: string, o: { docker: boolean; sourceDateEpoch?: number }): Promise<{ layer: LayerRecord; descriptor: Descriptor }> {
+    const rec = await this.get(ref);
+    return storeChanges(this.store, rec, this.upperDir(rec, 'a build step'), o);
   }
 
   async exec(ref: string, o: ExecOptions): Promise<number> {

@@ -41,6 +41,8 @@ export class LocalImageService implements ImageService {
     const out: ImageSummary[] = [];
     const records = Object.values(doc.images).sort((a, b) => b.created.localeCompare(a.created) || b.added.localeCompare(a.added));
     for (const rec of records) {
+      // Build steps' images are the build cache: shown with -a, as Docker shows intermediate images.
+      if (rec.intermediate && rec.names.length === 0 && !opts.all) continue;
       const config = await this.config(rec);
       const labels = (config.config?.Labels ?? {}) as Record<string, string>;
       if (!matchImageFilters(filters, rec, labels, doc)) continue;
@@ -137,6 +139,7 @@ export class LocalImageService implements ImageService {
     const deleted: RemoveReport[] = [];
     for (const rec of Object.values(doc.images)) {
       if (!opts.all && rec.names.length > 0) continue;
+      if (rec.intermediate && rec.names.length === 0) continue; // the build cache: `builder prune` removes it
       const config = await this.config(rec);
       if (!matchImageFilters(filters, rec, (config.config?.Labels ?? {}) as Record<string, string>, doc)) continue;
       if (await this.inUse(rec.id)) continue; // Docker's prune skips images containers use

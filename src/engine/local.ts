@@ -1,10 +1,11 @@
 // LocalEngine: the engine in-process, over berth's store under --root (daemonless mode).
 import { ImageStore, checkStore, diskUsage } from '../store/index.ts';
 import { LocalContainerService } from './containers.ts';
+import { LocalBuilderService } from './build.ts';
 import { LocalImageService } from './images.ts';
 import { authService } from './registry.ts';
 import { manifestService } from './manifest-lists.ts';
-import type { AuthService, Engine, ManifestService, SystemService } from './types.ts';
+import type { AuthService, BuilderService, Engine, ManifestService, SystemService } from './types.ts';
 
 export interface LocalEngineOptions {
   root: string;
@@ -18,6 +19,7 @@ export class LocalEngine implements Engine {
   readonly system: SystemService;
   readonly auth: AuthService = authService();
   readonly manifests: ManifestService;
+  readonly builder: BuilderService;
   readonly store: ImageStore;
 
   private constructor(store: ImageStore, opts: LocalEngineOptions) {
@@ -25,6 +27,7 @@ export class LocalEngine implements Engine {
     this.containers = new LocalContainerService(store, { berthCommand: opts.berthCommand });
     this.images = new LocalImageService(store, this.containers);
     this.manifests = manifestService(store);
+    this.builder = new LocalBuilderService(store, this.containers);
     this.system = {
       df: async () => diskUsage(await store.document()),
       // Containers first: a repair there can release what the store check then judges.

@@ -8,6 +8,7 @@ import type { TopResult } from './container-top.ts';
 import type { ContainerStats } from './container-stats.ts';
 import type { Change } from './container-changes.ts';
 import type { CommitOptions } from './commit.ts';
+import type { BuildEvent } from '../build/index.ts';
 
 export interface ImageSummary {
   Id: string;
@@ -362,8 +363,36 @@ export interface ContainerService {
   exec(ref: string, opts: ExecOptions): Promise<number>;
 }
 
+export interface BuildOptions {
+  /** The context directory. */
+  contextDir: string;
+  /** The Dockerfile's path (default CONTEXT/Dockerfile); ignored when `dockerfileText` is given. */
+  dockerfile?: string;
+  /** The Dockerfile itself (`-f -`). */
+  dockerfileText?: string;
+  tags?: string[];
+  target?: string;
+  buildArgs?: Record<string, string>;
+  labels?: Record<string, string>;
+  noCache?: boolean;
+  pull?: boolean;
+  /** RUN's network: 'none' (default) or 'host'. */
+  network?: string;
+  platform?: string;
+  onEvent?: (e: BuildEvent) => void;
+  signal?: AbortSignal;
+}
+
+export interface BuilderService {
+  /** Builds; the image ID. */
+  build(opts: BuildOptions): Promise<{ id: string }>;
+  /** Forgets the build cache; `all` also removes the intermediate images only the cache kept. */
+  prune(opts?: { all?: boolean }): Promise<{ CachesDeleted: string[]; SpaceReclaimed: number }>;
+}
+
 export interface Engine {
   images: ImageService;
+  builder: BuilderService;
   containers: ContainerService;
   system: SystemService;
   auth: AuthService;

@@ -12,6 +12,8 @@ export interface ImageParts {
   /** Layer blobs, bottom first, each with its unpacked layer. */
   layers: { descriptor: Descriptor; layer: LayerRecord }[];
   names: string[];
+  /** A build step's image (see NewImage.intermediate). */
+  intermediate?: boolean;
 }
 
 /** Stores config and manifest and records the image; returns its ID (the config digest). */
@@ -38,6 +40,7 @@ export async function writeImage(store: ImageStore, parts: ImageParts): Promise<
     layers: parts.layers.map((l) => l.layer),
     blobs: [manifestDigest, configDigest, ...parts.layers.map((l) => l.descriptor.digest)],
     created: parts.config.created ?? new Date().toISOString(),
+    intermediate: parts.intermediate,
   });
   return configDigest;
 }

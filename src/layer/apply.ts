@@ -24,6 +24,8 @@ export interface ApplyOptions {
   whiteouts: 'overlay' | 'apply' | 'none';
   /** Every entry owned by this instead of the tar's uid/gid (Docker's ChownOpts). */
   owner?: { uid: number; gid: number };
+  /** Every entry but symlinks gets these permission bits (a build's `COPY --chmod`). */
+  chmod?: number;
   /** Refuse to replace a directory by a non-directory or the reverse (Docker's NoOverwriteDirNonDir). */
   noOverwriteDirNonDir?: boolean;
   expectedDiffId?: Digest;
@@ -80,6 +82,7 @@ class Extractor {
   private readonly mode: 'overlay' | 'apply' | 'none';
   private readonly what: string;
   private readonly owner: { uid: number; gid: number } | undefined;
+  private readonly chmod: number | undefined;
   private readonly noOverwriteDirNonDir: boolean;
   private fd = -1;
   private header: TarHeader | undefined;
@@ -92,18 +95,20 @@ class Extractor {
   contentSize = 0;
   current = '';
 
-  constructor(root: string, mode: 'overlay' | 'apply' | 'none', what: string, opts: Pick<ApplyOptions, 'owner' | 'noOverwriteDirNonDir'> = {}) {
+  constructor(root: string, mode: 'overlay' | 'apply' | 'none', what: string, opts: Pick<ApplyOptions, 'owner' | 'chmod' | 'noOverwriteDirNonDir'> = {}) {
     this.root = root;
     this.mode = mode;
     this.what = what;
     this.owner = opts.owner;
+    this.chmod = opts.chmod;
     this.noOverwriteDirNonDir = opts.noOverwriteDirNonDir === true;
   }
 
   private refuse = (why: string): BerthError => layerError(this.what, this.current, why);
 
   entry(raw: TarHeader): void {
-    const h = this.owner ? { ...raw, uid: this.owner.uid, gid: this.owner.gid } : raw;
+    const owned = this.owner ? { ...raw, uid: this.owner.uid, gid: this.owner.gid } : raw;
+    const h = this.chmod !== undefined && owned.type !== 'symlink' ? { ...owned, mode: this.chmod } : owned;
     this.current = h.name;
     this.header = h;
     const rel = cleanEntryPath(h.name, this.refuse);

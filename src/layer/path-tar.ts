@@ -1,6 +1,7 @@
 // The archive of one path, as `cp` and the Docker API's container archive carry it: a file is one
 // entry, a directory is its own entry followed by everything under it, and the top entry takes
 // whatever name the copy needs (Docker's TarResourceRebase / RebaseArchiveEntries).
+import type { Stats } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import { invalidArgument } from '../errdefs/index.ts';
@@ -8,13 +9,22 @@ import { diffDirectory } from './diff.ts';
 import { TarParser, type TarHeader } from './tar-reader.ts';
 import { encodeHeader, padding, TAR_END } from './tar-writer.ts';
 
-/** A tar of `path` (not followed if it is a symlink), its top entry named `name` ("." and "/" included). */
-export function tarPath(path: string, name: string): Readable {
+/**
+ * A tar of `path` (not followed if it is a symlink), its top entry named `name` ("." and "/"
+ * included). `exclude` leaves out entries below the top (given their path relative to `path`).
+ */
+export function tarPath(path: string, name: string, opts: { exclude?: (rel: string, isDirectory: boolean) => boolean; sourceDateEpoch?: number } = {}): Readable {
   const full = resolve(path); // "dir/." and "dir/" are the directory itself
   const base = basename(full);
   if (base === '') throw invalidArgument('cannot archive the root of the host filesystem');
+  const { exclude } = opts;
   // Walking the parent with everything but `base` left out gives the top entry its own header.
-  const tar = diffDirectory(dirname(full), { from: 'plain', skip: (rel) => rel !== base && !rel.startsWith(`${base}/`) });
+  const skip = (rel: string, st: Stats): boolean => {
+    if (rel === base) return false;
+    if (!rel.startsWith(`${base}/`)) return true;
+    return exclude !== undefined && exclude(rel.slice(base.length + 1), st.isDirectory());
+  };
+  const tar = diffDirectory(dirname(full), { from: 'plain', skip, sourceDateEpoch: opts.sourceDateEpoch });
   return name === base ? tar : Readable.from(rebaseTar(tar, base, name), { objectMode: false });
 }
 

@@ -25,6 +25,8 @@ export interface ImageRecord {
   created: string;
   /** When this store got the image. */
   added: string;
+  /** A build step's image, kept for the build cache. */
+  intermediate?: true;
 }
 
 export interface LayerRecord {

@@ -18,6 +18,8 @@ export interface NewImage {
   layers: LayerRecord[];
   blobs: Digest[];
   created: string;
+  /** A build step's image, kept for the build cache (hidden from `images`, left by `image prune`). */
+  intermediate?: boolean;
 }
 
 export interface Removed {
@@ -95,6 +97,8 @@ export class ImageStore {
         size: img.layers.reduce((n, l) => n + l.contentSize, 0),
         created: img.created,
         added: old?.added ?? new Date().toISOString(),
+        // Written once as a build's final image, it stays a real one.
+        ...(img.intermediate === true && (old === undefined || old.intermediate === true) ? { intermediate: true } : {}),
       };
       for (const name of img.names) takeName(doc, name, img.id);
       doc.images[img.id] = rec;

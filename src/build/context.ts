@@ -1,0 +1,136 @@
+// The build context: a directory whose files COPY and ADD may read, less what .dockerignore
+// excludes. Sources are found here (globs included), and hashed by content for the cache: a file
+// touched but unchanged keeps its key, a changed byte changes it.
+import { createHash } from 'node:crypto';
+import { createReadStream, lstatSync, readdirSync, readFileSync, readlinkSync, realpathSync, statSync, type Stats } from 'node:fs';
+import { join, posix, relative, sep } from 'node:path';
+import { invalidArgument, notFound } from '../errdefs/index.ts';
+import { globMatch, hasGlob, IgnoreMatcher, parseDockerignore } from './patterns.ts';
+
+/** A source of a COPY or ADD: where it is on the host, and its path in the context. */
+export interface Source {
+  /** Host path; for a symlink named as a source, where it leads (inside the context). */
+  path: string;
+  /** Path relative to the context root, '' for the root itself. */
+  rel: string;
+  isDirectory: boolean;
+}
+
+export class BuildContext {
+  readonly dir: string;
+  private readonly ignore: IgnoreMatcher;
+
+  private constructor(dir: string, ignore: IgnoreMatcher) {
+    this.dir = dir;
+    this.ignore = ignore;
+  }
+
+  /** The context at `dir`, with its .dockerignore (or `ignoreFile`, BuildKit's Dockerfile.dockerignore) applied. */
+  static open(dir: string, ignoreFile?: string): BuildContext {
+    let st: Stats;
+    try {
+      st = statSync(dir);
+    } catch {
+      throw invalidArgument(`unable to prepare context: path "${dir}" not found`);
+    }
+    if (!st.isDirectory()) throw invalidArgument(`unable to prepare context: context must be a directory: ${dir}`);
+    let text = '';
+    for (const f of [ignoreFile, join(dir, '.dockerignore')]) {
+      if (!f) continue;
+      try {
+        text = readFileSync(f, 'utf8');
+        break;
+      } catch {
+        // no ignore file there
+      }
+    }
+    return new BuildContext(realpathSync(dir), new IgnoreMatcher(parseDockerignore(text)));
+  }
+
+  /** True when .dockerignore leaves this context path out. */
+  excluded(rel: string): boolean {
+    return rel !== '' && this.ignore.matches(rel);
+  }
+
+  /** True when a walk may leave this entry out: excluded, and (for a directory) no exception can bring back anything inside it. */
+  skipped(rel: string, isDirectory: boolean): boolean {
+    return this.excluded(rel) && !(isDirectory && this.ignore.mayContainExceptions(rel));
+  }
+
+  /** The sources a COPY/ADD argument names (a path or a glob), relative to the context root. */
+  resolve(source: string): Source[] {
+    const rel = posix.normalize(`/${source}`).slice(1).replace(/\/$/, '');
+    if (!hasGlob(rel)) {
+      const found = this.lookup(rel);
+      if (!found) throw notFound(`failed to compute cache key: "/${rel}": not found (not in the build context, or excluded by .dockerignore)`, source);
+      return [found];
+    }
+    const matched: Source[] = [];
+    const walk = (dirRel: string): void => {
+      for (const name of readdirSync(join(this.dir, dirRel)).sort()) {
+        const childRel = dirRel ? `${dirRel}/${name}` : name;
+        if (this.skipped(childRel, lstatSync(join(this.dir, childRel)).isDirectory())) continue;
+        if (globMatch(rel, childRel)) {
+          const found = this.lookup(childRel);
+          if (found) matched.push(found);
+        } else if (lstatSync(join(this.dir, childRel)).isDirectory() && childRel.split('/').length < rel.split('/').length) {
+          walk(childRel);
+        }
+      }
+    };
+    walk('');
+    if (matched.length === 0) throw notFound(`failed to compute cache key: no files match "${source}" in the build context (or .dockerignore excludes them)`, source);
+    return matched;
+  }
+
+  private lookup(rel: string): Source | undefined {
+    if (this.excluded(rel)) return undefined;
+    const path = join(this.dir, rel);
+    let st: Stats;
+    try {
+      st = lstatSync(path);
+    } catch {
+      return undefined;
+    }
+    if (!st.isSymbolicLink()) return { path, rel, isDirectory: st.isDirectory() };
+    // A symlink named as a source is followed, but only within the context.
+    let target: string;
+    try {
+      target = realpathSync(path);
+    } catch {
+      return undefined;
+    }
+    const inside = relative(this.dir, target);
+    if (inside.startsWith('..') || inside.startsWith(sep)) throw invalidArgument(`COPY source ${rel} is a symlink that leads out of the build context (${readlinkSync(path)})`, rel);
+    return { path: target, rel, isDirectory: statSync(target).isDirectory() };
+  }
+
+  /** A digest of what copying `src` would copy: names, types, modes, link targets and file contents (not times). */
+  async checksum(src: Source): Promise<string> {
+    const h = createHash('sha256');
+    const entry = async (path: string, rel: string, st: Stats): Promise<void> => {
+      h.update(`${rel}\0${st.mode.toString(8)}\0`); // not the owner: a context copy is owned by root or --chown
+      if (st.isSymbolicLink()) h.update(`->${readlinkSync(path)}\0`);
+      else if (st.isFile()) {
+        h.update(`${st.size}\0`);
+        for await (const chunk of createReadStream(path)) h.update(chunk as Buffer);
+      }
+    };
+    const top = statSync(src.path);
+    await entry(src.path, '', top);
+    if (src.isDirectory) {
+      const walk = async (dirRel: string): Promise<void> => {
+        for (const name of readdirSync(join(src.path, dirRel)).sort()) {
+          const childRel = dirRel ? `${dirRel}/${name}` : name;
+          const path = join(src.path, childRel);
+          const st = lstatSync(path);
+          if (this.skipped(src.rel ? `${src.rel}/${childRel}` : childRel, st.isDirectory())) continue;
+          await entry(path, childRel, st);
+          if (st.isDirectory()) await walk(childRel);
+        }
+      };
+      await walk('');
+    }
+    return `sha256:${h.digest('hex')}`;
+  }
+}

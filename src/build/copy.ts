@@ -1,0 +1,95 @@
+// COPY and ADD into a working container's root filesystem, with Docker's destination rules: a
+// directory source copies its contents; a destination ending in `/`, an existing directory or
+// several sources make the destination a directory; missing parents are created. Everything goes
+// through the hardened layer extractor, so no entry lands outside the root filesystem.
+import { createReadStream, lstatSync, mkdirSync, statSync } from 'node:fs';
+import { basename, posix } from 'node:path';
+import { invalidArgument } from '../errdefs/index.ts';
+import { applyLayer, decompress, tarPath } from '../layer/index.ts';
+import { readInRoot, resolveInRoot } from '../runtime/index.ts';
+
+export interface CopyItem {
+  /** Host path of the source (a file or directory; a top-level symlink already followed). */
+  path: string;
+  isDirectory: boolean;
+  /** Entries below a directory source to leave out (path relative to the source). */
+  exclude?: (rel: string, isDirectory: boolean) => boolean;
+}
+
+export interface CopyOptions {
+  /** Owner of every copied entry (`--chown`), resolved; otherwise root for the context, the source's for `--from`. */
+  owner?: { uid: number; gid: number };
+  /** `--chmod` bits. */
+  chmod?: number;
+  /** ADD: a local tar archive (plain, gzip or zstd) is extracted instead of copied. */
+  extractArchives?: boolean;
+  sourceDateEpoch?: number;
+}
+
+/** Resolves `--chown=user[:group]` in the container's /etc/passwd and /etc/group (Docker: a lone user or uid is also the gid). */
+export function resolveChown(rootfs: string, spec: string): { uid: number; gid: number } {
+  const [user = '', group] = spec.split(':', 2);
+  const uid = idOf(user, readInRoot(rootfs, '/etc/passwd'), 'user', 2);
+  const gid = group === undefined || group === '' ? uid : idOf(group, readInRoot(rootfs, '/etc/group'), 'group', 2);
+  return { uid, gid };
+}
+
+function idOf(name: string, file: string | undefined, what: string, idField: number): number {
+  if (/^\d+$/.test(name)) return Number(name);
+  for (const line of (file ?? '').split('\n')) {
+    const f = line.split(':');
+    if (f[0] === name && f[idField] !== undefined && /^\d+$/.test(f[idField] as string)) return Number(f[idField]);
+  }
+  throw invalidArgument(`unable to convert uid/gid chown string to host mapping: can't find ${what} ${name}: no matching entries in ${what === 'user' ? 'passwd' : 'group'} file`);
+}
+
+/** Copies `items` to `dest` (absolute, in the container) inside `rootfs`. */
+export async function copyInto(rootfs: string, items: CopyItem[], dest: string, destIsDirectory: boolean, o: CopyOptions): Promise<void> {
+  const existingDir = isDirectoryIn(rootfs, dest);
+  const asDirectory = destIsDirectory || existingDir || items.length > 1;
+  if (items.length > 1 && !destIsDirectory && !existingDir) {
+    throw invalidArgument('When using COPY with more than one source file, the destination must be a directory and end with a /');
+  }
+  const destRel = posix.normalize(dest).replace(/^\/+/, '').replace(/\/+$/, '');
+  const apply = (tar: AsyncIterable<Buffer | Uint8Array>): Promise<unknown> =>
+    applyLayer(tar, rootfs, { whiteouts: 'none', owner: o.owner, chmod: o.chmod, what: 'COPY' });
+  for (const item of items) {
+    if (item.isDirectory) {
+      await apply(tarPath(item.path, destRel || '.', { exclude: item.exclude }));
+      continue;
+    }
+    if (o.extractArchives && (await isTarArchive(item.path))) {
+      // ADD of a local archive: its contents go into the destination directory.
+      const dir = posix.join('/', destRel);
+      mkdirSync(resolveInRoot(rootfs, dir), { recursive: true, mode: 0o755 });
+      await applyLayer(createReadStream(item.path), resolveInRoot(rootfs, dir), { whiteouts: 'none', owner: o.owner, chmod: o.chmod, what: `ADD ${basename(item.path)}` });
+      continue;
+    }
+    const target = asDirectory ? posix.join(destRel, basename(item.path)) : destRel;
+    if (target === '') throw invalidArgument(`cannot copy the file ${item.path} over the root directory`);
+    await apply(tarPath(item.path, target));
+  }
+}
+
+function isDirectoryIn(rootfs: string, path: string): boolean {
+  try {
+    return statSync(resolveInRoot(rootfs, path)).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+/** A tar, plain or gzip/zstd-compressed: what ADD unpacks (anything else it copies as it is). */
+async function isTarArchive(path: string): Promise<boolean> {
+  if (!lstatSync(path).isFile()) return false;
+  let head = Buffer.alloc(0);
+  try {
+    for await (const chunk of decompress(createReadStream(path, { highWaterMark: 64 * 1024 }))) {
+      head = Buffer.concat([head, chunk]);
+      if (head.length >= 512) break;
+    }
+  } catch {
+    return false; // compressed, but not validly: a file to copy
+  }
+  return head.length >= 262 && head.toString('latin1', 257, 262) === 'ustar';
+}

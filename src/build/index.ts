@@ -1,0 +1,9 @@
+// The builder (`berth build`): the Dockerfile parser (parse.ts: text → Nodes; commands.ts: Nodes →
+// typed Commands and Stages) and the types they share (syntax.ts).
+export { parseDockerfile } from './parse.ts';
+export { parseDuration, toCommand, toDockerfile } from './commands.ts';
+export type * from './syntax.ts';
+export { build, Builder, type BuildRequest, type BuildResult } from './builder.ts';
+export { BuildContext, type Source } from './context.ts';
+export type { BuildEvent, BuildEventSink } from './events.ts';
+export type { BaseImage, BuildWorker, RunStep, StepOutput, WorkingContainer } from './worker.ts';

@@ -1,0 +1,118 @@
+// `berth build [OPTIONS] PATH`: an image from a Dockerfile, with BuildKit's plain progress on
+// stderr; `-q` prints only the image ID.
+import { readFileSync, writeFileSync } from 'node:fs';
+import type { BuildEvent } from '../../../build/index.ts';
+import { BerthError } from '../../../errdefs/index.ts';
+import type { Command, Context } from '../../command.ts';
+import { UsageError } from '../../args.ts';
+
+function keyValues(list: string[], flag: string, fromEnv: boolean): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const item of list) {
+    const eq = item.indexOf('=');
+    if (eq === -1) {
+      // Docker: `--build-arg NAME` takes NAME's value from the environment, if it has one.
+      if (fromEnv && process.env[item] !== undefined) out[item] = process.env[item] as string;
+      else if (!fromEnv) out[item] = '';
+      continue;
+    }
+    if (eq === 0) throw new UsageError(`invalid argument "${item}" for "${flag}" flag: empty key`);
+    out[item.slice(0, eq)] = item.slice(eq + 1);
+  }
+  return out;
+}
+
+/** BuildKit's `--progress=plain`: `#N` lines per step, each step's output with its time. */
+export function plainRenderer(write: (text: string) => void): (e: BuildEvent) => void {
+  const partial = new Map<number, string>();
+  const flush = (vertex: number, elapsed: number, text: string): void => {
+    const lines = ((partial.get(vertex) ?? '') + text).split('\n');
+    partial.set(vertex, lines.pop() as string);
+    for (const l of lines) write(`#${vertex} ${elapsed.toFixed(3)} ${l.replace(/\r$/, '')}\n`);
+  };
+  return (e) => {
+    switch (e.type) {
+      case 'start':
+        write(`\n#${e.vertex} ${e.name}\n`);
+        break;
+      case 'log':
+        flush(e.vertex, e.elapsed, e.data.toString());
+        break;
+      case 'status':
+        write(`#${e.vertex} ${e.text}\n`);
+        break;
+      case 'cached':
+        write(`#${e.vertex} CACHED\n`);
+        break;
+      case 'done':
+      case 'error': {
+        const rest = partial.get(e.vertex);
+        if (rest) write(`#${e.vertex} ${rest}\n`);
+        partial.delete(e.vertex);
+        write(e.type === 'done' ? `#${e.vertex} DONE ${e.seconds.toFixed(1)}s\n` : `#${e.vertex} ERROR: ${e.message}\n`);
+        break;
+      }
+      case 'warning':
+        write(`WARNING: ${e.text}\n`);
+        break;
+    }
+  };
+}
+
+export const command: Command = {
+  usage: '[OPTIONS] PATH',
+  summary: 'Build an image from a Dockerfile',
+  minArgs: 1,
+  maxArgs: 1,
+  flags: [
+    { name: 'build-arg', type: 'list', value: 'list', help: 'Set build-time variables' },
+    { name: 'file', short: 'f', type: 'string', value: 'string', help: `Name of the Dockerfile (default: "PATH/Dockerfile"); "-" reads it from stdin` },
+    { name: 'iidfile', type: 'string', value: 'string', help: 'Write the image ID to the file' },
+    { name: 'label', type: 'list', value: 'list', help: 'Set metadata for an image' },
+    { name: 'network', type: 'string', value: 'string', default: 'none', help: 'Networking mode for the RUN instructions: none or host' },
+    { name: 'no-cache', type: 'bool', help: 'Do not use cache when building the image' },
+    { name: 'platform', type: 'string', value: 'string', help: 'Set target platform for build (the host platform only)' },
+    { name: 'progress', type: 'string', value: 'string', default: 'auto', help: 'Set type of progress output (auto, plain, quiet)' },
+    { name: 'pull', type: 'bool', help: 'Always attempt to pull all referenced images' },
+    { name: 'quiet', short: 'q', type: 'bool', help: 'Suppress the build output and print image ID on success' },
+    { name: 'tag', short: 't', type: 'list', value: 'list', help: 'Name and optionally a tag (format: "name:tag")' },
+    { name: 'target', type: 'string', value: 'string', help: 'Set the target build stage to build' },
+  ],
+  async run(ctx: Context, flags, args) {
+    const progress = flags.progress as string;
+    if (!['auto', 'plain', 'tty', 'quiet'].includes(progress)) throw new UsageError(`invalid progress mode "${progress}": use auto, plain, tty or quiet`);
+    const quiet = flags.quiet === true || progress === 'quiet';
+    const file = flags.file as string | undefined;
+    const engine = await ctx.engine();
+    const render = quiet ? undefined : plainRenderer((t) => ctx.err(t));
+    const abort = new AbortController();
+    const onSignal = (): void => abort.abort(new BerthError('FailedPrecondition', 'build canceled', { exitStatus: 1 }));
+    process.once('SIGINT', onSignal).once('SIGTERM', onSignal);
+    try {
+      const { id } = await engine.builder.build({
+        contextDir: args[0] as string,
+        dockerfile: file === '-' ? undefined : file,
+        dockerfileText: file === '-' ? readFileSync(0, 'utf8') : undefined,
+        tags: flags.tag as string[],
+        target: flags.target as string | undefined,
+        buildArgs: keyValues(flags['build-arg'] as string[], 'build-arg', true),
+        labels: keyValues(flags.label as string[], 'label', false),
+        noCache: flags['no-cache'] === true,
+        pull: flags.pull === true,
+        network: flags.network as string,
+        platform: flags.platform as string | undefined,
+        onEvent: render,
+        signal: abort.signal,
+      });
+      if (flags.iidfile) writeFileSync(flags.iidfile as string, id);
+      if (quiet) ctx.out(`${id}\n`);
+    } catch (err) {
+      if (!(err instanceof BerthError)) throw err;
+      // Whatever stopped the build (a failed step, a parse error, a missing file): Docker's closing line, status 1.
+      ctx.err(`ERROR: failed to solve: ${err.message}\n`);
+      return 1;
+    } finally {
+      process.off('SIGINT', onSignal).off('SIGTERM', onSignal);
+    }
+  },
+};

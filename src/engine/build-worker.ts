@@ -1,0 +1,200 @@
+// The builder's worker over the local engine: working containers are ordinary berth containers
+// (the same runtime, conmon, overlay and security profile as `run`), committed with the config the
+// builder gives; scratch is a plain directory until its first layer is committed.
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { BaseImage, BuildWorker, RunStep, StepOutput, WorkingContainer } from '../build/index.ts';
+import type { Digest } from '../content/index.ts';
+import { errnoCode, failedPrecondition, isKind } from '../errdefs/index.ts';
+import { MediaType, parseConfig, parseTaggedName, type Descriptor, type ImageConfig } from '../image/index.ts';
+import { tarDirectory } from '../layer/index.ts';
+import { JsonDocument, type LayerRecord } from '../meta/index.ts';
+import { storeBlob, type ImageStore } from '../store/index.ts';
+import type { LocalContainerService } from './containers.ts';
+import { imageLayers } from './commit.ts';
+import { pull } from './registry.ts';
+import { resolveImage } from './resolve.ts';
+import { writeImage } from './write-image.ts';
+
+interface CacheDocument {
+  /** Step key → the image that step made. */
+  steps: Record<string, { id: Digest; used: string }>;
+}
+
+export function buildCache(root: string): JsonDocument<CacheDocument> {
+  return new JsonDocument<CacheDocument>(root, 'build-cache', () => ({ steps: {} }), (raw) => JSON.parse(raw.toString()) as CacheDocument);
+}
+
+type Layer = { layer: LayerRecord; descriptor: Descriptor };
+
+export class LocalBuildWorker implements BuildWorker {
+  private readonly store: ImageStore;
+  private readonly containers: LocalContainerService;
+  private readonly cache: JsonDocument<CacheDocument>;
+
+  constructor(store: ImageStore, containers: LocalContainerService) {
+    this.store = store;
+    this.containers = containers;
+    this.cache = buildCache(store.root);
+  }
+
+  async base(ref: string, o: { pull: boolean; platform?: string; onProgress?: (line: string) => void }): Promise<BaseImage> {
+    if (!o.pull) {
+      try {
+        return await this.found(ref);
+      } catch (err) {
+        if (!isKind(err, 'NotFound')) throw err;
+      }
+    }
+    await pull(this.store, ref, { platform: o.platform, onProgress: (m) => o.onProgress?.(`${m.id ? `${m.id}: ` : ''}${m.status}`) });
+    return this.found(ref);
+  }
+
+  private async found(ref: string): Promise<BaseImage> {
+    const { image } = resolveImage(await this.store.document(), ref);
+    const config = parseConfig(await this.store.content.readBytes(image.id), `config of image ${image.id}`);
+    return { id: image.id, config, name: image.names[0] ?? ref };
+  }
+
+  async image(id: Digest): Promise<{ id: Digest; config: ImageConfig } | undefined> {
+    if (!(await this.store.document()).images[id]) return undefined;
+    return { id, config: parseConfig(await this.store.content.readBytes(id), `config of image ${id}`) };
+  }
+
+  async container(image: Digest | undefined, step?: RunStep): Promise<WorkingContainer> {
+    if (image === undefined) return this.scratch();
+    const doc = await this.store.document();
+    const docker = doc.images[image]?.manifestMediaType === MediaType.DockerManifest;
+    const { Id } = await this.containers.create({
+      image,
+      entrypoint: '',
+      cmd: step?.args ?? ['/bin/sh'],
+      env: step?.env ?? [],
+      user: step?.user,
+      workdir: step?.workdir,
+      network: step?.network ?? 'none',
+      labels: { 'berth.build': 'step' },
+    });
+    return new ImageContainer(this, Id, image, docker, step !== undefined);
+  }
+
+  private async scratch(): Promise<WorkingContainer> {
+    await mkdir(join(this.store.root, 'tmp'), { recursive: true });
+    const dir = await mkdtemp(join(this.store.root, 'tmp', 'build-scratch-'));
+    return {
+      run: () => Promise.reject(failedPrecondition('a RUN on scratch has nothing to run: the stage has no files yet')),
+      withRootfs: (fn) => fn(dir),
+      commit: (config, history, o) =>
+        this.store.writing(async () => {
+          const top = await this.storeLayer(tarDirectory(dir, o.sourceDateEpoch), true, 'a scratch stage');
+          return this.writeWith([], top, config, history, o.created, true);
+        }),
+      remove: () => rm(dir, { recursive: true, force: true }),
+    };
+  }
+
+  private async storeLayer(tar: AsyncIterable<Buffer>, docker: boolean, what: string): Promise<Layer> {
+    const blob = await storeBlob(this.store, tar, { unpack: () => true, what });
+    if (!blob.layer) throw new Error(`no layer came out of ${what}`);
+    return { layer: await blob.layer, descriptor: { mediaType: docker ? MediaType.DockerLayer : MediaType.OciLayer, digest: blob.digest, size: blob.size } };
+  }
+
+  /** Writes an image: `below` and `top` as its layers, the config completed with the top layer's diff ID and history. */
+  async writeWith(below: Layer[], top: Layer, config: ImageConfig, history: { created_by: string; comment?: string }, created: string, docker: boolean): Promise<Digest> {
+    const full: ImageConfig = {
+      ...config,
+      created,
+      rootfs: { type: 'layers', diff_ids: [...below.map((l) => l.layer.diffId), top.layer.diffId] },
+      history: [...(config.history ?? []), { created, ...history }],
+    };
+    return writeImage(this.store, { config: full, manifestMediaType: docker ? MediaType.DockerManifest : MediaType.OciManifest, layers: [...below, top], names: [], intermediate: true });
+  }
+
+  async commitContainer(id: string, image: Digest, docker: boolean, config: ImageConfig, history: { created_by: string; comment?: string }, o: { created: string; sourceDateEpoch: number }): Promise<Digest> {
+    return this.store.writing(async () => {
+      const below = await imageLayers(this.store, image);
+      const top = await this.containers.storeChanges(id, { docker, sourceDateEpoch: o.sourceDateEpoch });
+      return this.writeWith(below, top, config, history, o.created, docker);
+    });
+  }
+
+  get containerService(): LocalContainerService {
+    return this.containers;
+  }
+
+  async withConfig(image: Digest | undefined, config: ImageConfig): Promise<Digest> {
+    return this.store.writing(async () => {
+      const doc = await this.store.document();
+      const layers = image === undefined ? [] : await imageLayers(this.store, image);
+      const docker = image === undefined || doc.images[image]?.manifestMediaType === MediaType.DockerManifest;
+      return writeImage(this.store, { config: { ...config, rootfs: { type: 'layers', diff_ids: layers.map((l) => l.layer.diffId) } }, manifestMediaType: docker ? MediaType.DockerManifest : MediaType.OciManifest, layers, names: [] });
+    });
+  }
+
+  async tag(id: Digest, names: string[]): Promise<void> {
+    for (const n of names) await this.store.tag(id, parseTaggedName(n));
+  }
+
+  async cached(key: string): Promise<Digest | undefined> {
+    return (await this.cache.read()).steps[key]?.id;
+  }
+
+  async remember(key: string, id: Digest): Promise<void> {
+    await this.cache.update((doc) => {
+      doc.steps[key] = { id, used: new Date().toISOString() };
+    });
+  }
+}
+
+/** A berth container over an image; it runs at most once, the command it was made with. */
+class ImageContainer implements WorkingContainer {
+  private readonly worker: LocalBuildWorker;
+  private readonly id: string;
+  private readonly image: Digest;
+  private readonly docker: boolean;
+  private runnable: boolean;
+
+  constructor(worker: LocalBuildWorker, id: string, image: Digest, docker: boolean, runnable: boolean) {
+    this.worker = worker;
+    this.id = id;
+    this.image = image;
+    this.docker = docker;
+    this.runnable = runnable;
+  }
+
+  private get containers(): LocalContainerService {
+    return this.worker.containerService;
+  }
+
+  async run(output: StepOutput, signal?: AbortSignal): Promise<number> {
+    if (!this.runnable) throw new Error('this working container was made without a command, or has run it');
+    this.runnable = false;
+    const id = this.id;
+    const attached = await this.containers.start(id, { attach: { stdout: (d) => output.stdout(d), stderr: (d) => output.stderr(d) } });
+    const stop = (): void => void this.containers.kill(id, 'KILL').catch(() => undefined);
+    signal?.addEventListener('abort', stop, { once: true });
+    try {
+      await attached?.finished;
+      const { StatusCode } = await this.containers.wait(id);
+      return StatusCode;
+    } finally {
+      signal?.removeEventListener('abort', stop);
+      await attached?.close();
+      await attached?.release();
+    }
+  }
+
+  async withRootfs<T>(fn: (rootfs: string) => Promise<T>): Promise<T> {
+    return this.containers.withRootfs(this.id, (rootfs) => fn(rootfs));
+  }
+
+  async commit(config: ImageConfig, history: { created_by: string; comment?: string }, o: { created: string; sourceDateEpoch: number }): Promise<Digest> {
+    return this.worker.commitContainer(this.id, this.image, this.docker, config, history, o);
+  }
+
+  async remove(): Promise<void> {
+    await this.containers.remove(this.id, { force: true }).catch((err: unknown) => {
+      if (errnoCode(err) !== 'ENOENT' && !isKind(err, 'NotFound')) throw err;
+    });
+  }
+}
