@@ -70,12 +70,18 @@ berth_cold() { $B build --no-cache -q -t bench:1 "$ctx"; }
 berth_again() { $B build -q -t bench:1 "$ctx"; }
 podman_cold() { $PODMAN build --no-cache -q --network none -t bench:1 "$ctx"; }
 podman_again() { $PODMAN build -q --network none -t bench:1 "$ctx"; }
-docker_cold() { DOCKER_BUILDKIT=1 $DOCKER build --no-cache -q -t bench:1 "$ctx"; }
-docker_again() { DOCKER_BUILDKIT=1 $DOCKER build -q -t bench:1 "$ctx"; }
+docker_cold() { DOCKER_BUILDKIT=1 $DOCKER build --no-cache -q --network none -t bench:1 "$ctx" 2>/dev/null; }
+docker_again() { DOCKER_BUILDKIT=1 $DOCKER build -q --network none -t bench:1 "$ctx" 2>/dev/null; }
 
 tools="berth"
 [ -z "$PODMAN" ] || tools="$tools podman"
 [ -z "$DOCKER" ] || tools="$tools docker"
+# A tool whose build fails is left out with the reason, not timed.
+checked=""
+for t in $tools; do
+  if out=$(${t}_cold 2>&1); then checked="$checked $t"; else echo "$t: skipped (its build failed: $(echo "$out" | tail -n 1))"; fi
+done
+tools=$checked
 for t in $tools; do eval "COLD_$t=''; AGAIN_$t=''"; done
 best() { if [ -z "$1" ] || [ "$(echo "$2 < $1" | bc)" = 1 ]; then echo "$2"; else echo "$1"; fi; }
 i=0

@@ -50,6 +50,24 @@ berth rm ticker
 berth system df
 berth system check
 
+# Builds: a two-stage Dockerfile, built, then built again from the cache.
+mkdir -p "$root/app"
+printf 'hello from a Dockerfile\n' >"$root/app/message.txt"
+cat >"$root/app/Dockerfile" <<'EOF'
+FROM busybox AS build
+WORKDIR /src
+COPY message.txt .
+RUN tr a-z A-Z < message.txt > shout.txt
+
+FROM busybox
+COPY --from=build /src/shout.txt /srv/
+ENV WHO=berth
+CMD ["sh", "-c", "cat /srv/shout.txt; echo \"built by $WHO\""]
+EOF
+berth build --progress plain -t demo/app:1 "$root/app"
+berth build -t demo/app:1 "$root/app" 2>&1 | grep -E 'CACHED|writing image' >&2
+berth run --rm demo/app:1
+
 # Registries: berth's own registry on loopback, a push to it, and a pull into an empty store.
 port=$(node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})')
 bin/berth --root "$root/store" registry serve --quiet --listen "127.0.0.1:$port" --storage "$root/registry" 2>"$root/registry.log" &

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { mkdir, readFile, utimes, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { berth, ok, rootWithBusybox, tempDir, type RunResult } from './helpers.ts';
+import { berth, berthBin, ok, rootWithBusybox, run, tempDir, type RunResult } from './helpers.ts';
 
 /** A context directory with these files (paths relative to it). */
 async function context(dir: string, files: Record<string, string>): Promise<string> {
@@ -244,6 +244,17 @@ test('build: .dockerignore with exceptions, globs, ADD of a local archive, -f - 
     '/cfg/one.cfg', '/cfg/two.cfg', '/ctx/.dockerignore', '/ctx/app/main.txt', '/ctx/archive.tar.gz', '/ctx/keep.tmp', '/ctx/one.cfg', '/ctx/two.cfg', '/unpacked/inside/file.txt',
   ]);
   assert.equal(await f.run('ignored', 'cat', '/unpacked/inside/file.txt'), 'from the archive\n');
+
+  // --output: the image's files in a directory, as a tar on stdout, as an OCI archive.
+  const out = join(f.work, 'exported');
+  await ok(berth(f.root, ['build', '-q', '-f', '-', '-o', `type=local,dest=${out}`, dir], { input: dockerfile }));
+  assert.equal(await readFile(join(out, 'unpacked', 'inside', 'file.txt'), 'utf8'), 'from the archive\n');
+  const tarFile = join(f.work, 'exported.tar');
+  await ok(run('sh', ['-c', `"$0" --root "$1" build -q -f - -o - "$2" > "$3"`, berthBin, f.root, dir, tarFile], { input: dockerfile }));
+  assert.match(execFileSync('tar', ['-tf', tarFile]).toString(), /^cfg\/one\.cfg$/m);
+  const ociFile = join(f.work, 'image.oci.tar');
+  await ok(berth(f.root, ['build', '-q', '-f', '-', '--output', `type=oci,dest=${ociFile}`, dir], { input: dockerfile }));
+  assert.match(execFileSync('tar', ['-tf', ociFile]).toString(), /^index\.json$/m);
 });
 
 test('build: failures — a failing RUN, a syntax error, a missing file — say what and where, exit 1, leave no tag and no container', async (t) => {
@@ -271,4 +282,48 @@ test('build: failures — a failing RUN, a syntax error, a missing file — say 
   const noBase = await f.build({ 'Dockerfile': 'FROM 127.0.0.1:1/nothing/here\n' });
   assert.equal(noBase.code, 1);
   assert.match(noBase.stderr, /ERROR: failed to solve: /);
+});
+
+test('build: RUN --mount (cache, bind from the context and from a stage, tmpfs, secret), COPY --exclude and --parents', async (t) => {
+  const f = await fixture(t);
+  const secretFile = join(f.work, 'token.txt');
+  await writeFile(secretFile, 'top-secret-value\n');
+  const files = {
+    'Dockerfile': [
+      'FROM busybox AS tools',
+      'RUN echo from-stage > /tool.txt',
+      'FROM busybox',
+      'RUN --mount=type=cache,target=/cache echo run >> /cache/log && wc -l < /cache/log > /count',
+      'RUN --mount=type=bind,source=data,target=/data cat /data/x.txt > /from-bind',
+      'RUN --mount=type=bind,from=tools,source=/tool.txt,target=/mnt/tool.txt cat /mnt/tool.txt > /from-stage',
+      'RUN --mount=type=tmpfs,target=/scratch touch /scratch/f && ls /scratch > /tmpfs-list',
+      'RUN --mount=type=secret,id=token,required grep -q top-secret /run/secrets/token && stat -c %a /run/secrets/token > /secret-mode',
+      'COPY --exclude=*.log logs/ /kept/',
+      'COPY --parents a/b/c.txt /p/',
+      '',
+    ].join('\n'),
+    'data/x.txt': 'bound\n',
+    'logs/app.log': 'no\n',
+    'logs/keep.txt': 'yes\n',
+    'a/b/c.txt': 'deep\n',
+  };
+  await ok(f.build(files, ['-t', 'mounts', '--secret', `id=token,src=${secretFile}`], { sub: 'm' }));
+  const show = async (...cmd: string[]): Promise<string> => f.run('mounts', ...cmd);
+  assert.equal(await show('cat', '/count'), '1\n');
+  assert.equal(await show('cat', '/from-bind', '/from-stage', '/tmpfs-list', '/secret-mode'), 'bound\nfrom-stage\nf\n400\n');
+  assert.equal(await show('sh', '-c', 'for p in /cache /data /mnt /scratch /run/secrets; do test -e $p && echo "$p left in the image"; done; true'), '');
+  assert.equal(await show('find', '/kept', '/p', '-type', 'f'), '/kept/keep.txt\n/p/a/b/c.txt\n');
+  // The secret is in no layer and no history.
+  const saved = join(f.work, 'mounts.tar');
+  await ok(berth(f.root, ['save', '-o', saved, 'mounts']));
+  assert.ok(!(await readFile(saved)).includes('top-secret-value'), 'the secret reached the image');
+  // The cache mount outlives the build: a rebuild without the step cache appends to it.
+  await ok(f.build(files, ['-t', 'mounts', '--no-cache', '--secret', `id=token,src=${secretFile}`], { sub: 'm' }));
+  assert.equal(await show('cat', '/count'), '2\n');
+  const noSecret = await f.build(files, [], { sub: 'm' });
+  assert.equal(noSecret.code, 1);
+  assert.match(noSecret.stderr, /secret token not found: give it with --secret id=token,src=FILE/);
+  await ok(berth(f.root, ['builder', 'prune', '-f']));
+  await ok(f.build(files, ['-t', 'mounts', '--secret', `id=token,src=${secretFile}`], { sub: 'm' }));
+  assert.equal(await show('cat', '/count'), '1\n', 'builder prune empties the cache mounts');
 });

@@ -18,7 +18,9 @@ import type { BuildContext, Source } from './context.ts';
 import { copyInto, resolveChown, type CopyItem } from './copy.ts';
 import { Progress, type BuildEventSink, type Vertex } from './events.ts';
 import { expandWord } from './expand.ts';
+import { IgnoreMatcher } from './patterns.ts';
 import { parseDockerfile } from './parse.ts';
+import { MountFiles, runMount, type ContainerMount, type RunMount } from './run-mounts.ts';
 import { sourcesInRoot } from './sources.ts';
 import type { Command, CommandLine, Dockerfile, Stage } from './syntax.ts';
 import type { BuildWorker, RunStep, WorkingContainer } from './worker.ts';
@@ -41,6 +43,8 @@ export interface BuildRequest {
   sourceDateEpoch?: number;
   onEvent: BuildEventSink;
   signal?: AbortSignal;
+  /** `--secret`: id → host file. */
+  secrets: Record<string, string>;
 }
 
 export interface BuildResult {
@@ -400,7 +404,7 @@ export class Builder {
         return;
       }
       case 'RUN':
-        return this.runStep(st, c, vertex as Vertex);
+        return this.runStep(st, c, stage, vertex as Vertex);
       case 'COPY':
       case 'ADD':
         return this.copyStep(st, c, stage, vertex as Vertex);
@@ -420,19 +424,76 @@ export class Builder {
     return [...out, ...(st.state.config.config?.Env ?? [])];
   }
 
-  private async runStep(st: StageState, c: Extract<Command, { kind: 'RUN' }>, vertex: Vertex): Promise<void> {
-    if (c.mounts.length > 0) throw invalidArgument('RUN --mount is not supported by berth yet');
+  private async runStep(st: StageState, c: Extract<Command, { kind: 'RUN' }>, stage: Stage, vertex: Vertex): Promise<void> {
     const network = c.network === undefined || c.network === 'default' ? this.req.network : c.network;
     if (network !== 'none' && network !== 'host') throw invalidArgument(`RUN --network=${network}: berth builds know only none and host`);
     const args = 'exec' in c.command ? c.command.exec : [...st.shell, heredocScript(c.command.shell, c.node.heredocs)];
     const rc = st.state.config.config ?? {};
+    const x = (w: string): string => this.expand(w, this.vars(st));
+    const mounts = c.mounts.map((m) => runMount(m, x, rc.WorkingDir || '/'));
+    // What each mount brings in, for the key: a bind's content or source image; never a secret's content.
+    const sources = new Map<RunMount, Digest | undefined>();
+    const mountKeys: unknown[] = [];
+    for (const m of mounts) {
+      if (m.type === 'bind' && m.from !== undefined) {
+        const dep = this.stageRef(m.from, stage.index);
+        const image = dep ? await this.finishedImage(dep) : (await this.worker.base(m.from, { pull: this.req.pull })).id;
+        sources.set(m, image);
+        mountKeys.push({ ...m, image: image ?? 'scratch' });
+      } else if (m.type === 'bind') {
+        const [src] = this.req.context.resolve(m.source === '/' ? '.' : m.source);
+        mountKeys.push({ ...m, content: src ? await this.req.context.checksum(src) : null });
+      } else {
+        // A required secret is required even when the step is cached.
+        if (m.type === 'secret' && m.required && this.req.secrets[m.id ?? posix.basename(m.target)] === undefined) {
+          throw invalidArgument(`secret ${m.id ?? posix.basename(m.target)} not found: give it with --secret id=${m.id ?? posix.basename(m.target)},src=FILE`);
+        }
+        mountKeys.push(m);
+      }
+    }
     const step: RunStep = { args, env: this.runEnv(st), user: rc.User ?? '', workdir: rc.WorkingDir || '/', network };
-    const key = hashKey(st.state.key, 'RUN', step, st.pendingDirs);
-    const shown = `RUN ${args.join(' ')} # berth`;
-    await this.layerStep(st, key, vertex, step, shown, async (wc) => {
-      const code = await wc.run({ stdout: (d) => vertex.log('stdout', d), stderr: (d) => vertex.log('stderr', d) }, this.req.signal);
-      if (code !== 0) throw buildFailure(`process ${JSON.stringify(args.join(' '))} did not complete successfully: exit code: ${code}`);
-    });
+    const key = hashKey(st.state.key, 'RUN', step, mountKeys, st.pendingDirs);
+    if (await this.fromCache(st, key, vertex)) return;
+    const files = new MountFiles();
+    try {
+      await this.withMounts(mounts, sources, files, [], async (resolved) => {
+        await this.freshStep(st, key, { ...step, mounts: resolved }, `RUN ${args.join(' ')} # berth`, async (wc) => {
+          const code = await wc.run({ stdout: (d) => vertex.log('stdout', d), stderr: (d) => vertex.log('stderr', d) }, this.req.signal);
+          if (code !== 0) throw buildFailure(`process ${JSON.stringify(args.join(' '))} did not complete successfully: exit code: ${code}`);
+        });
+      });
+    } finally {
+      files.release();
+    }
+  }
+
+  /** Resolves the mounts one by one (a stage's root filesystem stays mounted while the step runs), then runs `fn`. */
+  private async withMounts(mounts: RunMount[], sources: Map<RunMount, Digest | undefined>, files: MountFiles, done: ContainerMount[], fn: (resolved: ContainerMount[]) => Promise<void>): Promise<void> {
+    const [m, ...rest] = mounts;
+    if (m === undefined) return fn(done);
+    const next = (add: ContainerMount[]): Promise<void> => this.withMounts(rest, sources, files, [...done, ...add], fn);
+    switch (m.type) {
+      case 'tmpfs':
+        return next([{ Type: 'tmpfs', Target: m.target, ...(m.size ? { TmpfsOptions: { SizeBytes: m.size } } : {}) }]);
+      case 'cache': {
+        const dir = await this.worker.cacheMount(m.id ?? m.target, { uid: m.uid ?? 0, gid: m.gid ?? 0, mode: m.mode ?? 0o755 });
+        return next([{ Type: 'bind', Source: dir, Target: m.target, ReadOnly: m.readOnly }]);
+      }
+      case 'secret': {
+        const mount = files.secret(m, this.req.secrets);
+        return next(mount ? [mount] : []);
+      }
+      case 'bind': {
+        if (m.from === undefined) return next([files.bind(m, this.req.context.dir)]);
+        const source = await this.worker.container(sources.get(m));
+        try {
+          await source.withRootfs(async (root) => next([files.bind(m, root)]));
+        } finally {
+          await source.remove();
+        }
+        return;
+      }
+    }
   }
 
   private async copyStep(st: StageState, c: Extract<Command, { kind: 'COPY' | 'ADD' }>, stage: Stage, vertex: Vertex): Promise<void> {
@@ -444,6 +505,15 @@ export class Builder {
     const chmod = c.chmod === undefined ? undefined : parseChmod(x(c.chmod));
     const chown = c.chown === undefined ? undefined : x(c.chown);
     const heredocs = new Map(c.node.heredocs.map((h) => [h.name, h]));
+    // --exclude: patterns on the paths under each source; --parents: each source keeps its path.
+    const excludes = c.exclude.length > 0 ? new IgnoreMatcher(c.exclude.map(x)) : undefined;
+    const shape = (item: CopyItem, rel: string): CopyItem => {
+      const exclude = excludes
+        ? (r: string, dir: boolean): boolean => excludes.matches(posix.join(rel, r)) || excludes.matches(r) || (item.exclude?.(r, dir) ?? false)
+        : item.exclude;
+      return { ...item, exclude, ...(c.parents ? { keepPath: rel } : {}) };
+    };
+    const kept = (rel: string): boolean => excludes === undefined || !(excludes.matches(rel) || excludes.matches(posix.basename(rel)));
     const tmp = mkdtempSync(join(tmpdir(), 'berth-build-'));
     try {
       // Where the files come from: heredocs, the context, or another stage or image.
@@ -454,8 +524,8 @@ export class Builder {
         const ref = x(c.from);
         const dep = this.stageRef(ref, stage.index);
         fromImage = dep ? await this.finishedImage(dep) : (await this.worker.base(ref, { pull: this.req.pull })).id;
-        fromKey = hashKey('from', fromImage ?? 'scratch', c.sources.map(x));
-        locate = async (rootfs) => (rootfs === undefined ? [] : c.sources.flatMap((s) => sourcesInRoot(rootfs, x(s))));
+        fromKey = hashKey('from', fromImage ?? 'scratch', c.sources.map(x), c.exclude.map(x), c.parents);
+        locate = async (rootfs) => (rootfs === undefined ? [] : c.sources.flatMap((s) => sourcesInRoot(rootfs, x(s)).filter((i) => kept(i.rel)).map((i) => shape(i, i.rel))));
       } else {
         const items: CopyItem[] = [];
         const sums: string[] = [];
@@ -473,11 +543,12 @@ export class Builder {
           const s = x(raw);
           if (/^[a-z][a-z0-9+.-]*:\/\//i.test(s)) throw invalidArgument(`${c.kind} ${s}: sources from URLs or git are not supported by berth builds yet; download it in a RUN step or put it in the context`);
           for (const src of this.req.context.resolve(s)) {
-            items.push(this.contextItem(src));
+            if (!kept(src.rel)) continue;
+            items.push(shape(this.contextItem(src), src.rel));
             sums.push(`${src.rel}:${await this.req.context.checksum(src)}`);
           }
         }
-        fromKey = hashKey('context', sums);
+        fromKey = hashKey('context', sums, c.exclude.map(x), c.parents);
         locate = () => Promise.resolve(items);
       }
       const key = hashKey(st.state.key, c.kind, fromKey, dest, destIsDirectory, chmod ?? null, chown ?? null, st.pendingDirs);
@@ -515,21 +586,26 @@ export class Builder {
     return r.state.image;
   }
 
-  /**
-   * A step that makes a layer: the cached image when the key is known, otherwise a working
-   * container over the state's image, `work` done in it, its changes committed.
-   */
+  /** A step that makes a layer: the cached image when the key is known, otherwise `work` in a working container. */
   private async layerStep(st: StageState, key: string, vertex: Vertex, step: RunStep | undefined, shown: string, work: (wc: WorkingContainer) => Promise<void>): Promise<void> {
-    if (!this.req.noCache) {
-      const hit = await this.worker.cached(key);
-      const image = hit ? await this.worker.image(hit) : undefined;
-      if (image) {
-        st.state = { image: image.id, config: image.config, key, dirty: false };
-        st.pendingDirs = [];
-        vertex.cached();
-        return;
-      }
-    }
+    if (await this.fromCache(st, key, vertex)) return;
+    await this.freshStep(st, key, step, shown, work);
+  }
+
+  /** Takes the image a step with this key made before, if the cache has it and it is still in the store. */
+  private async fromCache(st: StageState, key: string, vertex: Vertex): Promise<boolean> {
+    if (this.req.noCache) return false;
+    const hit = await this.worker.cached(key);
+    const image = hit ? await this.worker.image(hit) : undefined;
+    if (!image) return false;
+    st.state = { image: image.id, config: image.config, key, dirty: false };
+    st.pendingDirs = [];
+    vertex.cached();
+    return true;
+  }
+
+  /** A working container over the state's image, `work` done in it, its changes committed as the step's image. */
+  private async freshStep(st: StageState, key: string, step: RunStep | undefined, shown: string, work: (wc: WorkingContainer) => Promise<void>): Promise<void> {
     const wc = await this.worker.container(st.state.image, step);
     try {
       if (step && st.pendingDirs.length > 0) await wc.withRootfs(async (rootfs) => makeDirs(rootfs, st.pendingDirs));

@@ -16,17 +16,28 @@ export interface Source {
   isDirectory: boolean;
 }
 
+/**
+ * Remembered file digests, so a rebuild does not read every byte again: a digest is reused only
+ * while the file's inode, size, mtime and ctime are all unchanged (a write always moves ctime).
+ */
+export interface FileDigests {
+  get(path: string, st: Stats): string | undefined;
+  set(path: string, st: Stats, digest: string): void;
+}
+
 export class BuildContext {
   readonly dir: string;
   private readonly ignore: IgnoreMatcher;
+  private readonly digests: FileDigests | undefined;
 
-  private constructor(dir: string, ignore: IgnoreMatcher) {
+  private constructor(dir: string, ignore: IgnoreMatcher, digests: FileDigests | undefined) {
     this.dir = dir;
     this.ignore = ignore;
+    this.digests = digests;
   }
 
   /** The context at `dir`, with its .dockerignore (or `ignoreFile`, BuildKit's Dockerfile.dockerignore) applied. */
-  static open(dir: string, ignoreFile?: string): BuildContext {
+  static open(dir: string, ignoreFile?: string, digests?: FileDigests): BuildContext {
     let st: Stats;
     try {
       st = statSync(dir);
@@ -44,7 +55,7 @@ export class BuildContext {
         // no ignore file there
       }
     }
-    return new BuildContext(realpathSync(dir), new IgnoreMatcher(parseDockerignore(text)));
+    return new BuildContext(realpathSync(dir), new IgnoreMatcher(parseDockerignore(text)), digests);
   }
 
   /** True when .dockerignore leaves this context path out. */
@@ -105,16 +116,23 @@ export class BuildContext {
     return { path: target, rel, isDirectory: statSync(target).isDirectory() };
   }
 
+  private async fileDigest(path: string, st: Stats): Promise<string> {
+    const known = this.digests?.get(path, st);
+    if (known) return known;
+    const h = createHash('sha256');
+    for await (const chunk of createReadStream(path)) h.update(chunk as Buffer);
+    const digest = `sha256:${h.digest('hex')}`;
+    this.digests?.set(path, st, digest);
+    return digest;
+  }
+
   /** A digest of what copying `src` would copy: names, types, modes, link targets and file contents (not times). */
   async checksum(src: Source): Promise<string> {
     const h = createHash('sha256');
     const entry = async (path: string, rel: string, st: Stats): Promise<void> => {
       h.update(`${rel}\0${st.mode.toString(8)}\0`); // not the owner: a context copy is owned by root or --chown
       if (st.isSymbolicLink()) h.update(`->${readlinkSync(path)}\0`);
-      else if (st.isFile()) {
-        h.update(`${st.size}\0`);
-        for await (const chunk of createReadStream(path)) h.update(chunk as Buffer);
-      }
+      else if (st.isFile()) h.update(`${await this.fileDigest(path, st)}\0`);
     };
     const top = statSync(src.path);
     await entry(src.path, '', top);

@@ -14,6 +14,8 @@ export interface CopyItem {
   isDirectory: boolean;
   /** Entries below a directory source to leave out (path relative to the source). */
   exclude?: (rel: string, isDirectory: boolean) => boolean;
+  /** `COPY --parents`: the source's path to keep under the destination. */
+  keepPath?: string;
 }
 
 export interface CopyOptions {
@@ -47,13 +49,18 @@ function idOf(name: string, file: string | undefined, what: string, idField: num
 export async function copyInto(rootfs: string, items: CopyItem[], dest: string, destIsDirectory: boolean, o: CopyOptions): Promise<void> {
   const existingDir = isDirectoryIn(rootfs, dest);
   const asDirectory = destIsDirectory || existingDir || items.length > 1;
-  if (items.length > 1 && !destIsDirectory && !existingDir) {
+  if (items.length > 1 && !destIsDirectory && !existingDir && items.some((i) => i.keepPath === undefined)) {
     throw invalidArgument('When using COPY with more than one source file, the destination must be a directory and end with a /');
   }
   const destRel = posix.normalize(dest).replace(/^\/+/, '').replace(/\/+$/, '');
   const apply = (tar: AsyncIterable<Buffer | Uint8Array>): Promise<unknown> =>
     applyLayer(tar, rootfs, { whiteouts: 'none', owner: o.owner, chmod: o.chmod, what: 'COPY' });
   for (const item of items) {
+    if (item.keepPath !== undefined) {
+      const target = posix.join(destRel, item.keepPath);
+      await apply(tarPath(item.path, target === '' ? '.' : target, { exclude: item.exclude }));
+      continue;
+    }
     if (item.isDirectory) {
       await apply(tarPath(item.path, destRel || '.', { exclude: item.exclude }));
       continue;

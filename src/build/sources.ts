@@ -7,12 +7,15 @@ import { resolveInRoot } from '../runtime/index.ts';
 import type { CopyItem } from './copy.ts';
 import { globMatch, hasGlob } from './patterns.ts';
 
-export function sourcesInRoot(rootfs: string, source: string): CopyItem[] {
+/** A source in a root filesystem, with its path there (for --parents and --exclude). */
+export type RootSource = CopyItem & { rel: string };
+
+export function sourcesInRoot(rootfs: string, source: string): RootSource[] {
   const rel = posix.normalize(`/${source}`).slice(1).replace(/\/$/, '');
-  const item = (r: string): CopyItem | undefined => {
+  const item = (r: string): RootSource | undefined => {
     const path = resolveInRoot(rootfs, r);
     try {
-      return { path, isDirectory: statSync(path).isDirectory() };
+      return { path, rel: r, isDirectory: statSync(path).isDirectory() };
     } catch {
       return undefined;
     }
@@ -23,7 +26,7 @@ export function sourcesInRoot(rootfs: string, source: string): CopyItem[] {
     return [found];
   }
   const depth = rel.split('/').length;
-  const matched: CopyItem[] = [];
+  const matched: RootSource[] = [];
   const walk = (dirRel: string): void => {
     let names: string[];
     try {

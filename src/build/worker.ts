@@ -4,6 +4,7 @@
 // layers and the store.
 import type { Digest } from '../content/index.ts';
 import type { ImageConfig } from '../image/index.ts';
+import type { MountSpec as ContainerMount } from '../meta/index.ts';
 
 /** A base image the build starts from. */
 export interface BaseImage {
@@ -22,6 +23,8 @@ export interface RunStep {
   workdir: string;
   /** 'none' (the default in a build) or 'host'. */
   network: 'none' | 'host';
+  /** RUN --mount's mounts, host paths resolved. */
+  mounts?: ContainerMount[];
 }
 
 export interface StepOutput {
@@ -54,4 +57,6 @@ export interface BuildWorker {
   /** The cache: the image a step with this key made before, or undefined. */
   cached(key: string): Promise<Digest | undefined>;
   remember(key: string, id: Digest): Promise<void>;
+  /** The host directory of a RUN --mount=type=cache (made on first use, kept until `builder prune`). */
+  cacheMount(id: string, owner: { uid: number; gid: number; mode: number }): Promise<string>;
 }

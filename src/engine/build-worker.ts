@@ -1,7 +1,8 @@
 // The builder's worker over the local engine: working containers are ordinary berth containers
 // (the same runtime, conmon, overlay and security profile as `run`), committed with the config the
 // builder gives; scratch is a plain directory until its first layer is committed.
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { chmod, chown, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { BaseImage, BuildWorker, RunStep, StepOutput, WorkingContainer } from '../build/index.ts';
 import type { Digest } from '../content/index.ts';
@@ -19,6 +20,11 @@ import { writeImage } from './write-image.ts';
 interface CacheDocument {
   /** Step key → the image that step made. */
   steps: Record<string, { id: Digest; used: string }>;
+}
+
+/** Where RUN --mount=type=cache directories live. */
+export function cacheMountsDir(root: string): string {
+  return join(root, 'build-cache-mounts');
 }
 
 export function buildCache(root: string): JsonDocument<CacheDocument> {
@@ -73,6 +79,7 @@ export class LocalBuildWorker implements BuildWorker {
       user: step?.user,
       workdir: step?.workdir,
       network: step?.network ?? 'none',
+      mounts: step?.mounts,
       labels: { 'berth.build': 'step' },
     });
     return new ImageContainer(this, Id, image, docker, step !== undefined);
@@ -137,6 +144,22 @@ export class LocalBuildWorker implements BuildWorker {
 
   async cached(key: string): Promise<Digest | undefined> {
     return (await this.cache.read()).steps[key]?.id;
+  }
+
+  async cacheMount(id: string, owner: { uid: number; gid: number; mode: number }): Promise<string> {
+    const dir = join(cacheMountsDir(this.store.root), createHash('sha256').update(id).digest('hex'));
+    try {
+      await mkdir(dir, { recursive: false, mode: owner.mode });
+      await chown(dir, owner.uid, owner.gid);
+      await chmod(dir, owner.mode);
+    } catch (err) {
+      if (errnoCode(err) !== 'EEXIST') {
+        if (errnoCode(err) !== 'ENOENT') throw err;
+        await mkdir(cacheMountsDir(this.store.root), { recursive: true, mode: 0o700 });
+        return this.cacheMount(id, owner);
+      }
+    }
+    return dir;
   }
 
   async remember(key: string, id: Digest): Promise<void> {

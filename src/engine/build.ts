@@ -1,25 +1,65 @@
 // `build` in the local engine: the context directory and Dockerfile read here, the builder run
 // over the local worker; `builder prune` forgets the cache and the step images only it kept.
-import { readFileSync } from 'node:fs';
+import { createWriteStream, readFileSync } from 'node:fs';
+import { mkdir, rm } from 'node:fs/promises';
+import { pipeline } from 'node:stream/promises';
 import { isAbsolute, join, resolve } from 'node:path';
-import { build, BuildContext } from '../build/index.ts';
+import { build, BuildContext, type FileDigests } from '../build/index.ts';
 import { errnoCode, invalidArgument } from '../errdefs/index.ts';
 import { parseTaggedName } from '../image/index.ts';
+import { applyLayer, tarDirectory } from '../layer/index.ts';
+import { JsonDocument } from '../meta/index.ts';
 import type { ImageStore } from '../store/index.ts';
-import { buildCache, LocalBuildWorker } from './build-worker.ts';
+import { buildCache, cacheMountsDir, LocalBuildWorker } from './build-worker.ts';
 import type { LocalContainerService } from './containers.ts';
-import type { BuilderService, BuildOptions } from './types.ts';
+import type { LocalImageService } from './images.ts';
+import type { BuilderService, BuildOptions, BuildOutput } from './types.ts';
 
 export class LocalBuilderService implements BuilderService {
   private readonly store: ImageStore;
   private readonly containers: LocalContainerService;
 
-  constructor(store: ImageStore, containers: LocalContainerService) {
+  private readonly images: LocalImageService;
+
+  constructor(store: ImageStore, containers: LocalContainerService, images: LocalImageService) {
     this.store = store;
     this.containers = containers;
+    this.images = images;
   }
 
-  async build(o: BuildOptions): Promise<{ id: string }> {
+  async build(o: BuildOptions, stdout?: NodeJS.WritableStream): Promise<{ id: string }> {
+    const result = await this.buildImage(o);
+    for (const out of o.outputs ?? []) await this.export(result.id, out, stdout);
+    return result;
+  }
+
+  /** `--output`: the image's files (flattened, as `export` gives a container's) or the image as an archive. */
+  private async export(id: string, out: BuildOutput, stdout: NodeJS.WritableStream | undefined): Promise<void> {
+    const sink = (): NodeJS.WritableStream => {
+      if (out.dest !== '-') return createWriteStream(out.dest);
+      if (!stdout) throw invalidArgument('an output to "-" needs a stream to write to');
+      return stdout;
+    };
+    if (out.type === 'oci' || out.type === 'docker') {
+      await pipeline(await this.images.save([id], { format: out.type === 'oci' ? 'oci-archive' : 'docker-archive' }), sink(), { end: out.dest !== '-' });
+      return;
+    }
+    const { Id } = await this.containers.create({ image: id, entrypoint: '', cmd: ['/bin/sh'], labels: { 'berth.build': 'export' } });
+    try {
+      await this.containers.withRootfs(Id, async (rootfs) => {
+        if (out.type === 'tar') {
+          await pipeline(tarDirectory(rootfs), sink(), { end: out.dest !== '-' });
+          return;
+        }
+        await mkdir(out.dest, { recursive: true });
+        await applyLayer(tarDirectory(rootfs), out.dest, { whiteouts: 'none', what: `the build's output to ${out.dest}` });
+      });
+    } finally {
+      await this.containers.remove(Id, { force: true });
+    }
+  }
+
+  private async buildImage(o: BuildOptions): Promise<{ id: string }> {
     const contextDir = resolve(o.contextDir);
     const dockerfilePath = o.dockerfile === undefined ? join(contextDir, 'Dockerfile') : isAbsolute(o.dockerfile) ? o.dockerfile : resolve(o.dockerfile);
     let text = o.dockerfileText;
@@ -34,22 +74,28 @@ export class LocalBuilderService implements BuilderService {
     const network = o.network ?? 'none';
     if (network !== 'none' && network !== 'host' && network !== 'default') throw invalidArgument(`network mode "${network}" not supported by berth builds: use none or host`);
     const tags = (o.tags ?? []).map((t) => parseTaggedName(t));
-    const context = BuildContext.open(contextDir, o.dockerfileText === undefined ? `${dockerfilePath}.dockerignore` : undefined);
-    return build(new LocalBuildWorker(this.store, this.containers), {
-      dockerfileText: text,
-      dockerfileName: o.dockerfileText === undefined ? (o.dockerfile ?? 'Dockerfile') : 'Dockerfile',
-      context,
-      tags,
-      target: o.target,
-      buildArgs: o.buildArgs ?? {},
-      labels: o.labels ?? {},
-      noCache: o.noCache ?? false,
-      pull: o.pull ?? false,
-      network: network === 'host' ? 'host' : 'none',
-      platform: o.platform,
-      onEvent: o.onEvent ?? (() => undefined),
-      signal: o.signal,
-    });
+    const digests = await rememberedDigests(this.store.root);
+    const context = BuildContext.open(contextDir, o.dockerfileText === undefined ? `${dockerfilePath}.dockerignore` : undefined, digests);
+    try {
+      return await build(new LocalBuildWorker(this.store, this.containers), {
+        dockerfileText: text,
+        dockerfileName: o.dockerfileText === undefined ? (o.dockerfile ?? 'Dockerfile') : 'Dockerfile',
+        context,
+        tags,
+        target: o.target,
+        buildArgs: o.buildArgs ?? {},
+        labels: o.labels ?? {},
+        noCache: o.noCache ?? false,
+        pull: o.pull ?? false,
+        network: network === 'host' ? 'host' : 'none',
+        platform: o.platform,
+        onEvent: o.onEvent ?? (() => undefined),
+        signal: o.signal,
+        secrets: o.secrets ?? {},
+      });
+    } finally {
+      await digests.save(context.dir).catch(() => undefined); // only a speed-up: losing it costs a re-read
+    }
   }
 
   async prune(opts: { all?: boolean } = {}): Promise<{ CachesDeleted: string[]; SpaceReclaimed: number }> {
@@ -61,6 +107,7 @@ export class LocalBuilderService implements BuilderService {
     });
     const before = await this.layerBytes();
     const deleted: string[] = [];
+    await rm(cacheMountsDir(this.store.root), { recursive: true, force: true });
     const doc = await this.store.document();
     for (const rec of Object.values(doc.images)) {
       if (!rec.intermediate || rec.names.length > 0) continue;
@@ -75,4 +122,37 @@ export class LocalBuilderService implements BuilderService {
   private async layerBytes(): Promise<number> {
     return Object.values((await this.store.document()).layers).reduce((n, l) => n + l.tarSize, 0);
   }
+}
+
+interface DigestEntry {
+  ino: number;
+  size: number;
+  mtimeMs: number;
+  ctimeMs: number;
+  digest: string;
+}
+
+/** File digests from earlier builds (meta/build-file-digests.json), and the ones this build adds. */
+async function rememberedDigests(root: string): Promise<FileDigests & { save(contextDir: string): Promise<void> }> {
+  const doc = new JsonDocument<{ files: Record<string, DigestEntry> }>(root, 'build-file-digests', () => ({ files: {} }), (raw) => JSON.parse(raw.toString()) as { files: Record<string, DigestEntry> });
+  const known = (await doc.read()).files;
+  const seen: Record<string, DigestEntry> = {};
+  return {
+    get(path, st) {
+      const e = known[path];
+      if (!e || e.ino !== st.ino || e.size !== st.size || e.mtimeMs !== st.mtimeMs || e.ctimeMs !== st.ctimeMs) return undefined;
+      seen[path] = e;
+      return e.digest;
+    },
+    set(path, st, digest) {
+      seen[path] = { ino: st.ino, size: st.size, mtimeMs: st.mtimeMs, ctimeMs: st.ctimeMs, digest };
+    },
+    async save(contextDir) {
+      await doc.update((d) => {
+        // This context's entries are the ones this build saw; other contexts' stay.
+        for (const path of Object.keys(d.files)) if (path.startsWith(`${contextDir}/`) && !seen[path]) delete d.files[path];
+        Object.assign(d.files, seen);
+      });
+    },
+  };
 }

@@ -64,17 +64,31 @@ export function containerChanges(upper: string, lowers: string[]): Promise<Chang
 
 /**
  * A filter for entries of the upper directory (paths relative to it, no leading slash) that are
- * only the runtime's mount points: an empty file or directory at a known mount point that the
- * image does not have. Used by `diff` and by `commit`, which must not bake them into a layer.
+ * only the runtime's mount points: an empty file or directory at a known mount point (or one of
+ * `extra`, the container's own mounts) that the image does not have, and the directories the
+ * runtime made to hold such a point. Used by `diff`, and by `commit` and builds, which must not
+ * bake them into a layer.
  */
-export function mountPointStub(upper: string, lowers: string[]): (rel: string, st: Stats) => boolean {
+export function mountPointStub(upper: string, lowers: string[], extra: string[] = []): (rel: string, st: Stats) => boolean {
   const below = new LowerView(lowers);
-  return (rel, st) => {
+  const points = new Set([...MOUNT_POINTS, ...extra.map((p) => posix.normalize(p))]);
+  const holders = new Set(extra.flatMap((p) => {
+    const out: string[] = [];
+    for (let d = posix.dirname(posix.normalize(p)); d !== '/'; d = posix.dirname(d)) out.push(d);
+    return out;
+  }));
+  const stub = (rel: string, st: Stats): boolean => {
     const path = `/${rel}`;
-    if (!MOUNT_POINTS.has(path) || below.exists(path)) return false;
-    if (st.isFile()) return st.size === 0;
-    return st.isDirectory() && readdirSync(join(upper, rel)).length === 0;
+    if (below.exists(path)) return false;
+    if (points.has(path)) {
+      if (st.isFile()) return st.size === 0;
+      if (st.isDirectory() && readdirSync(join(upper, rel)).length === 0) return true;
+    }
+    // A directory that exists only to hold mount points.
+    if (!holders.has(path) || !st.isDirectory()) return false;
+    return readdirSync(join(upper, rel)).every((n) => stub(`${rel}/${n}`, lstatSync(join(upper, rel, n))));
   };
+  return stub;
 }
 
 function isWhiteout(st: Stats): boolean {

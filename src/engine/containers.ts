@@ -20,7 +20,7 @@ import { chooseSnapshotter, snapshotterFor, type LayerSource, type Snapshotter }
 import type { Finding, ImageStore } from '../store/index.ts';
 import { loadConfig } from './config.ts';
 import { containerPaths, writeEtcFiles, type ContainerPaths } from './container-files.ts';
-import { hostConfig, hostHardLimits, resources, restartPolicy, rlimits, securityOptions } from './container-options.ts';
+import { hostConfig, hostHardLimits, ociMounts, resources, restartPolicy, rlimits, securityOptions } from './container-options.ts';
 import { matchLabel, parseUntil } from './filters.ts';
 import { generateName, validateName } from './names.ts';
 import { resolveImage } from './resolve.ts';
@@ -221,7 +221,7 @@ export class LocalContainerService implements ContainerService {
   /** The container's changes as a layer on top of its image's (a build step); call inside store.writing(). */
   async storeChanges(ref: string, o: { docker: boolean; sourceDateEpoch?: number }): Promise<{ layer: LayerRecord; descriptor: Descriptor }> {
     const rec = await this.get(ref);
-    return storeChanges(this.store, rec, this.upperDir(rec, 'a build step'), o);
+    return storeChanges(this.store, rec, this.upperDir(rec, 'a build step'), { ...o, mountPoints: (rec.HostConfig.Mounts ?? []).map((m) => m.Target) });
   }
 
   async exec(ref: string, o: ExecOptions): Promise<number> {
@@ -536,7 +536,7 @@ export class LocalContainerService implements ContainerService {
     const user = resolveUser(rootfs, rec.Config.User, h.GroupAdd ?? []);
     const caps = effectiveCapabilities({ privileged: h.Privileged, add: h.CapAdd ?? [], drop: h.CapDrop ?? [] });
     const security = securityOptions(h.SecurityOpt);
-    const mounts = await writeEtcFiles(p, rec.Config.Hostname);
+    const mounts = [...(await writeEtcFiles(p, rec.Config.Hostname)), ...ociMounts(h.Mounts)];
     let args = [rec.Path, ...rec.Args];
     if (h.Init) {
       const init = findExecutable('catatonit') ?? findExecutable('tini-static');

@@ -27,7 +27,7 @@ export class LocalEngine implements Engine {
     this.containers = new LocalContainerService(store, { berthCommand: opts.berthCommand });
     this.images = new LocalImageService(store, this.containers);
     this.manifests = manifestService(store);
-    this.builder = new LocalBuilderService(store, this.containers);
+    this.builder = new LocalBuilderService(store, this.containers, this.images);
     this.system = {
       df: async () => diskUsage(await store.document()),
       // Containers first: a repair there can release what the store check then judges.

@@ -3,7 +3,7 @@
 // are shaped as the Docker Engine API shapes them, so the API server passes them through as they are.
 import type { Readable } from 'node:stream';
 import type { Finding, StoreUsage } from '../store/index.ts';
-import type { ContainerRecord } from '../meta/index.ts';
+import type { ContainerRecord, MountSpec } from '../meta/index.ts';
 import type { TopResult } from './container-top.ts';
 import type { ContainerStats } from './container-stats.ts';
 import type { Change } from './container-changes.ts';
@@ -238,6 +238,8 @@ export interface CreateOptions {
   pidsLimit?: number;
   network?: string;
   runtime?: string;
+  /** Bind and tmpfs mounts (Docker's HostConfig.Mounts). */
+  mounts?: MountSpec[];
 }
 
 export interface ContainerSummary {
@@ -381,11 +383,22 @@ export interface BuildOptions {
   platform?: string;
   onEvent?: (e: BuildEvent) => void;
   signal?: AbortSignal;
+  /** `--secret`: id → the host file RUN --mount=type=secret shows. */
+  secrets?: Record<string, string>;
+  /** `--output`: where the result goes besides the store. */
+  outputs?: BuildOutput[];
+}
+
+/** BuildKit's exporters: the image's files in a directory or a tar, or the image as an archive. */
+export interface BuildOutput {
+  type: 'local' | 'tar' | 'oci' | 'docker';
+  /** A directory (local) or a file; '-' for stdout (the caller's stream). */
+  dest: string;
 }
 
 export interface BuilderService {
-  /** Builds; the image ID. */
-  build(opts: BuildOptions): Promise<{ id: string }>;
+  /** Builds; the image ID. An output to '-' goes to `stdout`. */
+  build(opts: BuildOptions, stdout?: NodeJS.WritableStream): Promise<{ id: string }>;
   /** Forgets the build cache; `all` also removes the intermediate images only the cache kept. */
   prune(opts?: { all?: boolean }): Promise<{ CachesDeleted: string[]; SpaceReclaimed: number }>;
 }

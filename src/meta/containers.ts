@@ -55,6 +55,18 @@ export interface HostConfig {
   PidsLimit: number | null;
   Ulimits: { Name: string; Soft: number; Hard: number }[] | null;
   GroupAdd: string[] | null;
+  /** Bind and tmpfs mounts, in Docker's shape (`--mount`; a build's RUN --mount). */
+  Mounts?: MountSpec[];
+}
+
+/** One of HostConfig.Mounts, as the Docker API has it. */
+export interface MountSpec {
+  Type: 'bind' | 'tmpfs';
+  /** Host path (bind). */
+  Source?: string;
+  Target: string;
+  ReadOnly?: boolean;
+  TmpfsOptions?: { SizeBytes?: number; Mode?: number };
 }
 
 export interface ContainerRecord {

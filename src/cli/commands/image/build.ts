@@ -1,7 +1,10 @@
 // `berth build [OPTIONS] PATH`: an image from a Dockerfile, with BuildKit's plain progress on
 // stderr; `-q` prints only the image ID.
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { BuildEvent } from '../../../build/index.ts';
+import type { BuildOutput } from '../../../engine/index.ts';
 import { BerthError } from '../../../errdefs/index.ts';
 import type { Command, Context } from '../../command.ts';
 import { UsageError } from '../../args.ts';
@@ -20,6 +23,56 @@ function keyValues(list: string[], flag: string, fromEnv: boolean): Record<strin
     out[item.slice(0, eq)] = item.slice(eq + 1);
   }
   return out;
+}
+
+/** `--output`: `type=T,dest=D`, a bare path (local), or `-` (a tar on stdout). */
+function parseOutput(spec: string): BuildOutput {
+  if (!spec.includes('=')) return spec === '-' ? { type: 'tar', dest: '-' } : { type: 'local', dest: spec };
+  const f: Record<string, string> = {};
+  for (const part of spec.split(',')) {
+    const eq = part.indexOf('=');
+    f[eq === -1 ? part : part.slice(0, eq)] = eq === -1 ? '' : part.slice(eq + 1);
+  }
+  const type = f.type ?? 'local';
+  if (type !== 'local' && type !== 'tar' && type !== 'oci' && type !== 'docker') throw new UsageError(`invalid output type ${JSON.stringify(type)}: local, tar, oci or docker`);
+  const dest = f.dest ?? (type === 'local' ? undefined : '-');
+  if (dest === undefined) throw new UsageError(`output type local needs dest=DIRECTORY`);
+  return { type, dest };
+}
+
+/** `--secret id=ID[,src=FILE|,env=VAR]`: id → a file (an env secret goes through a private temporary file). */
+function secretFiles(list: string[]): { files: Record<string, string>; release(): void } {
+  const files: Record<string, string> = {};
+  let dir: string | undefined;
+  for (const item of list) {
+    const f: Record<string, string> = {};
+    for (const part of item.split(',')) {
+      const eq = part.indexOf('=');
+      f[eq === -1 ? part : part.slice(0, eq)] = eq === -1 ? '' : part.slice(eq + 1);
+    }
+    const id = f.id;
+    if (!id) throw new UsageError(`invalid secret ${JSON.stringify(item)}: id=ID is required`);
+    if (f.type !== undefined && f.type !== 'file' && f.type !== 'env') throw new UsageError(`invalid secret type ${JSON.stringify(f.type)}: file or env`);
+    const src = f.src ?? f.source;
+    if (src !== undefined) {
+      files[id] = src;
+      continue;
+    }
+    const env = f.env ?? (f.type === 'env' ? id : undefined);
+    const value = env !== undefined ? process.env[env] : undefined;
+    if (value === undefined) {
+      // Docker: with neither src nor env, the secret is read from the environment variable of its id, then from a file of that name.
+      if (process.env[id] === undefined) {
+        files[id] = id;
+        continue;
+      }
+    }
+    dir ??= mkdtempSync(join(tmpdir(), 'berth-secrets-'));
+    const file = join(dir, String(Object.keys(files).length));
+    writeFileSync(file, value ?? (process.env[id] as string), { mode: 0o600 });
+    files[id] = file;
+  }
+  return { files, release: () => dir && rmSync(dir, { recursive: true, force: true }) };
 }
 
 /** BuildKit's `--progress=plain`: `#N` lines per step, each step's output with its time. */
@@ -71,10 +124,12 @@ export const command: Command = {
     { name: 'label', type: 'list', value: 'list', help: 'Set metadata for an image' },
     { name: 'network', type: 'string', value: 'string', default: 'none', help: 'Networking mode for the RUN instructions: none or host' },
     { name: 'no-cache', type: 'bool', help: 'Do not use cache when building the image' },
+    { name: 'output', short: 'o', type: 'list', value: 'stringArray', help: 'Output destination (format: "type=local,dest=path"; types local, tar, oci, docker; a bare path is local, "-" a tar on stdout)' },
     { name: 'platform', type: 'string', value: 'string', help: 'Set target platform for build (the host platform only)' },
     { name: 'progress', type: 'string', value: 'string', default: 'auto', help: 'Set type of progress output (auto, plain, quiet)' },
     { name: 'pull', type: 'bool', help: 'Always attempt to pull all referenced images' },
     { name: 'quiet', short: 'q', type: 'bool', help: 'Suppress the build output and print image ID on success' },
+    { name: 'secret', type: 'list', value: 'stringArray', help: 'Secret to expose to the build (format: "id=mysecret[,src=/local/secret]" or "id=mysecret,env=VAR")' },
     { name: 'tag', short: 't', type: 'list', value: 'list', help: 'Name and optionally a tag (format: "name:tag")' },
     { name: 'target', type: 'string', value: 'string', help: 'Set the target build stage to build' },
   ],
@@ -85,6 +140,7 @@ export const command: Command = {
     const file = flags.file as string | undefined;
     const engine = await ctx.engine();
     const render = quiet ? undefined : plainRenderer((t) => ctx.err(t));
+    const secrets = secretFiles(flags.secret as string[]);
     const abort = new AbortController();
     const onSignal = (): void => abort.abort(new BerthError('FailedPrecondition', 'build canceled', { exitStatus: 1 }));
     process.once('SIGINT', onSignal).once('SIGTERM', onSignal);
@@ -103,9 +159,11 @@ export const command: Command = {
         platform: flags.platform as string | undefined,
         onEvent: render,
         signal: abort.signal,
-      });
+        secrets: secrets.files,
+        outputs: (flags.output as string[]).map(parseOutput),
+      }, process.stdout);
       if (flags.iidfile) writeFileSync(flags.iidfile as string, id);
-      if (quiet) ctx.out(`${id}\n`);
+      if (quiet && !(flags.output as string[]).some((s) => s === "-" || /dest=-(,|$)/.test(s))) ctx.out(`${id}\n`);
     } catch (err) {
       if (!(err instanceof BerthError)) throw err;
       // Whatever stopped the build (a failed step, a parse error, a missing file): Docker's closing line, status 1.
@@ -113,6 +171,7 @@ export const command: Command = {
       return 1;
     } finally {
       process.off('SIGINT', onSignal).off('SIGTERM', onSignal);
+      secrets.release();
     }
   },
 };
