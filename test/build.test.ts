@@ -7,6 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdir, readFile, utimes, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { berth, berthBin, ok, rootWithBusybox, run, tempDir, type RunResult } from './helpers.ts';
+import { startBerthRegistry } from './registry-servers.ts';
 
 /** A context directory with these files (paths relative to it). */
 async function context(dir: string, files: Record<string, string>): Promise<string> {
@@ -326,4 +327,34 @@ test('build: RUN --mount (cache, bind from the context and from a stage, tmpfs, 
   await ok(berth(f.root, ['builder', 'prune', '-f']));
   await ok(f.build(files, ['-t', 'mounts', '--secret', `id=token,src=${secretFile}`], { sub: 'm' }));
   assert.equal(await show('cat', '/count'), '1\n', 'builder prune empties the cache mounts');
+});
+
+test('build: --cache-to and --cache-from share the cache through an OCI layout and a registry', async (t) => {
+  const f = await fixture(t);
+  const reg = await startBerthRegistry();
+  t.after(() => reg.stop());
+  const files = {
+    'Dockerfile': 'FROM busybox\nCOPY a.txt /a.txt\nRUN echo ran >> /log && cat /a.txt >> /log\nENV DONE=1\n',
+    'a.txt': 'A\n',
+  };
+  const layout = join(f.work, 'cache-layout');
+  const ref = `${reg.host}/cache/app:buildcache`;
+  const first = await ok(f.build(files, ['-t', 'shared', '--cache-to', `type=local,dest=${layout}`, '--cache-to', `type=registry,ref=${ref}`], { sub: 'c' }));
+  const id = idOf(first);
+  // Other machines: empty stores with the same base image.
+  const base = join(f.work, 'base.tar');
+  await ok(berth(f.root, ['save', '-o', base, 'busybox']));
+  for (const from of [`type=local,src=${layout}`, ref]) {
+    const other = await tempDir();
+    t.after(other.cleanup);
+    const root = join(other.dir, 'root');
+    await ok(berth(root, ['load', '-i', base]));
+    const r = await ok(berth(root, ['build', '--progress', 'plain', '--cache-from', from, join(f.work, 'c')]));
+    assert.equal(r.stderr.match(/CACHED/g)?.length, 2, r.stderr);
+    assert.equal(idOf(r), id, `from ${from}`);
+    assert.equal((await ok(berth(root, ['run', '--rm', id, 'cat', '/log']))).stdout, 'ran\nA\n');
+  }
+  // A cache that cannot be read is a warning, not a failure.
+  const missing = await ok(f.build(files, ['--cache-from', `type=local,src=${join(f.work, 'nothing-here')}`], { sub: 'c' }));
+  assert.match(missing.stderr, /WARNING: failed to read the build cache from the OCI layout/);
 });

@@ -112,6 +112,8 @@ export class Builder {
   private readonly usedArgs = new Set<string>();
   private readonly platformArgs: Record<string, string>;
   private readonly globalArgs = new Map<string, string | undefined>();
+  /** The layer steps of this build, for --cache-to. */
+  private readonly steps: { key: string; id: Digest }[] = [];
 
   constructor(worker: BuildWorker, req: BuildRequest) {
     this.worker = worker;
@@ -174,7 +176,9 @@ export class Builder {
     const result = await this.stage(target.index);
     const unused = Object.keys(this.req.buildArgs).filter((k) => !this.usedArgs.has(k) && !PROXY_ARGS.includes(k) && k !== 'SOURCE_DATE_EPOCH');
     if (unused.length > 0) this.progress.warn(`One or more build-args [${unused.join(' ')}] were not consumed`);
-    return this.export(result);
+    const built = await this.export(result);
+    await this.worker.exportCache(this.steps);
+    return built;
   }
 
   /** The stages `target` reads (FROM, COPY --from, RUN --mount from=), found without running anything. */
@@ -600,6 +604,7 @@ export class Builder {
     if (!image) return false;
     st.state = { image: image.id, config: image.config, key, dirty: false };
     st.pendingDirs = [];
+    this.steps.push({ key, id: image.id });
     vertex.cached();
     return true;
   }
@@ -617,6 +622,7 @@ export class Builder {
       st.state = { image: id, config: image.config, key, dirty: false };
       st.pendingDirs = [];
       await this.worker.remember(key, id);
+      this.steps.push({ key, id });
     } finally {
       await wc.remove();
     }

@@ -57,6 +57,8 @@ export interface BuildWorker {
   /** The cache: the image a step with this key made before, or undefined. */
   cached(key: string): Promise<Digest | undefined>;
   remember(key: string, id: Digest): Promise<void>;
+  /** Writes the steps of this build (cache key → step image) wherever `--cache-to` says; nothing without it. */
+  exportCache(steps: { key: string; id: Digest }[]): Promise<void>;
   /** The host directory of a RUN --mount=type=cache (made on first use, kept until `builder prune`). */
   cacheMount(id: string, owner: { uid: number; gid: number; mode: number }): Promise<string>;
 }

@@ -13,6 +13,8 @@ import { JsonDocument, type LayerRecord } from '../meta/index.ts';
 import { storeBlob, type ImageStore } from '../store/index.ts';
 import type { LocalContainerService } from './containers.ts';
 import { imageLayers } from './commit.ts';
+import { exportCache, type CacheImporter } from './build-cache-io.ts';
+import type { CacheLocation } from './types.ts';
 import { pull } from './registry.ts';
 import { resolveImage } from './resolve.ts';
 import { writeImage } from './write-image.ts';
@@ -38,10 +40,15 @@ export class LocalBuildWorker implements BuildWorker {
   private readonly containers: LocalContainerService;
   private readonly cache: JsonDocument<CacheDocument>;
 
-  constructor(store: ImageStore, containers: LocalContainerService) {
+  private readonly importer: CacheImporter | undefined;
+  private readonly cacheTo: CacheLocation[];
+
+  constructor(store: ImageStore, containers: LocalContainerService, shared: { from?: CacheImporter; to?: CacheLocation[] } = {}) {
     this.store = store;
     this.containers = containers;
     this.cache = buildCache(store.root);
+    this.importer = shared.from;
+    this.cacheTo = shared.to ?? [];
   }
 
   async base(ref: string, o: { pull: boolean; platform?: string; onProgress?: (line: string) => void }): Promise<BaseImage> {
@@ -143,7 +150,16 @@ export class LocalBuildWorker implements BuildWorker {
   }
 
   async cached(key: string): Promise<Digest | undefined> {
-    return (await this.cache.read()).steps[key]?.id;
+    const local = (await this.cache.read()).steps[key]?.id;
+    if (local && (await this.store.document()).images[local]) return local;
+    // Not here: a cache given with --cache-from may have it.
+    const imported = await this.importer?.fetch(key);
+    if (imported) await this.remember(key, imported);
+    return imported ?? local;
+  }
+
+  async exportCache(steps: { key: string; id: Digest }[]): Promise<void> {
+    for (const to of this.cacheTo) await exportCache(this.store, steps, to);
   }
 
   async cacheMount(id: string, owner: { uid: number; gid: number; mode: number }): Promise<string> {

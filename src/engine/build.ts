@@ -11,6 +11,7 @@ import { applyLayer, tarDirectory } from '../layer/index.ts';
 import { JsonDocument } from '../meta/index.ts';
 import type { ImageStore } from '../store/index.ts';
 import { buildCache, cacheMountsDir, LocalBuildWorker } from './build-worker.ts';
+import { CacheImporter } from './build-cache-io.ts';
 import type { LocalContainerService } from './containers.ts';
 import type { LocalImageService } from './images.ts';
 import type { BuilderService, BuildOptions, BuildOutput } from './types.ts';
@@ -76,8 +77,10 @@ export class LocalBuilderService implements BuilderService {
     const tags = (o.tags ?? []).map((t) => parseTaggedName(t));
     const digests = await rememberedDigests(this.store.root);
     const context = BuildContext.open(contextDir, o.dockerfileText === undefined ? `${dockerfilePath}.dockerignore` : undefined, digests);
+    const importer = o.cacheFrom && o.cacheFrom.length > 0 ? await CacheImporter.open(this.store, o.cacheFrom) : undefined;
+    for (const w of importer?.warnings ?? []) o.onEvent?.({ type: 'warning', text: w });
     try {
-      return await build(new LocalBuildWorker(this.store, this.containers), {
+      return await build(new LocalBuildWorker(this.store, this.containers, { from: importer, to: o.cacheTo }), {
         dockerfileText: text,
         dockerfileName: o.dockerfileText === undefined ? (o.dockerfile ?? 'Dockerfile') : 'Dockerfile',
         context,
@@ -94,6 +97,7 @@ export class LocalBuilderService implements BuilderService {
         secrets: o.secrets ?? {},
       });
     } finally {
+      await importer?.close();
       await digests.save(context.dir).catch(() => undefined); // only a speed-up: losing it costs a re-read
     }
   }

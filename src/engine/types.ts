@@ -387,7 +387,13 @@ export interface BuildOptions {
   secrets?: Record<string, string>;
   /** `--output`: where the result goes besides the store. */
   outputs?: BuildOutput[];
+  /** `--cache-from` / `--cache-to`: a shared build cache in an OCI layout or a registry. */
+  cacheFrom?: CacheLocation[];
+  cacheTo?: CacheLocation[];
 }
+
+/** `type=local,src|dest=DIR` or `type=registry,ref=REF`. */
+export type CacheLocation = { type: 'local'; dir: string } | { type: 'registry'; ref: string };
 
 /** BuildKit's exporters: the image's files in a directory or a tar, or the image as an archive. */
 export interface BuildOutput {

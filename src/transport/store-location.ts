@@ -40,6 +40,8 @@ export interface StoreTarget {
   name?: string;
   /** Canonical `repository@digest` names it is known by in a registry. */
   digests?: string[];
+  /** A build step's image (from a shared build cache). */
+  intermediate?: boolean;
 }
 
 export class StoreDestination implements ImageDestination {
@@ -91,6 +93,7 @@ export class StoreDestination implements ImageDestination {
         layers,
         blobs: [m.digest, manifest.config.digest, ...manifest.layers.map((l) => l.digest)],
         created: config.created ?? '',
+        intermediate: this.target.intermediate,
       });
   }
 

@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BuildEvent } from '../../../build/index.ts';
-import type { BuildOutput } from '../../../engine/index.ts';
+import type { BuildOutput, CacheLocation } from '../../../engine/index.ts';
 import { BerthError } from '../../../errdefs/index.ts';
 import type { Command, Context } from '../../command.ts';
 import { UsageError } from '../../args.ts';
@@ -25,14 +25,35 @@ function keyValues(list: string[], flag: string, fromEnv: boolean): Record<strin
   return out;
 }
 
-/** `--output`: `type=T,dest=D`, a bare path (local), or `-` (a tar on stdout). */
-function parseOutput(spec: string): BuildOutput {
-  if (!spec.includes('=')) return spec === '-' ? { type: 'tar', dest: '-' } : { type: 'local', dest: spec };
+function csv(spec: string): Record<string, string> {
   const f: Record<string, string> = {};
   for (const part of spec.split(',')) {
     const eq = part.indexOf('=');
     f[eq === -1 ? part : part.slice(0, eq)] = eq === -1 ? '' : part.slice(eq + 1);
   }
+  return f;
+}
+
+/** `--cache-from` / `--cache-to`: `type=local,src|dest=DIR`, `type=registry,ref=REF`, or a bare reference. */
+function parseCacheLocation(spec: string, dirKey: 'src' | 'dest'): CacheLocation {
+  if (!spec.includes('=')) return { type: 'registry', ref: spec };
+  const f = csv(spec);
+  if (f.type === 'local') {
+    const dir = f[dirKey];
+    if (!dir) throw new UsageError(`cache type local needs ${dirKey}=DIRECTORY: ${spec}`);
+    return { type: 'local', dir };
+  }
+  if (f.type === 'registry' || f.type === undefined) {
+    if (!f.ref) throw new UsageError(`cache type registry needs ref=REFERENCE: ${spec}`);
+    return { type: 'registry', ref: f.ref };
+  }
+  throw new UsageError(`unsupported cache type ${JSON.stringify(f.type)}: local or registry`);
+}
+
+/** `--output`: `type=T,dest=D`, a bare path (local), or `-` (a tar on stdout). */
+function parseOutput(spec: string): BuildOutput {
+  if (!spec.includes('=')) return spec === '-' ? { type: 'tar', dest: '-' } : { type: 'local', dest: spec };
+  const f = csv(spec);
   const type = f.type ?? 'local';
   if (type !== 'local' && type !== 'tar' && type !== 'oci' && type !== 'docker') throw new UsageError(`invalid output type ${JSON.stringify(type)}: local, tar, oci or docker`);
   const dest = f.dest ?? (type === 'local' ? undefined : '-');
@@ -45,11 +66,7 @@ function secretFiles(list: string[]): { files: Record<string, string>; release()
   const files: Record<string, string> = {};
   let dir: string | undefined;
   for (const item of list) {
-    const f: Record<string, string> = {};
-    for (const part of item.split(',')) {
-      const eq = part.indexOf('=');
-      f[eq === -1 ? part : part.slice(0, eq)] = eq === -1 ? '' : part.slice(eq + 1);
-    }
+    const f = csv(item);
     const id = f.id;
     if (!id) throw new UsageError(`invalid secret ${JSON.stringify(item)}: id=ID is required`);
     if (f.type !== undefined && f.type !== 'file' && f.type !== 'env') throw new UsageError(`invalid secret type ${JSON.stringify(f.type)}: file or env`);
@@ -119,6 +136,8 @@ export const command: Command = {
   maxArgs: 1,
   flags: [
     { name: 'build-arg', type: 'list', value: 'list', help: 'Set build-time variables' },
+    { name: 'cache-from', type: 'list', value: 'stringArray', help: 'External cache sources (e.g. "type=local,src=path/to/dir", "type=registry,ref=user/app:cache", or a bare reference)' },
+    { name: 'cache-to', type: 'list', value: 'stringArray', help: 'Cache export destinations (e.g. "type=local,dest=path/to/dir", "type=registry,ref=user/app:cache")' },
     { name: 'file', short: 'f', type: 'string', value: 'string', help: `Name of the Dockerfile (default: "PATH/Dockerfile"); "-" reads it from stdin` },
     { name: 'iidfile', type: 'string', value: 'string', help: 'Write the image ID to the file' },
     { name: 'label', type: 'list', value: 'list', help: 'Set metadata for an image' },
@@ -161,6 +180,8 @@ export const command: Command = {
         signal: abort.signal,
         secrets: secrets.files,
         outputs: (flags.output as string[]).map(parseOutput),
+        cacheFrom: (flags['cache-from'] as string[]).map((c) => parseCacheLocation(c, 'src')),
+        cacheTo: (flags['cache-to'] as string[]).map((c) => parseCacheLocation(c, 'dest')),
       }, process.stdout);
       if (flags.iidfile) writeFileSync(flags.iidfile as string, id);
       if (quiet && !(flags.output as string[]).some((s) => s === "-" || /dest=-(,|$)/.test(s))) ctx.out(`${id}\n`);
