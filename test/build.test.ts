@@ -4,9 +4,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import http from 'node:http';
 import { mkdir, readFile, utimes, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { berth, berthBin, ok, rootWithBusybox, run, tempDir, type RunResult } from './helpers.ts';
+import { PtySession } from './pty.ts';
 import { startBerthRegistry } from './registry-servers.ts';
 
 /** A context directory with these files (paths relative to it). */
@@ -357,4 +360,44 @@ test('build: --cache-to and --cache-from share the cache through an OCI layout a
   // A cache that cannot be read is a warning, not a failure.
   const missing = await ok(f.build(files, ['--cache-from', `type=local,src=${join(f.work, 'nothing-here')}`], { sub: 'c' }));
   assert.match(missing.stderr, /WARNING: failed to read the build cache from the OCI layout/);
+});
+
+test('build: ADD from a URL (a server on loopback): named from the URL, mode 600, --checksum checked, a failed download named', async (t) => {
+  const f = await fixture(t);
+  const body = 'downloaded content\n';
+  const server = http.createServer((req, res) => {
+    if (req.url === '/files/tool.tar') {
+      res.writeHead(200, { 'Last-Modified': 'Tue, 14 Nov 2023 22:13:20 GMT' });
+      res.end(body);
+    } else {
+      res.writeHead(404);
+      res.end();
+    }
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  t.after(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  const base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+  const sum = `sha256:${createHash('sha256').update(body).digest('hex')}`;
+  await ok(f.build({ 'Dockerfile': `FROM busybox\nADD --checksum=${sum} ${base}/files/tool.tar /opt/\n` }, ['-t', 'added'], { sub: 'u' }));
+  assert.equal(await f.run('added', 'cat', '/opt/tool.tar'), body);
+  assert.equal(await f.run('added', 'stat', '-c', '%a', '/opt/tool.tar'), '600\n');
+  const wrong = await f.build({ 'Dockerfile': `FROM busybox\nADD --checksum=sha256:${'0'.repeat(64)} ${base}/files/tool.tar /opt/\n` });
+  assert.equal(wrong.code, 1);
+  assert.match(wrong.stderr, /digest mismatch/);
+  const gone = await f.build({ 'Dockerfile': `FROM busybox\nADD ${base}/missing /opt/\n` });
+  assert.equal(gone.code, 1);
+  assert.match(gone.stderr, /failed to load ADD source http:\/\/127\.0\.0\.1:\d+\/missing: invalid response status 404/);
+});
+
+test('build on a terminal: the progress view redrawn in place, ending with every step and its time', async (t) => {
+  const f = await fixture(t);
+  const dir = await context(join(f.work, 'tty'), { 'Dockerfile': 'FROM busybox\nRUN echo compiling; sleep 0.3; echo linked\nRUN exit 2\n' });
+  const pty = new PtySession(berthBin, ['--root', f.root, 'build', dir], { rows: 30, cols: 100 });
+  assert.equal(await pty.finish(), 1);
+  assert.match(pty.output, /\[\+\] Building [\d.]+s \(\d+\/\d+\)/);
+  assert.match(pty.output, /\x1b\[\d+A/, 'the view is redrawn in place');
+  assert.match(pty.output, /=> \[2\/3\] RUN echo compiling; sleep 0\.3; echo linked +[\d.]+s/);
+  assert.match(pty.output, /=> => # compiling/, 'a running step shows its last lines');
+  assert.match(pty.output, /FINISHED[\s\S]*=> ERROR \[3\/3\] RUN exit 2/);
+  assert.match(pty.output, /ERROR: failed to solve: Dockerfile:3: RUN exit 2: process "\/bin\/sh -c exit 2" did not complete successfully: exit code: 2/);
 });

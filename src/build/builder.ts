@@ -19,6 +19,7 @@ import { copyInto, resolveChown, type CopyItem } from './copy.ts';
 import { Progress, type BuildEventSink, type Vertex } from './events.ts';
 import { expandWord } from './expand.ts';
 import { IgnoreMatcher } from './patterns.ts';
+import { fetchUrl } from './fetch.ts';
 import { parseDockerfile } from './parse.ts';
 import { MountFiles, runMount, type ContainerMount, type RunMount } from './run-mounts.ts';
 import { sourcesInRoot } from './sources.ts';
@@ -545,7 +546,13 @@ export class Builder {
             continue;
           }
           const s = x(raw);
-          if (/^[a-z][a-z0-9+.-]*:\/\//i.test(s)) throw invalidArgument(`${c.kind} ${s}: sources from URLs or git are not supported by berth builds yet; download it in a RUN step or put it in the context`);
+          if (/^[a-z][a-z0-9+.-]*:\/\//i.test(s) || s.startsWith('git@')) {
+            if (c.kind === 'COPY') throw invalidArgument(`COPY ${s}: COPY takes files from the context; use ADD to download a URL`);
+            const got = await fetchUrl(s, tmp, c.checksum === undefined ? undefined : x(c.checksum), this.req.signal);
+            items.push({ path: got.path, isDirectory: false, name: got.name, downloaded: true });
+            sums.push(`url:${s}:${got.digest}`);
+            continue;
+          }
           for (const src of this.req.context.resolve(s)) {
             if (!kept(src.rel)) continue;
             items.push(shape(this.contextItem(src), src.rel));

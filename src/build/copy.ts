@@ -16,6 +16,10 @@ export interface CopyItem {
   exclude?: (rel: string, isDirectory: boolean) => boolean;
   /** `COPY --parents`: the source's path to keep under the destination. */
   keepPath?: string;
+  /** The name it takes in a destination directory, when not its file name (a download's). */
+  name?: string;
+  /** A download: ADD copies it as it is, archive or not. */
+  downloaded?: boolean;
 }
 
 export interface CopyOptions {
@@ -65,14 +69,14 @@ export async function copyInto(rootfs: string, items: CopyItem[], dest: string, 
       await apply(tarPath(item.path, destRel || '.', { exclude: item.exclude }));
       continue;
     }
-    if (o.extractArchives && (await isTarArchive(item.path))) {
+    if (o.extractArchives && !item.downloaded && (await isTarArchive(item.path))) {
       // ADD of a local archive: its contents go into the destination directory.
       const dir = posix.join('/', destRel);
       mkdirSync(resolveInRoot(rootfs, dir), { recursive: true, mode: 0o755 });
       await applyLayer(createReadStream(item.path), resolveInRoot(rootfs, dir), { whiteouts: 'none', owner: o.owner, chmod: o.chmod, what: `ADD ${basename(item.path)}` });
       continue;
     }
-    const target = asDirectory ? posix.join(destRel, basename(item.path)) : destRel;
+    const target = asDirectory ? posix.join(destRel, item.name ?? basename(item.path)) : destRel;
     if (target === '') throw invalidArgument(`cannot copy the file ${item.path} over the root directory`);
     await apply(tarPath(item.path, target));
   }

@@ -3,11 +3,11 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { BuildEvent } from '../../../build/index.ts';
 import type { BuildOutput, CacheLocation } from '../../../engine/index.ts';
 import { BerthError } from '../../../errdefs/index.ts';
 import type { Command, Context } from '../../command.ts';
 import { UsageError } from '../../args.ts';
+import { plainRenderer, ttyRenderer } from '../../build-progress.ts';
 
 function keyValues(list: string[], flag: string, fromEnv: boolean): Record<string, string> {
   const out: Record<string, string> = {};
@@ -92,43 +92,6 @@ function secretFiles(list: string[]): { files: Record<string, string>; release()
   return { files, release: () => dir && rmSync(dir, { recursive: true, force: true }) };
 }
 
-/** BuildKit's `--progress=plain`: `#N` lines per step, each step's output with its time. */
-export function plainRenderer(write: (text: string) => void): (e: BuildEvent) => void {
-  const partial = new Map<number, string>();
-  const flush = (vertex: number, elapsed: number, text: string): void => {
-    const lines = ((partial.get(vertex) ?? '') + text).split('\n');
-    partial.set(vertex, lines.pop() as string);
-    for (const l of lines) write(`#${vertex} ${elapsed.toFixed(3)} ${l.replace(/\r$/, '')}\n`);
-  };
-  return (e) => {
-    switch (e.type) {
-      case 'start':
-        write(`\n#${e.vertex} ${e.name}\n`);
-        break;
-      case 'log':
-        flush(e.vertex, e.elapsed, e.data.toString());
-        break;
-      case 'status':
-        write(`#${e.vertex} ${e.text}\n`);
-        break;
-      case 'cached':
-        write(`#${e.vertex} CACHED\n`);
-        break;
-      case 'done':
-      case 'error': {
-        const rest = partial.get(e.vertex);
-        if (rest) write(`#${e.vertex} ${rest}\n`);
-        partial.delete(e.vertex);
-        write(e.type === 'done' ? `#${e.vertex} DONE ${e.seconds.toFixed(1)}s\n` : `#${e.vertex} ERROR: ${e.message}\n`);
-        break;
-      }
-      case 'warning':
-        write(`WARNING: ${e.text}\n`);
-        break;
-    }
-  };
-}
-
 export const command: Command = {
   usage: '[OPTIONS] PATH',
   summary: 'Build an image from a Dockerfile',
@@ -145,7 +108,7 @@ export const command: Command = {
     { name: 'no-cache', type: 'bool', help: 'Do not use cache when building the image' },
     { name: 'output', short: 'o', type: 'list', value: 'stringArray', help: 'Output destination (format: "type=local,dest=path"; types local, tar, oci, docker; a bare path is local, "-" a tar on stdout)' },
     { name: 'platform', type: 'string', value: 'string', help: 'Set target platform for build (the host platform only)' },
-    { name: 'progress', type: 'string', value: 'string', default: 'auto', help: 'Set type of progress output (auto, plain, quiet)' },
+    { name: 'progress', type: 'string', value: 'string', default: 'auto', help: 'Set type of progress output (auto, plain, tty, quiet)' },
     { name: 'pull', type: 'bool', help: 'Always attempt to pull all referenced images' },
     { name: 'quiet', short: 'q', type: 'bool', help: 'Suppress the build output and print image ID on success' },
     { name: 'secret', type: 'list', value: 'stringArray', help: 'Secret to expose to the build (format: "id=mysecret[,src=/local/secret]" or "id=mysecret,env=VAR")' },
@@ -158,7 +121,9 @@ export const command: Command = {
     const quiet = flags.quiet === true || progress === 'quiet';
     const file = flags.file as string | undefined;
     const engine = await ctx.engine();
-    const render = quiet ? undefined : plainRenderer((t) => ctx.err(t));
+    const terminal = !quiet && (progress === 'tty' || (progress === 'auto' && process.stderr.isTTY === true));
+    const view = terminal ? ttyRenderer((t) => ctx.err(t), () => process.stderr.columns ?? 80) : undefined;
+    const render = quiet ? undefined : (view?.render ?? plainRenderer((t) => ctx.err(t)));
     const secrets = secretFiles(flags.secret as string[]);
     const abort = new AbortController();
     const onSignal = (): void => abort.abort(new BerthError('FailedPrecondition', 'build canceled', { exitStatus: 1 }));
@@ -183,14 +148,17 @@ export const command: Command = {
         cacheFrom: (flags['cache-from'] as string[]).map((c) => parseCacheLocation(c, 'src')),
         cacheTo: (flags['cache-to'] as string[]).map((c) => parseCacheLocation(c, 'dest')),
       }, process.stdout);
+      view?.finish();
       if (flags.iidfile) writeFileSync(flags.iidfile as string, id);
       if (quiet && !(flags.output as string[]).some((s) => s === "-" || /dest=-(,|$)/.test(s))) ctx.out(`${id}\n`);
     } catch (err) {
+      view?.finish();
       if (!(err instanceof BerthError)) throw err;
       // Whatever stopped the build (a failed step, a parse error, a missing file): Docker's closing line, status 1.
       ctx.err(`ERROR: failed to solve: ${err.message}\n`);
       return 1;
     } finally {
+      view?.finish();
       process.off('SIGINT', onSignal).off('SIGTERM', onSignal);
       secrets.release();
     }
