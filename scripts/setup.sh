@@ -40,3 +40,5 @@ fi
 
 # Compile TypeScript to dist/ (incremental: tsc skips unchanged work via its build info).
 npx --no-install tsc -p tsconfig.json
+# The CLI as a bundle (bin/berth runs it): start-up loads one file, not every module.
+node scripts/bundle.mjs

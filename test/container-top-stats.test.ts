@@ -124,7 +124,8 @@ test('stats shows the memory a process holds, and the CPU a busy one burns', asy
   assert.ok(Number(m[1]) >= 19 && Number(m[1]) < 64, `about 20 MB of 64 MiB: ${hog[1]}`);
   assert.ok(parseFloat(hog[2] as string) >= 29, `MEM % is used / limit: ${hog[2]}`);
   assert.ok(parseFloat((rows.get('busy') as string[])[0] as string) > 20, `a busy loop shows CPU use: ${out}`);
-  assert.equal((rows.get('calm') as string[])[0], '0.00%', 'a sleeping container uses no CPU');
+  // Nearly none: the sample may still catch the tail of its start (exec, dynamic loading).
+  assert.ok(parseFloat((rows.get('calm') as string[])[0] as string) < 1, `a sleeping container uses (almost) no CPU: ${(rows.get('calm') as string[])[0]}`);
   assert.match((rows.get('calm') as string[])[1] as string, /^\d+(\.\d+)?(KiB|MiB) \/ \d+(\.\d+)?GiB$/, 'without --memory the limit is the host\'s memory');
 });
 

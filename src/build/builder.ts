@@ -93,8 +93,13 @@ function envMap(env: readonly string[] | undefined): Map<string, string> {
   return m;
 }
 
+/** Sets a variable as Docker does: in its place when it is already there, else at the end. */
 function setEnv(c: RunConfig, key: string, value: string): void {
-  c.Env = [...(c.Env ?? []).filter((kv) => kv.split('=', 1)[0] !== key), `${key}=${value}`];
+  const env = [...(c.Env ?? [])];
+  const at = env.findIndex((kv) => kv.split('=', 1)[0] === key);
+  if (at === -1) env.push(`${key}=${value}`);
+  else env[at] = `${key}=${value}`;
+  c.Env = env;
 }
 
 /** A HEALTHCHECK duration flag in nanoseconds (the parser has checked its form). */

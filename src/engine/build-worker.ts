@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import { chmod, chown, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { BaseImage, BuildWorker, RunStep, StepOutput, WorkingContainer } from '../build/index.ts';
-import type { Digest } from '../content/index.ts';
+import { digestOf, type Digest } from '../content/index.ts';
 import { errnoCode, failedPrecondition, isKind } from '../errdefs/index.ts';
 import { MediaType, parseConfig, parseTaggedName, type Descriptor, type ImageConfig } from '../image/index.ts';
 import { tarDirectory } from '../layer/index.ts';
@@ -137,16 +137,19 @@ export class LocalBuildWorker implements BuildWorker {
   }
 
   async withConfig(image: Digest | undefined, config: ImageConfig): Promise<Digest> {
-    return this.store.writing(async () => {
-      const doc = await this.store.document();
-      const layers = image === undefined ? [] : await imageLayers(this.store, image);
-      const docker = image === undefined || doc.images[image]?.manifestMediaType === MediaType.DockerManifest;
-      return writeImage(this.store, { config: { ...config, rootfs: { type: 'layers', diff_ids: layers.map((l) => l.layer.diffId) } }, manifestMediaType: docker ? MediaType.DockerManifest : MediaType.OciManifest, layers, names: [] });
-    });
+    const doc = await this.store.document();
+    const layers = image === undefined ? [] : await imageLayers(this.store, image);
+    const full: ImageConfig = { ...config, rootfs: { type: 'layers', diff_ids: layers.map((l) => l.layer.diffId) } };
+    // The same config is the same image: a rebuild that changed nothing writes nothing.
+    const existing = doc.images[digestOf(Buffer.from(JSON.stringify(full)))];
+    if (existing && !existing.intermediate) return existing.id;
+    const docker = image === undefined || doc.images[image]?.manifestMediaType === MediaType.DockerManifest;
+    return this.store.writing(() => writeImage(this.store, { config: full, manifestMediaType: docker ? MediaType.DockerManifest : MediaType.OciManifest, layers, names: [] }));
   }
 
   async tag(id: Digest, names: string[]): Promise<void> {
-    for (const n of names) await this.store.tag(id, parseTaggedName(n));
+    const has = (await this.store.document()).images[id]?.names ?? [];
+    for (const n of names.map((x) => parseTaggedName(x))) if (!has.includes(n)) await this.store.tag(id, n);
   }
 
   async cached(key: string): Promise<Digest | undefined> {

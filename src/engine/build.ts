@@ -141,6 +141,7 @@ async function rememberedDigests(root: string): Promise<FileDigests & { save(con
   const doc = new JsonDocument<{ files: Record<string, DigestEntry> }>(root, 'build-file-digests', () => ({ files: {} }), (raw) => JSON.parse(raw.toString()) as { files: Record<string, DigestEntry> });
   const known = (await doc.read()).files;
   const seen: Record<string, DigestEntry> = {};
+  let changed = false;
   return {
     get(path, st) {
       const e = known[path];
@@ -150,8 +151,12 @@ async function rememberedDigests(root: string): Promise<FileDigests & { save(con
     },
     set(path, st, digest) {
       seen[path] = { ino: st.ino, size: st.size, mtimeMs: st.mtimeMs, ctimeMs: st.ctimeMs, digest };
+      changed = true;
     },
     async save(contextDir) {
+      // Nothing new and nothing gone: no write (a no-change rebuild writes nothing at all).
+      const gone = Object.keys(known).some((path) => path.startsWith(`${contextDir}/`) && !seen[path]);
+      if (!changed && !gone) return;
       await doc.update((d) => {
         // This context's entries are the ones this build saw; other contexts' stay.
         for (const path of Object.keys(d.files)) if (path.startsWith(`${contextDir}/`) && !seen[path]) delete d.files[path];

@@ -1,9 +1,24 @@
 // `berth version`.
-import { createRequire } from 'node:module';
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { Command } from '../../command.ts';
 import { compileTemplate } from '../../format/index.ts';
 
-export const version: string = (createRequire(import.meta.url)('../../../../../package.json') as { version: string }).version;
+/** berth's package.json, found upwards from this file (compiled to dist/src/… or bundled into dist/cli/). */
+function packageVersion(): string {
+  for (let dir = dirname(fileURLToPath(import.meta.url)); ; dir = dirname(dir)) {
+    try {
+      const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { name?: string; version?: string };
+      if (pkg.name === 'berth' && pkg.version) return pkg.version;
+    } catch {
+      // no package.json here
+    }
+    if (dirname(dir) === dir) return 'unknown';
+  }
+}
+
+export const version: string = packageVersion();
 
 export const command: Command = {
   usage: '[OPTIONS]',
