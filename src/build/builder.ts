@@ -6,16 +6,16 @@
 // the end. Times are the stage's epoch (SOURCE_DATE_EPOCH, else the base image's creation time),
 // and every layer's mtimes are clamped to it, so the same inputs give the same image digest.
 import { createHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join, posix } from 'node:path';
 import type { Digest } from '../content/index.ts';
 import { BerthError, invalidArgument } from '../errdefs/index.ts';
 import { formatPlatform, hostPlatform, parsePlatform, type ImageConfig, type RunConfig } from '../image/index.ts';
-import { DEFAULT_PATH, resolveInRoot } from '../runtime/index.ts';
+import { DEFAULT_PATH, resolveUser } from '../runtime/index.ts';
 import { parseDuration, toDockerfile } from './commands.ts';
 import type { BuildContext, Source } from './context.ts';
-import { copyInto, resolveChown, type CopyItem } from './copy.ts';
+import { copyInto, ensureDirectory, resolveChown, type CopyItem } from './copy.ts';
 import { Progress, type BuildEventSink, type Vertex } from './events.ts';
 import { expandWord } from './expand.ts';
 import { IgnoreMatcher } from './patterns.ts';
@@ -346,7 +346,7 @@ export class Builder {
       case 'WORKDIR': {
         const dir = posix.resolve(st.state.config.config?.WorkingDir || '/', x(c.value));
         this.meta(st, c, (rc) => (rc.WorkingDir = dir), `WORKDIR ${dir}`);
-        st.pendingDirs.push(dir);
+        st.pendingDirs.push({ path: dir, user: st.state.config.config?.User ?? '' });
         return;
       }
       case 'USER': {
@@ -643,9 +643,9 @@ export class Builder {
   /** WORKDIRs no later step created: a layer with just those directories (when one is missing). */
   private async makeDirectories(st: StageState): Promise<void> {
     const key = hashKey(st.state.key, 'WORKDIR', st.pendingDirs);
-    const v = this.progress.start(`WORKDIR ${st.pendingDirs.join(' ')}`);
+    const v = this.progress.start(`WORKDIR ${st.pendingDirs.map((d) => d.path).join(' ')}`);
     try {
-      await this.layerStep(st, key, v, undefined, `WORKDIR ${st.pendingDirs.at(-1) ?? ''} # berth`, async (wc) => {
+      await this.layerStep(st, key, v, undefined, `WORKDIR ${st.pendingDirs.at(-1)?.path ?? ''} # berth`, async (wc) => {
         await wc.withRootfs(async (rootfs) => makeDirs(rootfs, st.pendingDirs));
       });
       v.done();
@@ -685,7 +685,13 @@ interface StageState {
   /** CMD was set in this stage (so an ENTRYPOINT after it keeps it). */
   cmdSet: boolean;
   /** WORKDIRs to create before the next layer. */
-  pendingDirs: string[];
+  pendingDirs: PendingDir[];
+}
+
+interface PendingDir {
+  path: string;
+  /** The USER when the WORKDIR was set: it owns what is created. */
+  user: string;
 }
 
 function where(node: { location: { file: string; startLine: number } }): string {
@@ -716,9 +722,12 @@ function exposedPorts(spec: string): string[] {
   return out;
 }
 
-/** Creates each directory (and its parents) that is missing, inside the root filesystem. */
-function makeDirs(rootfs: string, dirs: string[]): void {
-  for (const d of dirs) mkdirSync(resolveInRoot(rootfs, d), { recursive: true, mode: 0o755 });
+/** Creates each WORKDIR that is missing (and its parents), owned by the USER at that WORKDIR, as BuildKit does. */
+function makeDirs(rootfs: string, dirs: PendingDir[]): void {
+  for (const d of dirs) {
+    const owner = d.user ? resolveUser(rootfs, d.user) : { uid: 0, gid: 0 };
+    ensureDirectory(rootfs, d.path, { uid: owner.uid, gid: owner.gid });
+  }
 }
 
 /** Parses, plans and runs a build. */

@@ -2,7 +2,7 @@
 // directory source copies its contents; a destination ending in `/`, an existing directory or
 // several sources make the destination a directory; missing parents are created. Everything goes
 // through the hardened layer extractor, so no entry lands outside the root filesystem.
-import { createReadStream, lstatSync, mkdirSync, statSync } from 'node:fs';
+import { chmodSync, chownSync, createReadStream, lstatSync, mkdirSync, statSync } from 'node:fs';
 import { basename, posix } from 'node:path';
 import { invalidArgument } from '../errdefs/index.ts';
 import { applyLayer, decompress, tarPath } from '../layer/index.ts';
@@ -49,36 +49,62 @@ function idOf(name: string, file: string | undefined, what: string, idField: num
   throw invalidArgument(`unable to convert uid/gid chown string to host mapping: can't find ${what} ${name}: no matching entries in ${what === 'user' ? 'passwd' : 'group'} file`);
 }
 
-/** Copies `items` to `dest` (absolute, in the container) inside `rootfs`. */
+/**
+ * Creates `path` (absolute, in the container) and its missing parents inside `rootfs`, 0755 and
+ * owned by `owner` (fsutil's MkdirAll as BuildKit calls it); existing ones are left as they are.
+ * Returns the host path.
+ */
+export function ensureDirectory(rootfs: string, path: string, owner: { uid: number; gid: number }): string {
+  let at = '/';
+  for (const part of posix.normalize(path).split('/').filter(Boolean)) {
+    at = posix.join(at, part);
+    const host = resolveInRoot(rootfs, at);
+    try {
+      mkdirSync(host, { mode: 0o755 });
+      chownSync(host, owner.uid, owner.gid);
+      chmodSync(host, 0o755); // past the umask
+    } catch (err) {
+      if ((err as { code?: string }).code !== 'EEXIST') throw err;
+      if (!statSync(host).isDirectory()) throw invalidArgument(`cannot copy to ${path}: ${at} is not a directory`);
+    }
+  }
+  return resolveInRoot(rootfs, path);
+}
+
+/**
+ * Copies `items` to `dest` (absolute, in the container) inside `rootfs`. As BuildKit: a directory
+ * the copy needs is created 0755 and owned by `--chown`'s owner (root without it), an existing
+ * destination directory keeps its mode and owner, and a directory source gives its contents.
+ */
 export async function copyInto(rootfs: string, items: CopyItem[], dest: string, destIsDirectory: boolean, o: CopyOptions): Promise<void> {
   const existingDir = isDirectoryIn(rootfs, dest);
   const asDirectory = destIsDirectory || existingDir || items.length > 1;
   if (items.length > 1 && !destIsDirectory && !existingDir && items.some((i) => i.keepPath === undefined)) {
     throw invalidArgument('When using COPY with more than one source file, the destination must be a directory and end with a /');
   }
-  const destRel = posix.normalize(dest).replace(/^\/+/, '').replace(/\/+$/, '');
-  const apply = (tar: AsyncIterable<Buffer | Uint8Array>): Promise<unknown> =>
-    applyLayer(tar, rootfs, { whiteouts: 'none', owner: o.owner, chmod: o.chmod, what: 'COPY' });
+  const created = o.owner ?? { uid: 0, gid: 0 };
+  const destPath = posix.normalize(`/${dest}`);
+  const apply = (tar: AsyncIterable<Buffer | Uint8Array>, into: string, what = 'COPY'): Promise<unknown> =>
+    applyLayer(tar, into, { whiteouts: 'none', owner: o.owner, chmod: o.chmod, what });
   for (const item of items) {
     if (item.keepPath !== undefined) {
-      const target = posix.join(destRel, item.keepPath);
-      await apply(tarPath(item.path, target === '' ? '.' : target, { exclude: item.exclude }));
+      const into = ensureDirectory(rootfs, destPath, created);
+      await apply(tarPath(item.path, item.keepPath === '' ? '.' : item.keepPath, { exclude: item.exclude }), into);
       continue;
     }
     if (item.isDirectory) {
-      await apply(tarPath(item.path, destRel || '.', { exclude: item.exclude }));
+      // Its contents, into the destination directory (whose own metadata stays).
+      await apply(tarPath(item.path, '.', { exclude: item.exclude }), ensureDirectory(rootfs, destPath, created));
       continue;
     }
     if (o.extractArchives && !item.downloaded && (await isTarArchive(item.path))) {
       // ADD of a local archive: its contents go into the destination directory.
-      const dir = posix.join('/', destRel);
-      mkdirSync(resolveInRoot(rootfs, dir), { recursive: true, mode: 0o755 });
-      await applyLayer(createReadStream(item.path), resolveInRoot(rootfs, dir), { whiteouts: 'none', owner: o.owner, chmod: o.chmod, what: `ADD ${basename(item.path)}` });
+      await apply(createReadStream(item.path), ensureDirectory(rootfs, destPath, created), `ADD ${basename(item.path)}`);
       continue;
     }
-    const target = asDirectory ? posix.join(destRel, item.name ?? basename(item.path)) : destRel;
-    if (target === '') throw invalidArgument(`cannot copy the file ${item.path} over the root directory`);
-    await apply(tarPath(item.path, target));
+    const target = asDirectory ? posix.join(destPath, item.name ?? basename(item.path)) : destPath;
+    if (target === '/') throw invalidArgument(`cannot copy the file ${item.path} over the root directory`);
+    await apply(tarPath(item.path, posix.basename(target)), ensureDirectory(rootfs, posix.dirname(target), created));
   }
 }
 

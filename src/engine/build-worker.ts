@@ -87,6 +87,7 @@ export class LocalBuildWorker implements BuildWorker {
       workdir: step?.workdir,
       network: step?.network ?? 'none',
       mounts: step?.mounts,
+      ignoreImageVolumes: true,
       labels: { 'berth.build': 'step' },
     });
     return new ImageContainer(this, Id, image, docker, step !== undefined);

@@ -45,7 +45,7 @@ export class LocalBuilderService implements BuilderService {
       await pipeline(await this.images.save([id], { format: out.type === 'oci' ? 'oci-archive' : 'docker-archive' }), sink(), { end: out.dest !== '-' });
       return;
     }
-    const { Id } = await this.containers.create({ image: id, entrypoint: '', cmd: ['/bin/sh'], labels: { 'berth.build': 'export' } });
+    const { Id } = await this.containers.create({ image: id, entrypoint: '', cmd: ['/bin/sh'], ignoreImageVolumes: true, labels: { 'berth.build': 'export' } });
     try {
       await this.containers.withRootfs(Id, async (rootfs) => {
         if (out.type === 'tar') {

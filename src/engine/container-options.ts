@@ -2,7 +2,7 @@
 // gets (rlimits, cgroup resources, security settings). Pure, so each rule is unit-tested.
 import { readFileSync } from 'node:fs';
 import { invalidArgument } from '../errdefs/index.ts';
-import type { HostConfig, MountSpec } from '../meta/index.ts';
+import type { HostConfig } from '../meta/index.ts';
 import { normalizeCapability, type LinuxResources, type Rlimit } from '../runtime/index.ts';
 import type { CreateOptions } from './types.ts';
 
@@ -132,7 +132,6 @@ export function hostConfig(o: CreateOptions, runtimeName: string): HostConfig {
     PidsLimit: o.pidsLimit ?? null,
     Ulimits: o.ulimits && o.ulimits.length > 0 ? o.ulimits.map(parseUlimit) : null,
     GroupAdd: o.groupAdd && o.groupAdd.length > 0 ? o.groupAdd : null,
-    ...(o.mounts && o.mounts.length > 0 ? { Mounts: o.mounts.map(checkMount) } : {}),
   };
   if (h.AutoRemove && h.RestartPolicy.Name !== 'no') throw invalidArgument('conflicting options: cannot specify both --restart and --rm');
   securityOptions(h.SecurityOpt); // validated now, applied at start
@@ -140,23 +139,3 @@ export function hostConfig(o: CreateOptions, runtimeName: string): HostConfig {
   return h;
 }
 
-/** A mount as the API or a build gives it, checked: an absolute target, a bind's absolute source. */
-function checkMount(m: MountSpec): MountSpec {
-  if (!m.Target.startsWith('/')) throw invalidArgument(`invalid mount config: mount path must be absolute: ${m.Target}`);
-  if (m.Type === 'bind' && !m.Source?.startsWith('/')) throw invalidArgument(`invalid mount config for type "bind": invalid mount path: '${m.Source ?? ''}' mount path must be absolute`);
-  return m;
-}
-
-/** The OCI mounts for HostConfig.Mounts. */
-export function ociMounts(mounts: MountSpec[] | undefined): { destination: string; type: string; source: string; options: string[] }[] {
-  return (mounts ?? []).map((m) =>
-    m.Type === 'bind'
-      ? { destination: m.Target, type: 'bind', source: m.Source as string, options: ['rbind', m.ReadOnly ? 'ro' : 'rw', 'rprivate'] }
-      : {
-          destination: m.Target,
-          type: 'tmpfs',
-          source: 'tmpfs',
-          options: ['nosuid', 'nodev', ...(m.ReadOnly ? ['ro'] : []), ...(m.TmpfsOptions?.SizeBytes ? [`size=${m.TmpfsOptions.SizeBytes}`] : []), `mode=${(m.TmpfsOptions?.Mode ?? 0o1777).toString(8)}`],
-        },
-  );
-}

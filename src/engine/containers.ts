@@ -18,9 +18,11 @@ import {
 } from '../runtime/index.ts';
 import { chooseSnapshotter, snapshotterFor, type LayerSource, type Snapshotter } from '../snapshot/index.ts';
 import type { Finding, ImageStore } from '../store/index.ts';
+import { VolumeStore } from '../volume/index.ts';
 import { loadConfig } from './config.ts';
 import { containerPaths, writeEtcFiles, type ContainerPaths } from './container-files.ts';
-import { hostConfig, hostHardLimits, ociMounts, resources, restartPolicy, rlimits, securityOptions } from './container-options.ts';
+import { hostConfig, hostHardLimits, resources, restartPolicy, rlimits, securityOptions } from './container-options.ts';
+import { inspectMounts, ociMountsFor, resolveMounts, volumeNames } from './container-mounts.ts';
 import { matchLabel, parseUntil } from './filters.ts';
 import { generateName, validateName } from './names.ts';
 import { resolveImage } from './resolve.ts';
@@ -44,12 +46,19 @@ export class LocalContainerService implements ContainerService {
   private readonly meta: ContainerMeta;
   private readonly root: string;
   private readonly opts: ContainerServiceOptions;
+  readonly volumes: VolumeStore;
 
   constructor(store: ImageStore, opts: ContainerServiceOptions = {}) {
     this.store = store;
     this.root = store.root;
     this.meta = new ContainerMeta(store.root);
     this.opts = opts;
+    this.volumes = new VolumeStore(store.root);
+  }
+
+  /** The containers that use a volume (short IDs), for `volume rm`. */
+  async volumeUsers(name: string): Promise<string[]> {
+    return Object.values((await this.meta.read()).containers).filter((c) => volumeNames(c).includes(name)).map((c) => c.Id);
   }
 
   /** The container's snapshotter (records made before there was a choice are overlay). */
@@ -408,6 +417,15 @@ export class LocalContainerService implements ContainerService {
     const driver = await chooseSnapshotter(this.root, process.env.BERTH_SNAPSHOTTER || settings.snapshotter);
     const host = hostConfig(o, runtime.name);
     const ic = config.config ?? {};
+    const volumesFrom = await Promise.all((o.volumesFrom ?? []).map(async (spec) => {
+      const [ref = '', mode] = spec.split(':');
+      if (mode !== undefined && mode !== 'ro' && mode !== 'rw') throw invalidArgument(`invalid mode for --volumes-from: ${spec}`);
+      return { rec: await this.get(ref), mode: mode as 'ro' | 'rw' | undefined };
+    }));
+    const mounts = await resolveMounts({ binds: o.binds, mounts: o.mounts, tmpfs: o.tmpfs, volumesFrom, imageVolumes: o.ignoreImageVolumes ? undefined : ic.Volumes }, this.volumes);
+    if (mounts.length > 0) host.Mounts = mounts;
+    if (o.binds && o.binds.length > 0) host.Binds = o.binds;
+    if (o.volumesFrom && o.volumesFrom.length > 0) host.VolumesFrom = o.volumesFrom;
     const id = randomBytes(32).toString('hex');
     const args = commandLine({ Entrypoint: ic.Entrypoint, Cmd: ic.Cmd }, { entrypoint: o.entrypoint, args: o.cmd });
     const now = new Date().toISOString();
@@ -536,7 +554,7 @@ export class LocalContainerService implements ContainerService {
     const user = resolveUser(rootfs, rec.Config.User, h.GroupAdd ?? []);
     const caps = effectiveCapabilities({ privileged: h.Privileged, add: h.CapAdd ?? [], drop: h.CapDrop ?? [] });
     const security = securityOptions(h.SecurityOpt);
-    const mounts = [...(await writeEtcFiles(p, rec.Config.Hostname)), ...ociMounts(h.Mounts)];
+    const mounts = [...(await writeEtcFiles(p, rec.Config.Hostname)), ...(await ociMountsFor(h.Mounts, this.volumes, rootfs))];
     let args = [rec.Path, ...rec.Args];
     if (h.Init) {
       const init = findExecutable('catatonit') ?? findExecutable('tini-static');
@@ -685,7 +703,7 @@ export class LocalContainerService implements ContainerService {
     if ((rec.State.Status === 'running' || rec.State.Status === 'paused') && !(await this.stillRunning(rec))) await this.cleanup(id).catch(() => undefined);
     const fresh = (await this.meta.read()).containers[id] ?? rec;
     const snap = this.snapshotter(fresh);
-    return inspectContainer(fresh, this.paths(id), { name: snap.name, ...snap.paths(this.paths(id).dir) }, this.store);
+    return { ...inspectContainer(fresh, this.paths(id), { name: snap.name, ...snap.paths(this.paths(id).dir) }, this.store), Mounts: inspectMounts(fresh.HostConfig.Mounts, (n) => this.volumes.dataPath(n)) };
   }
 
   async *logs(ref: string, opts: LogOptions = {}): AsyncIterable<LogEntry> {
@@ -729,7 +747,7 @@ export class LocalContainerService implements ContainerService {
     await this.cleanup(rec.Id);
   }
 
-  async remove(ref: string, opts: { force?: boolean } = {}): Promise<void> {
+  async remove(ref: string, opts: { force?: boolean; volumes?: boolean } = {}): Promise<void> {
     const rec = await this.record(ref);
     const running = (rec.State.Status === 'running' || rec.State.Status === 'paused') && (await this.stillRunning(rec));
     if (running) {
@@ -751,6 +769,13 @@ export class LocalContainerService implements ContainerService {
       await rm(p.exitFile, { force: true });
     });
     await rm(p.dir, { recursive: true, force: true });
+    // `rm -v` and `--rm`: the anonymous volumes go too, unless another container still uses them.
+    if (opts.volumes || rec.HostConfig.AutoRemove) {
+      for (const m of rec.HostConfig.Mounts ?? []) {
+        if (m.Type !== 'volume' || !m.Anonymous || !m.Source) continue;
+        await this.volumes.remove(m.Source, (n) => this.volumeUsers(n)).catch((err: unknown) => (isKind(err, 'NotFound') || isKind(err, 'Conflict') ? undefined : Promise.reject(err)));
+      }
+    }
   }
 }
 

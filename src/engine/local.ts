@@ -2,10 +2,11 @@
 import { ImageStore, checkStore, diskUsage } from '../store/index.ts';
 import { LocalContainerService } from './containers.ts';
 import { LocalBuilderService } from './build.ts';
+import { LocalVolumeService } from './volumes.ts';
 import { LocalImageService } from './images.ts';
 import { authService } from './registry.ts';
 import { manifestService } from './manifest-lists.ts';
-import type { AuthService, BuilderService, Engine, ManifestService, SystemService } from './types.ts';
+import type { AuthService, BuilderService, Engine, ManifestService, SystemService, VolumeService } from './types.ts';
 
 export interface LocalEngineOptions {
   root: string;
@@ -20,6 +21,7 @@ export class LocalEngine implements Engine {
   readonly auth: AuthService = authService();
   readonly manifests: ManifestService;
   readonly builder: BuilderService;
+  readonly volumes: VolumeService;
   readonly store: ImageStore;
 
   private constructor(store: ImageStore, opts: LocalEngineOptions) {
@@ -28,6 +30,7 @@ export class LocalEngine implements Engine {
     this.images = new LocalImageService(store, this.containers);
     this.manifests = manifestService(store);
     this.builder = new LocalBuilderService(store, this.containers, this.images);
+    this.volumes = new LocalVolumeService(this.containers);
     this.system = {
       df: async () => diskUsage(await store.document()),
       // Containers first: a repair there can release what the store check then judges.

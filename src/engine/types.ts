@@ -238,8 +238,16 @@ export interface CreateOptions {
   pidsLimit?: number;
   network?: string;
   runtime?: string;
-  /** Bind and tmpfs mounts (Docker's HostConfig.Mounts). */
+  /** `--mount` (Docker's HostConfig.Mounts). */
   mounts?: MountSpec[];
+  /** `-v SRC:DST[:OPTS]` / `-v DST`. */
+  binds?: string[];
+  /** `--tmpfs DST[:OPTS]`. */
+  tmpfs?: string[];
+  /** `--volumes-from CONTAINER[:ro|rw]`. */
+  volumesFrom?: string[];
+  /** No anonymous volumes for the image's VOLUMEs (a build's working containers: BuildKit keeps what a RUN writes there). */
+  ignoreImageVolumes?: boolean;
 }
 
 export interface ContainerSummary {
@@ -337,7 +345,8 @@ export interface ContainerService {
   logs(ref: string, opts?: LogOptions): AsyncIterable<LogEntry>;
   stop(ref: string, opts?: { timeout?: number; signal?: string }): Promise<void>;
   kill(ref: string, signal?: string): Promise<void>;
-  remove(ref: string, opts?: { force?: boolean }): Promise<void>;
+  /** `volumes`: its anonymous volumes too (`rm -v`). */
+  remove(ref: string, opts?: { force?: boolean; volumes?: boolean }): Promise<void>;
   /** After the container's process exited: record the exit, release the root filesystem, apply --rm and --restart. */
   cleanup(ref: string): Promise<void>;
   /** The record's ID for a name, ID or unique ID prefix. */
@@ -409,8 +418,30 @@ export interface BuilderService {
   prune(opts?: { all?: boolean }): Promise<{ CachesDeleted: string[]; SpaceReclaimed: number }>;
 }
 
+/** A volume as the Docker API shows it. */
+export interface Volume {
+  Name: string;
+  Driver: string;
+  Mountpoint: string;
+  CreatedAt: string;
+  Labels: Record<string, string>;
+  Options: Record<string, string>;
+  Scope: string;
+}
+
+export interface VolumeService {
+  create(o?: { name?: string; labels?: Record<string, string>; driver?: string; options?: Record<string, string> }): Promise<Volume>;
+  list(filters?: Record<string, string[]>): Promise<Volume[]>;
+  inspect(name: string): Promise<Volume>;
+  /** Refuses a volume a container uses (`force` does not override that, as in Docker). */
+  remove(name: string, opts?: { force?: boolean }): Promise<void>;
+  /** Unused anonymous volumes (and named ones with `all`). */
+  prune(opts?: { all?: boolean; filters?: Record<string, string[]> }): Promise<{ VolumesDeleted: string[]; SpaceReclaimed: number }>;
+}
+
 export interface Engine {
   images: ImageService;
+  volumes: VolumeService;
   builder: BuilderService;
   containers: ContainerService;
   system: SystemService;
@@ -418,3 +449,4 @@ export interface Engine {
   manifests: ManifestService;
   close(): Promise<void>;
 }
+export type { MountSpec } from '../meta/index.ts';

@@ -55,18 +55,25 @@ export interface HostConfig {
   PidsLimit: number | null;
   Ulimits: { Name: string; Soft: number; Hard: number }[] | null;
   GroupAdd: string[] | null;
-  /** Bind and tmpfs mounts, in Docker's shape (`--mount`; a build's RUN --mount). */
+  /** Every mount, in the Docker API's shape: `-v`, `--mount`, `--tmpfs`, `--volumes-from`, the image's VOLUMEs, a build's RUN --mount. */
   Mounts?: MountSpec[];
+  /** `-v` as given (Docker keeps them for inspect). */
+  Binds?: string[] | null;
+  VolumesFrom?: string[] | null;
 }
 
 /** One of HostConfig.Mounts, as the Docker API has it. */
 export interface MountSpec {
-  Type: 'bind' | 'tmpfs';
-  /** Host path (bind). */
+  Type: 'bind' | 'tmpfs' | 'volume';
+  /** Host path (bind) or volume name (volume). */
   Source?: string;
   Target: string;
   ReadOnly?: boolean;
+  BindOptions?: { Propagation?: string };
+  VolumeOptions?: { NoCopy?: boolean };
   TmpfsOptions?: { SizeBytes?: number; Mode?: number };
+  /** berth's: a volume made for this container (an image VOLUME, `-v /path`), removed with it by `rm -v` and `--rm`. */
+  Anonymous?: boolean;
 }
 
 export interface ContainerRecord {

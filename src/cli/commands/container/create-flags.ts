@@ -4,7 +4,7 @@ import type { FlagSpec, FlagValues } from '../../args.ts';
 import { UsageError } from '../../args.ts';
 import { StatusError } from '../../command.ts';
 import { BerthError } from '../../../errdefs/index.ts';
-import type { CreateOptions } from '../../../engine/index.ts';
+import type { CreateOptions, MountSpec } from '../../../engine/index.ts';
 import { parseBytes } from '../../format/index.ts';
 
 /** Cgroup limits: `run`/`create` and `update` share them. */
@@ -42,6 +42,10 @@ export const CREATE_FLAGS: FlagSpec[] = [
   { name: 'security-opt', type: 'list', value: 'list', help: 'Security Options' },
   { name: 'ulimit', type: 'list', value: 'ulimit', help: 'Ulimit options' },
   ...RESOURCE_FLAGS,
+  { name: 'volume', short: 'v', type: 'list', value: 'list', help: 'Bind mount a volume' },
+  { name: 'mount', type: 'list', value: 'mount', help: 'Attach a filesystem mount to the container' },
+  { name: 'tmpfs', type: 'list', value: 'list', help: 'Mount a tmpfs directory' },
+  { name: 'volumes-from', type: 'list', value: 'list', help: 'Mount volumes from the specified container(s)' },
   { name: 'network', type: 'string', value: 'network', help: 'Connect a container to a network (none or host)' },
   { name: 'net', type: 'string', value: 'network', help: 'Connect a container to a network', hidden: true },
   { name: 'runtime', type: 'string', value: 'string', help: 'Runtime to use for this container (runc, crun)' },
@@ -133,10 +137,41 @@ export function createOptions(flags: FlagValues, image: string, cmd: string[]): 
     ...resourceOptions(flags),
     network: (flags.network ?? flags.net) as string | undefined,
     runtime: flags.runtime as string | undefined,
+    binds: flags.volume as string[],
+    mounts: (flags.mount as string[]).map(parseMount),
+    tmpfs: flags.tmpfs as string[],
+    volumesFrom: flags['volumes-from'] as string[],
   };
 }
 
 /** Docker prints a failed start as `docker: Error response from daemon: …` and exits 125, 126 or 127. */
+/** `--mount type=…,source=…,target=…,…` as docker/cli's MountOpt reads it. */
+export function parseMount(spec: string): MountSpec {
+  const f: Record<string, string> = {};
+  for (const field of spec.split(',')) {
+    const eq = field.indexOf('=');
+    const key = (eq === -1 ? field : field.slice(0, eq)).toLowerCase();
+    const value = eq === -1 ? undefined : field.slice(eq + 1);
+    // Flags that may stand alone mean true.
+    if (value === undefined && !['readonly', 'ro', 'volume-nocopy', 'bind-nonrecursive'].includes(key)) throw new UsageError(`invalid argument "${spec}" for "--mount" flag: invalid field '${field}' must be a key=value pair`);
+    f[key] = value ?? 'true';
+  }
+  const type = f.type ?? 'volume';
+  if (type !== 'bind' && type !== 'volume' && type !== 'tmpfs') throw new UsageError(`invalid argument "${spec}" for "--mount" flag: invalid type '${type}'`);
+  const target = f.target ?? f.destination ?? f.dst;
+  if (!target) throw new UsageError(`invalid argument "${spec}" for "--mount" flag: target is required`);
+  const truth = (v: string | undefined): boolean => v === 'true' || v === '1';
+  const m: MountSpec = { Type: type, Target: target, ReadOnly: truth(f.readonly ?? f.ro) };
+  const source = f.source ?? f.src;
+  if (source !== undefined) m.Source = source;
+  if (type === 'bind' && source === undefined) throw new UsageError(`invalid argument "${spec}" for "--mount" flag: source is required when type is bind`);
+  if (f['bind-propagation']) m.BindOptions = { Propagation: f['bind-propagation'] };
+  if (truth(f['volume-nocopy'])) m.VolumeOptions = { NoCopy: true };
+  if (type === 'volume' && source === undefined) m.Anonymous = true;
+  if (f['tmpfs-size'] || f['tmpfs-mode']) m.TmpfsOptions = { ...(f['tmpfs-size'] ? { SizeBytes: parseBytes(f['tmpfs-size']) } : {}), ...(f['tmpfs-mode'] ? { Mode: parseInt(f['tmpfs-mode'], 8) } : {}) };
+  return m;
+}
+
 export function asRunError(err: unknown): unknown {
   if (err instanceof BerthError) return new StatusError(err.exitStatus ?? 125, `berth: Error: ${err.message}`);
   return err;

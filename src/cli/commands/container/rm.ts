@@ -13,7 +13,7 @@ export const command: Command = {
   async run(ctx, flags, args) {
     const engine = await ctx.engine();
     await forEachContainer(ctx, args, async (ref) => {
-      await engine.containers.remove(ref, { force: flags.force === true });
+      await engine.containers.remove(ref, { force: flags.force === true, volumes: flags.volumes === true });
       return ref;
     });
   },

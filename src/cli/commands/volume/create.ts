@@ -1,0 +1,37 @@
+// `berth volume create [NAME]`.
+import type { Command } from '../../command.ts';
+import { UsageError } from '../../args.ts';
+
+/** `k=v` items of a list flag. */
+export function keyValueList(list: string[], flag: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const item of list) {
+    const eq = item.indexOf('=');
+    if (eq === 0) throw new UsageError(`invalid argument "${item}" for "${flag}" flag: empty key`);
+    out[eq === -1 ? item : item.slice(0, eq)] = eq === -1 ? '' : item.slice(eq + 1);
+  }
+  return out;
+}
+
+export const command: Command = {
+  usage: '[OPTIONS] [VOLUME]',
+  summary: 'Create a volume',
+  maxArgs: 1,
+  flags: [
+    { name: 'driver', short: 'd', type: 'string', value: 'string', default: 'local', help: 'Specify volume driver name' },
+    { name: 'label', type: 'list', value: 'list', help: 'Set metadata for a volume' },
+    { name: 'name', type: 'string', value: 'string', help: 'Specify volume name', hidden: true },
+    { name: 'opt', short: 'o', type: 'list', value: 'map', help: 'Set driver specific options (type, device, o)' },
+  ],
+  async run(ctx, flags, args) {
+    const name = args[0] ?? (flags.name as string | undefined);
+    if (args[0] !== undefined && flags.name !== undefined && flags.name !== args[0]) throw new UsageError(`conflicting options: either specify --name or provide positional arg, not both`);
+    const v = await (await ctx.engine()).volumes.create({
+      name,
+      driver: flags.driver as string,
+      labels: keyValueList(flags.label as string[], 'label'),
+      options: keyValueList(flags.opt as string[], 'opt'),
+    });
+    ctx.out(`${v.Name}\n`);
+  },
+};

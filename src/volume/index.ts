@@ -1,0 +1,1 @@
+export { VolumeStore, type VolumeRecord } from './store.ts';
