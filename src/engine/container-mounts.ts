@@ -2,7 +2,7 @@
 // image's VOLUMEs become one list (HostConfig.Mounts) when the container is made — named volumes
 // created, anonymous ones made for VOLUMEs nobody else mounts, bind sources checked — and OCI
 // mounts when it starts, a new empty volume first getting the image's content at its path.
-import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { posix } from 'node:path';
 import { invalidArgument } from '../errdefs/index.ts';
 import { applyLayer, tarPath } from '../layer/index.ts';
@@ -14,8 +14,8 @@ export interface MountRequest {
   /** `-v SRC:DST[:OPTS]` or `-v DST`. */
   binds?: string[];
   mounts?: MountSpec[];
-  /** `--tmpfs DST[:OPTS]`. */
-  tmpfs?: string[];
+  /** `--tmpfs` targets (HostConfig.Tmpfs): only checked against the other mounts here. */
+  tmpfs?: Record<string, string>;
   /** `--volumes-from CONTAINER[:ro|rw]`, resolved by the caller. */
   volumesFrom?: { rec: ContainerRecord; mode?: 'ro' | 'rw' }[];
   /** The image config's Volumes. */
@@ -29,7 +29,7 @@ export function parseBind(spec: string): MountSpec {
   const [a, b, c] = parts as [string, string | undefined, string | undefined];
   if (b === undefined) {
     if (!a.startsWith('/')) throw invalidArgument(`invalid volume specification: '${spec}': invalid mount config for type "volume": invalid mount path: '${a}' mount path must be absolute`);
-    return { Type: 'volume', Target: posix.normalize(a), Anonymous: true };
+    return { Type: 'volume', Target: posix.normalize(a), Anonymous: true, Mode: '' };
   }
   if (!b.startsWith('/')) throw invalidArgument(`invalid volume specification: '${spec}': invalid mount config for type "${a.startsWith('/') ? 'bind' : 'volume'}": invalid mount path: '${b}' mount path must be absolute`);
   const opts = c ? c.split(',') : [];
@@ -38,22 +38,21 @@ export function parseBind(spec: string): MountSpec {
   }
   const readOnly = opts.includes('ro');
   const propagation = opts.find((o) => /private|shared|slave/.test(o));
-  if (a.startsWith('/')) return { Type: 'bind', Source: posix.normalize(a), Target: posix.normalize(b), ReadOnly: readOnly, ...(propagation ? { BindOptions: { Propagation: propagation } } : {}) };
-  return { Type: 'volume', Source: a, Target: posix.normalize(b), ReadOnly: readOnly, ...(opts.includes('nocopy') ? { VolumeOptions: { NoCopy: true } } : {}) };
+  // Docker shows the options as given as the mount's Mode ("z" for a named volume without any).
+  if (a.startsWith('/')) return { Type: 'bind', Source: posix.normalize(a), Target: posix.normalize(b), ReadOnly: readOnly, Mode: c ?? '', ...(propagation ? { BindOptions: { Propagation: propagation } } : {}) };
+  return { Type: 'volume', Source: a, Target: posix.normalize(b), ReadOnly: readOnly, Mode: c ?? 'z', ...(opts.includes('nocopy') ? { VolumeOptions: { NoCopy: true } } : {}) };
 }
 
-/** `--tmpfs DST[:size=…,mode=…]`. */
-export function parseTmpfs(spec: string): MountSpec {
-  const [target = '', options] = spec.split(/:(.*)/s);
-  if (!target.startsWith('/')) throw invalidArgument(`invalid tmpfs specification: '${spec}': mount path must be absolute`);
-  const m: MountSpec = { Type: 'tmpfs', Target: posix.normalize(target) };
-  for (const o of options ? options.split(',') : []) {
-    const [k, v = ''] = o.split('=');
-    if (k === 'size') m.TmpfsOptions = { ...m.TmpfsOptions, SizeBytes: sizeBytes(v) };
-    else if (k === 'mode') m.TmpfsOptions = { ...m.TmpfsOptions, Mode: parseInt(v, 8) };
-    else if (k === 'ro') m.ReadOnly = true;
+/** `--tmpfs DST[:OPTS]` into HostConfig.Tmpfs (target → options as given). */
+export function parseTmpfs(specs: string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const spec of specs) {
+    const colon = spec.indexOf(':');
+    const target = colon === -1 ? spec : spec.slice(0, colon);
+    if (!target.startsWith('/')) throw invalidArgument(`invalid tmpfs specification: '${spec}': mount path must be absolute`);
+    out[posix.normalize(target)] = colon === -1 ? '' : spec.slice(colon + 1);
   }
-  return m;
+  return out;
 }
 
 export function sizeBytes(v: string): number {
@@ -71,7 +70,9 @@ export async function resolveMounts(req: MountRequest, volumes: VolumeStore): Pr
   };
   for (const b of req.binds ?? []) add(parseBind(b));
   for (const m of req.mounts ?? []) add(m);
-  for (const t of req.tmpfs ?? []) add(parseTmpfs(t));
+  for (const t of Object.keys(req.tmpfs ?? {})) {
+    if (out.some((x) => x.Target === t)) throw invalidArgument(`Duplicate mount point: ${t}`);
+  }
   for (const { rec, mode } of req.volumesFrom ?? []) {
     for (const m of rec.HostConfig.Mounts ?? []) {
       if (m.Type === 'tmpfs' || out.some((x) => x.Target === m.Target)) continue;
@@ -81,7 +82,7 @@ export async function resolveMounts(req: MountRequest, volumes: VolumeStore): Pr
   // The image's VOLUMEs that nothing else covers get an anonymous volume each.
   for (const path of Object.keys(req.imageVolumes ?? {})) {
     const target = posix.normalize(path);
-    if (!out.some((x) => x.Target === target)) out.push({ Type: 'volume', Target: target, Anonymous: true });
+    if (!out.some((x) => x.Target === target) && !(target in (req.tmpfs ?? {}))) out.push({ Type: 'volume', Target: target, Anonymous: true, Mode: '' });
   }
   for (const m of out) {
     if (!m.Target.startsWith('/')) throw invalidArgument(`invalid mount config for type "${m.Type}": invalid mount path: '${m.Target}' mount path must be absolute`);
@@ -110,8 +111,12 @@ export interface OciMount {
 }
 
 /** The OCI mounts of a container about to start; new empty volumes first get the image's content at their path. */
-export async function ociMountsFor(mounts: MountSpec[] | undefined, volumes: VolumeStore, rootfs: string): Promise<OciMount[]> {
+export async function ociMountsFor(mounts: MountSpec[] | undefined, tmpfs: Record<string, string> | null | undefined, volumes: VolumeStore, rootfs: string): Promise<OciMount[]> {
   const out: OciMount[] = [];
+  // `--tmpfs`: Docker's defaults (noexec, nosuid, nodev), then the options as given.
+  for (const [target, opts] of Object.entries(tmpfs ?? {})) {
+    out.push({ destination: target, type: 'tmpfs', source: 'tmpfs', options: ['noexec', 'nosuid', 'nodev', ...(opts ? opts.split(',') : [])] });
+  }
   for (const m of mounts ?? []) {
     const ro = m.ReadOnly ? 'ro' : 'rw';
     if (m.Type === 'tmpfs') {
@@ -154,17 +159,20 @@ async function copyImageContent(rootfs: string, target: string, into: string): P
     return;
   }
   await applyLayer(tarPath(from, '.'), into, { whiteouts: 'none', what: `the image's content at ${target}` });
+  // The volume's root takes the directory's owner and mode too.
+  const st = statSync(from);
+  chownSync(into, st.uid, st.gid);
+  chmodSync(into, st.mode & 0o7777);
 }
 
 /** Docker's `Mounts` in container inspect. */
 export function inspectMounts(mounts: MountSpec[] | undefined, mountpoint: (name: string) => string): Record<string, unknown>[] {
   return (mounts ?? [])
-    .filter((m) => m.Type !== 'tmpfs' || m.Source === undefined)
     .map((m) =>
       m.Type === 'volume'
-        ? { Type: 'volume', Name: m.Source, Source: mountpoint(m.Source as string), Destination: m.Target, Driver: 'local', Mode: m.ReadOnly ? 'ro' : 'z', RW: !m.ReadOnly, Propagation: '' }
+        ? { Type: 'volume', Name: m.Source, Source: mountpoint(m.Source as string), Destination: m.Target, Driver: 'local', Mode: m.Mode ?? 'z', RW: !m.ReadOnly, Propagation: '' }
         : m.Type === 'bind'
-          ? { Type: 'bind', Source: m.Source, Destination: m.Target, Mode: m.ReadOnly ? 'ro' : '', RW: !m.ReadOnly, Propagation: m.BindOptions?.Propagation ?? 'rprivate' }
+          ? { Type: 'bind', Source: m.Source, Destination: m.Target, Mode: m.Mode ?? '', RW: !m.ReadOnly, Propagation: m.BindOptions?.Propagation ?? 'rprivate' }
           : { Type: 'tmpfs', Source: '', Destination: m.Target, Mode: '', RW: !m.ReadOnly, Propagation: '' },
     );
 }

@@ -22,7 +22,7 @@ import { VolumeStore } from '../volume/index.ts';
 import { loadConfig } from './config.ts';
 import { containerPaths, writeEtcFiles, type ContainerPaths } from './container-files.ts';
 import { hostConfig, hostHardLimits, resources, restartPolicy, rlimits, securityOptions } from './container-options.ts';
-import { inspectMounts, ociMountsFor, resolveMounts, volumeNames } from './container-mounts.ts';
+import { inspectMounts, ociMountsFor, parseTmpfs, resolveMounts, volumeNames } from './container-mounts.ts';
 import { matchLabel, parseUntil } from './filters.ts';
 import { generateName, validateName } from './names.ts';
 import { resolveImage } from './resolve.ts';
@@ -230,7 +230,7 @@ export class LocalContainerService implements ContainerService {
   /** The container's changes as a layer on top of its image's (a build step); call inside store.writing(). */
   async storeChanges(ref: string, o: { docker: boolean; sourceDateEpoch?: number }): Promise<{ layer: LayerRecord; descriptor: Descriptor }> {
     const rec = await this.get(ref);
-    return storeChanges(this.store, rec, this.upperDir(rec, 'a build step'), { ...o, mountPoints: (rec.HostConfig.Mounts ?? []).map((m) => m.Target) });
+    return storeChanges(this.store, rec, this.upperDir(rec, 'a build step'), o);
   }
 
   async exec(ref: string, o: ExecOptions): Promise<number> {
@@ -422,9 +422,15 @@ export class LocalContainerService implements ContainerService {
       if (mode !== undefined && mode !== 'ro' && mode !== 'rw') throw invalidArgument(`invalid mode for --volumes-from: ${spec}`);
       return { rec: await this.get(ref), mode: mode as 'ro' | 'rw' | undefined };
     }));
-    const mounts = await resolveMounts({ binds: o.binds, mounts: o.mounts, tmpfs: o.tmpfs, volumesFrom, imageVolumes: o.ignoreImageVolumes ? undefined : ic.Volumes }, this.volumes);
+    const tmpfs = parseTmpfs(o.tmpfs ?? []);
+    const mounts = await resolveMounts({ binds: o.binds, mounts: o.mounts, tmpfs, volumesFrom, imageVolumes: o.ignoreImageVolumes ? undefined : ic.Volumes }, this.volumes);
     if (mounts.length > 0) host.Mounts = mounts;
-    if (o.binds && o.binds.length > 0) host.Binds = o.binds;
+    if (Object.keys(tmpfs).length > 0) host.Tmpfs = tmpfs;
+    // Docker: `-v /path` is a volume the container asks for (Config.Volumes), not a bind.
+    const binds = (o.binds ?? []).filter((b) => b.includes(':'));
+    if (binds.length > 0) host.Binds = binds;
+    const asked = [...Object.keys(ic.Volumes ?? {}), ...(o.binds ?? []).filter((b) => !b.includes(':'))];
+    const configVolumes = asked.length > 0 ? Object.fromEntries(asked.map((v) => [v, {}])) : null;
     if (o.volumesFrom && o.volumesFrom.length > 0) host.VolumesFrom = o.volumesFrom;
     const id = randomBytes(32).toString('hex');
     const args = commandLine({ Entrypoint: ic.Entrypoint, Cmd: ic.Cmd }, { entrypoint: o.entrypoint, args: o.cmd });
@@ -454,6 +460,7 @@ export class LocalContainerService implements ContainerService {
         Image: o.image,
         WorkingDir: o.workdir ?? ic.WorkingDir ?? '',
         Labels: { ...(ic.Labels ?? {}), ...(o.labels ?? {}) },
+        Volumes: configVolumes,
         ...(o.stopSignal ?? ic.StopSignal ? { StopSignal: o.stopSignal ?? ic.StopSignal } : {}),
         ...(o.stopTimeout !== undefined ? { StopTimeout: o.stopTimeout } : {}),
       },
@@ -554,7 +561,7 @@ export class LocalContainerService implements ContainerService {
     const user = resolveUser(rootfs, rec.Config.User, h.GroupAdd ?? []);
     const caps = effectiveCapabilities({ privileged: h.Privileged, add: h.CapAdd ?? [], drop: h.CapDrop ?? [] });
     const security = securityOptions(h.SecurityOpt);
-    const mounts = [...(await writeEtcFiles(p, rec.Config.Hostname)), ...(await ociMountsFor(h.Mounts, this.volumes, rootfs))];
+    const mounts = [...(await writeEtcFiles(p, rec.Config.Hostname)), ...(await ociMountsFor(h.Mounts, h.Tmpfs, this.volumes, rootfs))];
     let args = [rec.Path, ...rec.Args];
     if (h.Init) {
       const init = findExecutable('catatonit') ?? findExecutable('tini-static');

@@ -1,6 +1,5 @@
 // The volume service: `volume create/ls/inspect/rm/prune` over the volume store, knowing which
 // containers use which volume.
-import { execFileSync } from 'node:child_process';
 import { invalidArgument, isKind } from '../errdefs/index.ts';
 import type { VolumeRecord, VolumeStore } from '../volume/index.ts';
 import { matchLabel } from './filters.ts';
@@ -9,15 +8,6 @@ import type { Volume, VolumeService } from './types.ts';
 
 function shown(v: VolumeRecord): Volume {
   return { Name: v.Name, Driver: v.Driver, Mountpoint: v.Mountpoint, CreatedAt: v.CreatedAt, Labels: v.Labels, Options: v.Options, Scope: v.Scope };
-}
-
-/** Bytes under a directory (`du`'s count), for prune's report. */
-function diskUsage(path: string): number {
-  try {
-    return Number(execFileSync('du', ['-sb', path], { stdio: ['ignore', 'pipe', 'ignore'] }).toString().split('\t')[0]) || 0;
-  } catch {
-    return 0;
-  }
 }
 
 export class LocalVolumeService implements VolumeService {
@@ -69,7 +59,7 @@ export class LocalVolumeService implements VolumeService {
       if (!opts.all && !v.Anonymous) continue; // Docker 23+: named volumes only with --all
       if (!Object.entries(opts.filters ?? {}).every(([k, vals]) => k !== 'label' || vals.every((l) => matchLabel(v.Labels, l)))) continue;
       if ((await this.containers.volumeUsers(v.Name)).length > 0) continue;
-      const size = diskUsage(v.Mountpoint);
+      const size = this.store.size(v.Name);
       try {
         await this.store.remove(v.Name, (n) => this.containers.volumeUsers(n));
       } catch (err) {

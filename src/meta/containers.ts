@@ -35,6 +35,8 @@ export interface ContainerConfig {
   Labels: Record<string, string>;
   StopSignal?: string;
   StopTimeout?: number;
+  /** The image's VOLUMEs and `-v /path` anonymous volumes, as Docker lists them. */
+  Volumes?: Record<string, object> | null;
 }
 
 export interface HostConfig {
@@ -60,6 +62,8 @@ export interface HostConfig {
   /** `-v` as given (Docker keeps them for inspect). */
   Binds?: string[] | null;
   VolumesFrom?: string[] | null;
+  /** `--tmpfs DST[:OPTS]`, as Docker keeps them (not in Mounts). */
+  Tmpfs?: Record<string, string> | null;
 }
 
 /** One of HostConfig.Mounts, as the Docker API has it. */
@@ -74,6 +78,8 @@ export interface MountSpec {
   TmpfsOptions?: { SizeBytes?: number; Mode?: number };
   /** berth's: a volume made for this container (an image VOLUME, `-v /path`), removed with it by `rm -v` and `--rm`. */
   Anonymous?: boolean;
+  /** berth's: the Mode inspect shows (Docker's: the `-v` options as given, "z" for a named volume, "" otherwise). */
+  Mode?: string;
 }
 
 export interface ContainerRecord {

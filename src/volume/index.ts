@@ -1,1 +1,1 @@
-export { VolumeStore, type VolumeRecord } from './store.ts';
+export { ANONYMOUS_LABEL, VolumeStore, type VolumeRecord } from './store.ts';

@@ -2,6 +2,7 @@
 // under volumes/NAME/_data. A volume with `type`/`device`/`o` options has no data directory of its
 // own: it is mounted from the device with those options where a container uses it.
 import { randomBytes } from 'node:crypto';
+import { lstatSync, readdirSync } from 'node:fs';
 import { mkdir, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { conflict, invalidArgument, notFound } from '../errdefs/index.ts';
@@ -25,6 +26,8 @@ export interface VolumeRecord {
 interface VolumesDocument {
   volumes: Record<string, VolumeRecord>;
 }
+
+export const ANONYMOUS_LABEL = 'com.docker.volume.anonymous';
 
 /** Docker's rule for volume names. */
 const NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/;
@@ -50,15 +53,17 @@ export class VolumeStore {
     for (const k of Object.keys(o.options ?? {})) if (!OPTIONS.includes(k)) throw invalidArgument(`create ${name}: invalid option key: "${k}"`);
     const options = o.options ?? {};
     if (Object.keys(options).length > 0 && (!options.type || !options.device)) throw invalidArgument(`create ${name}: missing required option: "type" and "device" go together`);
+    // Docker labels a volume made without a name as anonymous (and `volume prune` takes those).
+    const anonymous = o.name === undefined || o.anonymous === true;
     const rec: VolumeRecord = {
       Name: name,
       Driver: 'local',
       Mountpoint: this.dataDir(name),
       CreatedAt: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
-      Labels: o.labels ?? {},
+      Labels: { ...(anonymous && o.name === undefined ? { [ANONYMOUS_LABEL]: '' } : {}), ...(o.labels ?? {}) },
       Options: options,
       Scope: 'local',
-      ...(o.anonymous ? { Anonymous: true } : {}),
+      ...(anonymous ? { Anonymous: true } : {}),
     };
     await mkdir(rec.Mountpoint, { recursive: true, mode: 0o755 });
     return this.doc.update((d) => {
@@ -103,8 +108,25 @@ export class VolumeStore {
     return (await readdir(this.dataDir(name)).catch(() => [])).length === 0;
   }
 
-  /** Bytes in a volume's data directory (for prune's report). */
   dataPath(name: string): string {
     return this.dataDir(name);
+  }
+
+  /** The bytes of a volume's files (not its directories), as Docker counts for prune. */
+  size(name: string): number {
+    let total = 0;
+    const walk = (dir: string): void => {
+      for (const e of readdirSync(dir, { withFileTypes: true })) {
+        const p = join(dir, e.name);
+        if (e.isDirectory()) walk(p);
+        else total += lstatSync(p).size;
+      }
+    };
+    try {
+      walk(this.dataDir(name));
+    } catch {
+      // gone meanwhile: nothing to count
+    }
+    return total;
   }
 }

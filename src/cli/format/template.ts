@@ -39,7 +39,8 @@ const FUNCS: Record<string, (...a: unknown[]) => unknown> = {
   print: (...a) => a.map(goString).join(''),
   printf: (f, ...a) => sprintf(String(f), a),
   len: (v) => (typeof v === 'string' || Array.isArray(v) ? v.length : v && typeof v === 'object' ? Object.keys(v).length : 0),
-  index: (v, ...keys) => keys.reduce<unknown>((o, k) => (o == null ? undefined : (o as Record<string, unknown>)[String(k)]), v),
+  // Go's index gives a map's zero value for a missing key (the maps here hold strings): "".
+  index: (v, ...keys) => keys.reduce<unknown>((o, k) => (o == null ? undefined : ((o as Record<string, unknown>)[String(k)] ?? (Array.isArray(o) ? undefined : ''))), v),
   eq: (a, ...b) => b.some((x) => x === a),
   ne: (a, b) => a !== b,
   lt: (a, b) => (a as number) < (b as number),

@@ -161,7 +161,9 @@ export function parseMount(spec: string): MountSpec {
   const target = f.target ?? f.destination ?? f.dst;
   if (!target) throw new UsageError(`invalid argument "${spec}" for "--mount" flag: target is required`);
   const truth = (v: string | undefined): boolean => v === 'true' || v === '1';
-  const m: MountSpec = { Type: type, Target: target, ReadOnly: truth(f.readonly ?? f.ro) };
+  const readOnly = truth(f.readonly ?? f.ro);
+  // The Mode inspect shows: Docker's "z" for a writable volume, "" otherwise.
+  const m: MountSpec = { Type: type, Target: target, ReadOnly: readOnly, Mode: type === 'volume' && !readOnly ? 'z' : '' };
   const source = f.source ?? f.src;
   if (source !== undefined) m.Source = source;
   if (type === 'bind' && source === undefined) throw new UsageError(`invalid argument "${spec}" for "--mount" flag: source is required when type is bind`);
