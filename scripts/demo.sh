@@ -68,6 +68,17 @@ berth build --progress plain -t demo/app:1 "$root/app"
 berth build -t demo/app:1 "$root/app" 2>&1 | grep -E 'CACHED|writing image' >&2
 berth run --rm demo/app:1
 
+# Networks: a user-defined network where containers find each other by name, and a published port.
+webport=$(node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})')
+berth network create demo-net
+berth run -d --name web --network demo-net -p "127.0.0.1:$webport:80" busybox sh -c 'mkdir -p /www && echo "hello from busybox httpd" > /www/index.html && exec httpd -f -p 80 -h /www'
+berth port web
+berth run --rm --network demo-net busybox wget -qO- http://web/
+echo "\$ GET http://127.0.0.1:$webport/   (from the host, through the published port)" >&2
+node -e 'const get=(n)=>fetch(process.argv[1]).then((r)=>r.text()).then((t)=>process.stdout.write(t),(e)=>n>0?setTimeout(()=>get(n-1),100):Promise.reject(e));get(20)' "http://127.0.0.1:$webport/"
+berth rm -f web
+berth network rm demo-net
+
 # Registries: berth's own registry on loopback, a push to it, and a pull into an empty store.
 port=$(node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})')
 bin/berth --root "$root/store" registry serve --quiet --listen "127.0.0.1:$port" --storage "$root/registry" 2>"$root/registry.log" &

@@ -1,5 +1,6 @@
 // The suite's last step: fail if any test left mounts, monitor/runtime processes, cgroups or
 // temporary files behind.
+import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync, rmdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -27,6 +28,21 @@ function leftBehind(): string[] {
     if (left.length > 0) problems.push(`cgroups left behind in ${dir}: ${left.map((e) => e.name).join(', ')}`);
     else rmdirSync(dir); // the empty parent berth made: leave the machine as it was
   }
+  // Networks: namespaces, bridges and NAT rules that berth's CNI networks make for containers.
+  if (existsSync('/run/netns')) {
+    const spaces = readdirSync('/run/netns').filter((n) => n.startsWith('berth-'));
+    if (spaces.length > 0) problems.push(`network namespaces left behind: ${spaces.join(', ')}`);
+  }
+  const links = readdirSync('/sys/class/net').filter((n) => /^(berth[0-9a-f]{8}|br-[0-9a-f]{12})$/.test(n));
+  if (links.length > 0) problems.push(`bridges left behind: ${links.join(', ')}`);
+  let nat = '';
+  try {
+    nat = execFileSync('iptables', ['-t', 'nat', '-S'], { stdio: ['ignore', 'pipe', 'ignore'] }).toString();
+  } catch {
+    // no iptables: nothing of ours there either
+  }
+  const rules = nat.split('\n').filter((l) => /name: \\?"berth-|CNI-HOSTPORT/.test(l));
+  if (rules.length > 0) problems.push(`NAT rules left behind:\n${rules.join('\n')}`);
   // scripts/test.sh gives the run a temporary directory of its own: whatever is still in it was left.
   // node-compile-cache is Node's own cache, made by tools that enable it (tsc, eslint).
   const left = readdirSync(tmpdir()).filter((name) => name !== 'node-compile-cache');

@@ -46,7 +46,8 @@ function readHostResolvConf(): string {
   }
 }
 
-export function hostsFile(hostname: string): string {
+/** /etc/hosts: localhost, the container's own name (on its address when it has one), and the peers it may reach by name. */
+export function hostsFile(hostname: string, own?: string, peers: { ip: string; names: string[] }[] = []): string {
   return [
     '127.0.0.1\tlocalhost',
     '::1\tlocalhost ip6-localhost ip6-loopback',
@@ -54,16 +55,17 @@ export function hostsFile(hostname: string): string {
     'ff00::0\tip6-mcastprefix',
     'ff02::1\tip6-allnodes',
     'ff02::2\tip6-allrouters',
-    `127.0.1.1\t${hostname}`,
+    own ? `${own}\t${hostname}` : `127.0.1.1\t${hostname}`,
+    ...peers.map((p) => `${p.ip}\t${p.names.join(' ')}`),
     '',
   ].join('\n');
 }
 
 /** Writes hosts, hostname and resolv.conf; returns the bind mounts that put them in /etc. */
-export async function writeEtcFiles(p: ContainerPaths, hostname: string): Promise<{ destination: string; type: string; source: string; options: string[] }[]> {
+export async function writeEtcFiles(p: ContainerPaths, hostname: string, hosts = hostsFile(hostname)): Promise<{ destination: string; type: string; source: string; options: string[] }[]> {
   await mkdir(p.userdata, { recursive: true });
   const files: [string, string][] = [
-    ['hosts', hostsFile(hostname)],
+    ['hosts', hosts],
     ['hostname', `${hostname}\n`],
     ['resolv.conf', containerResolvConf()],
   ];

@@ -110,9 +110,7 @@ export function resources(h: HostConfig): LinuxResources {
 
 export function hostConfig(o: CreateOptions, runtimeName: string): HostConfig {
   const network = o.network ?? 'none';
-  if (network !== 'none' && network !== 'host') {
-    throw invalidArgument(`network ${network} not found: berth has no container networks yet; use --network none or --network host`);
-  }
+  if (network.startsWith('container:')) throw invalidArgument(`--network ${network}: joining another container's network is not supported yet`);
   if (o.cpus !== undefined && !(o.cpus > 0)) throw invalidArgument(`invalid argument "${o.cpus}" for "--cpus" flag: must be greater than 0`);
   const h: HostConfig = {
     AutoRemove: o.autoRemove ?? false,

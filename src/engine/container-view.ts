@@ -64,7 +64,7 @@ export function containerSummary(rec: ContainerRecord): ContainerSummary {
     ImageID: rec.Image,
     Command: commandText(rec),
     Created: Math.floor(Date.parse(rec.Created) / 1000),
-    Ports: [],
+    Ports: Object.entries(rec.NetworkSettings?.Ports ?? {}).flatMap(([k, bs]) => bs.map((b) => ({ IP: b.HostIp, PrivatePort: Number(k.split('/')[0]), PublicPort: Number(b.HostPort), Type: k.split('/')[1] ?? 'tcp' }))),
     Labels: rec.Config.Labels,
     State: rec.State.Status,
     Status: statusText(rec),
@@ -183,6 +183,26 @@ export function inspectContainer(rec: ContainerRecord, p: ContainerPaths, rootfs
     },
     Mounts: [],
     Config: rec.Config,
-    NetworkSettings: { Networks: {}, Ports: {}, IPAddress: '', Gateway: '', MacAddress: '' },
+    NetworkSettings: networkSettings(rec),
+  };
+}
+
+/** Docker's NetworkSettings: the networks the container is on while it runs (the default bridge's address also at the top). */
+function networkSettings(rec: ContainerRecord): Record<string, unknown> {
+  const s = rec.NetworkSettings;
+  const networks = Object.fromEntries(
+    Object.entries(s?.Networks ?? {}).map(([name, a]) => [name, { IPAMConfig: null, Links: null, Aliases: a.Aliases.length > 0 ? a.Aliases : null, MacAddress: a.MacAddress, NetworkID: a.NetworkID, EndpointID: '', Gateway: a.Gateway, IPAddress: a.IPAddress, IPPrefixLen: a.IPPrefixLen, IPv6Gateway: '', GlobalIPv6Address: '', GlobalIPv6PrefixLen: 0, DNSNames: a.Aliases.length > 0 ? a.Aliases : null }]),
+  );
+  const bridge = s?.Networks.bridge;
+  return {
+    Bridge: '',
+    SandboxID: '',
+    SandboxKey: s?.SandboxKey ?? '',
+    Ports: s?.Ports ?? {},
+    Gateway: bridge?.Gateway ?? '',
+    IPAddress: bridge?.IPAddress ?? '',
+    IPPrefixLen: bridge?.IPPrefixLen ?? 0,
+    MacAddress: bridge?.MacAddress ?? '',
+    Networks: networks,
   };
 }

@@ -19,10 +19,13 @@ import {
 import { chooseSnapshotter, snapshotterFor, type LayerSource, type Snapshotter } from '../snapshot/index.ts';
 import type { Finding, ImageStore } from '../store/index.ts';
 import { VolumeStore } from '../volume/index.ts';
+import { DEFAULT_NETWORK, NetworkStore } from '../network/index.ts';
 import { loadConfig } from './config.ts';
-import { containerPaths, writeEtcFiles, type ContainerPaths } from './container-files.ts';
+import { containerPaths, hostsFile, writeEtcFiles, type ContainerPaths } from './container-files.ts';
 import { hostConfig, hostHardLimits, resources, restartPolicy, rlimits, securityOptions } from './container-options.ts';
 import { inspectMounts, ociMountsFor, parseTmpfs, resolveMounts, volumeNames } from './container-mounts.ts';
+import { attach as joinNetwork, detach, onNetwork, peersOf, refreshHosts } from './container-network.ts';
+import { allocatePorts, parseExpose, parsePublish } from './container-ports.ts';
 import { matchLabel, parseUntil } from './filters.ts';
 import { generateName, validateName } from './names.ts';
 import { resolveImage } from './resolve.ts';
@@ -47,6 +50,7 @@ export class LocalContainerService implements ContainerService {
   private readonly root: string;
   private readonly opts: ContainerServiceOptions;
   readonly volumes: VolumeStore;
+  readonly networks: NetworkStore;
 
   constructor(store: ImageStore, opts: ContainerServiceOptions = {}) {
     this.store = store;
@@ -54,6 +58,20 @@ export class LocalContainerService implements ContainerService {
     this.meta = new ContainerMeta(store.root);
     this.opts = opts;
     this.volumes = new VolumeStore(store.root);
+    this.networks = new NetworkStore(store.root);
+  }
+
+  /** Takes the container off its network (idempotent), and its name out of the others' hosts files. */
+  private async leaveNetwork(rec: ContainerRecord): Promise<void> {
+    if (!rec.NetworkSettings) return;
+    const others = Object.values((await this.meta.read()).containers).filter((c) => c.Id !== rec.Id);
+    await detach(rec, this.networks, others);
+    await refreshHosts(others, (id) => this.paths(id).userdata);
+  }
+
+  /** Every container record, as stored. */
+  async records(): Promise<ContainerRecord[]> {
+    return Object.values((await this.meta.read()).containers);
   }
 
   /** The containers that use a volume (short IDs), for `volume rm`. */
@@ -416,6 +434,7 @@ export class LocalContainerService implements ContainerService {
     const runtime = chooseRuntime(o.runtime ?? settings.runtime);
     const driver = await chooseSnapshotter(this.root, process.env.BERTH_SNAPSHOTTER || settings.snapshotter);
     const host = hostConfig(o, runtime.name);
+    if (onNetwork(host.NetworkMode)) await this.networks.get(host.NetworkMode === 'default' ? DEFAULT_NETWORK : host.NetworkMode); // Docker: "network X not found"
     const ic = config.config ?? {};
     const volumesFrom = await Promise.all((o.volumesFrom ?? []).map(async (spec) => {
       const [ref = '', mode] = spec.split(':');
@@ -429,6 +448,11 @@ export class LocalContainerService implements ContainerService {
     // Docker: `-v /path` is a volume the container asks for (Config.Volumes), not a bind.
     const binds = (o.binds ?? []).filter((b) => b.includes(':'));
     if (binds.length > 0) host.Binds = binds;
+    const bindings = parsePublish(o.publish ?? []);
+    const exposed = [...new Set([...Object.keys((ic.ExposedPorts ?? {}) as Record<string, object>), ...parseExpose(o.expose ?? []), ...Object.keys(bindings)])];
+    if (o.publishAll) for (const p of exposed) bindings[p] ??= [{ HostIp: '', HostPort: '' }];
+    if (Object.keys(bindings).length > 0) host.PortBindings = bindings;
+    if (o.publishAll) host.PublishAllPorts = true;
     const asked = [...Object.keys(ic.Volumes ?? {}), ...(o.binds ?? []).filter((b) => !b.includes(':'))];
     const configVolumes = asked.length > 0 ? Object.fromEntries(asked.map((v) => [v, {}])) : null;
     if (o.volumesFrom && o.volumesFrom.length > 0) host.VolumesFrom = o.volumesFrom;
@@ -461,6 +485,7 @@ export class LocalContainerService implements ContainerService {
         WorkingDir: o.workdir ?? ic.WorkingDir ?? '',
         Labels: { ...(ic.Labels ?? {}), ...(o.labels ?? {}) },
         Volumes: configVolumes,
+        ...(exposed.length > 0 ? { ExposedPorts: Object.fromEntries(exposed.map((p) => [p, {}])) } : {}),
         ...(o.stopSignal ?? ic.StopSignal ? { StopSignal: o.stopSignal ?? ic.StopSignal } : {}),
         ...(o.stopTimeout !== undefined ? { StopTimeout: o.stopTimeout } : {}),
       },
@@ -509,6 +534,16 @@ export class LocalContainerService implements ContainerService {
     const rootfs = await snap.mount(p.dir, this.layerSources(rec));
     let session: (AttachSession & { release: () => Promise<void> }) | undefined;
     try {
+      if (onNetwork(rec.HostConfig.NetworkMode)) {
+        // Host ports: the ones asked for checked, free ones chosen, before anything runs.
+        const taken = new Set(Object.values((await this.meta.read()).containers).flatMap((c) => Object.entries(c.NetworkSettings?.Ports ?? {}).flatMap(([k, bs]) => bs.map((b) => `${b.HostPort}/${k.split('/')[1] ?? 'tcp'}`))));
+        const ports = await allocatePorts(rec.HostConfig.PortBindings ?? {}, taken);
+        const settings = await joinNetwork(rec, this.networks, ports.mappings);
+        if (Object.keys(ports.ports).length > 0) settings.Ports = ports.ports;
+        rec = await this.save(rec.Id, (r) => {
+          r.NetworkSettings = settings;
+        });
+      }
       await writeFile(p.config, JSON.stringify(await this.spec(rec, config, rootfs, p, attach?.size)));
       for (const f of [p.exitFile, join(p.dir, 'attach'), p.pidFile]) await rm(f, { force: true });
       await mkdir(join(this.root, 'exits'), { recursive: true });
@@ -546,6 +581,7 @@ export class LocalContainerService implements ContainerService {
       await session?.close();
       await session?.release();
       await runtime.delete(rec.Id, true).catch(() => undefined);
+      await this.leaveNetwork(rec).catch(() => undefined);
       snap.unmount(p.dir);
       const message = err instanceof Error ? err.message : String(err);
       await this.save(rec.Id, (r) => {
@@ -561,7 +597,12 @@ export class LocalContainerService implements ContainerService {
     const user = resolveUser(rootfs, rec.Config.User, h.GroupAdd ?? []);
     const caps = effectiveCapabilities({ privileged: h.Privileged, add: h.CapAdd ?? [], drop: h.CapDrop ?? [] });
     const security = securityOptions(h.SecurityOpt);
-    const mounts = [...(await writeEtcFiles(p, rec.Config.Hostname)), ...(await ociMountsFor(h.Mounts, h.Tmpfs, this.volumes, rootfs))];
+    const settings = rec.NetworkSettings;
+    const all = settings ? Object.values((await this.meta.read()).containers) : [];
+    const hosts = settings ? hostsFile(rec.Config.Hostname, Object.values(settings.Networks)[0]?.IPAddress, peersOf(rec, settings, all)) : undefined;
+    const mounts = [...(await writeEtcFiles(p, rec.Config.Hostname, hosts)), ...(await ociMountsFor(h.Mounts, h.Tmpfs, this.volumes, rootfs))];
+    // The others on its networks learn its name.
+    if (settings) await refreshHosts(all.filter((c) => c.Id !== rec.Id), (id) => this.paths(id).userdata);
     let args = [rec.Path, ...rec.Args];
     if (h.Init) {
       const init = findExecutable('catatonit') ?? findExecutable('tini-static');
@@ -589,7 +630,7 @@ export class LocalContainerService implements ContainerService {
       cgroupsPath: cgroupsPathOf(rec.Id),
       resources: resources(h),
       seccomp,
-      network: h.NetworkMode === 'host' ? 'host' : 'private',
+      network: h.NetworkMode === 'host' ? 'host' : settings ? { path: settings.SandboxKey } : 'private',
       cgroupNamespace: cgroupMode() === 'unified',
     });
   }
@@ -624,8 +665,10 @@ export class LocalContainerService implements ContainerService {
     if (Number.isNaN(code)) code = 255;
     const oom = await exists(join(p.userdata, 'oom'));
     await this.runtimeFor(rec).delete(rec.Id, true).catch(() => undefined);
+    await this.leaveNetwork(rec);
     this.snapshotter(rec).unmount(p.dir);
     return this.save(rec.Id, (r) => {
+      delete r.NetworkSettings;
       r.State = { ...r.State, Status: 'exited', Pid: 0, ConmonPid: 0, ExitCode: code, FinishedAt: finishedAt, Error: error || r.State.Error, OOMKilled: oom };
     });
   }
@@ -767,8 +810,10 @@ export class LocalContainerService implements ContainerService {
     }
     const p = this.paths(rec.Id);
     await withLock(p.lock, 'exclusive', async () => {
-      if (!(await this.meta.read()).containers[rec.Id]) return;
+      const current = (await this.meta.read()).containers[rec.Id];
+      if (!current) return;
       await this.runtimeFor(rec).delete(rec.Id, true).catch(() => undefined);
+      await this.leaveNetwork(current);
       await this.snapshotter(rec).remove(p.dir);
       await this.meta.update((doc) => {
         delete doc.containers[rec.Id];

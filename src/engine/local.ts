@@ -3,10 +3,11 @@ import { ImageStore, checkStore, diskUsage } from '../store/index.ts';
 import { LocalContainerService } from './containers.ts';
 import { LocalBuilderService } from './build.ts';
 import { LocalVolumeService } from './volumes.ts';
+import { LocalNetworkService } from './networks.ts';
 import { LocalImageService } from './images.ts';
 import { authService } from './registry.ts';
 import { manifestService } from './manifest-lists.ts';
-import type { AuthService, BuilderService, Engine, ManifestService, SystemService, VolumeService } from './types.ts';
+import type { AuthService, BuilderService, Engine, ManifestService, NetworkService, SystemService, VolumeService } from './types.ts';
 
 export interface LocalEngineOptions {
   root: string;
@@ -22,6 +23,7 @@ export class LocalEngine implements Engine {
   readonly manifests: ManifestService;
   readonly builder: BuilderService;
   readonly volumes: VolumeService;
+  readonly networks: NetworkService;
   readonly store: ImageStore;
 
   private constructor(store: ImageStore, opts: LocalEngineOptions) {
@@ -31,6 +33,7 @@ export class LocalEngine implements Engine {
     this.manifests = manifestService(store);
     this.builder = new LocalBuilderService(store, this.containers, this.images);
     this.volumes = new LocalVolumeService(this.containers);
+    this.networks = new LocalNetworkService(this.containers.networks, store.root, () => this.containers.records());
     this.system = {
       df: async () => diskUsage(await store.document()),
       // Containers first: a repair there can release what the store check then judges.

@@ -246,6 +246,12 @@ export interface CreateOptions {
   tmpfs?: string[];
   /** `--volumes-from CONTAINER[:ro|rw]`. */
   volumesFrom?: string[];
+  /** `-p [IP:][HOSTPORT:]PORT[/PROTO]`. */
+  publish?: string[];
+  /** `-P`: every exposed port to a free host port. */
+  publishAll?: boolean;
+  /** `--expose PORT[/PROTO]`. */
+  expose?: string[];
   /** No anonymous volumes for the image's VOLUMEs (a build's working containers: BuildKit keeps what a RUN writes there). */
   ignoreImageVolumes?: boolean;
 }
@@ -257,7 +263,7 @@ export interface ContainerSummary {
   ImageID: string;
   Command: string;
   Created: number;
-  Ports: unknown[];
+  Ports: { IP: string; PrivatePort: number; PublicPort: number; Type: string }[];
   Labels: Record<string, string>;
   State: string;
   Status: string;
@@ -439,9 +445,32 @@ export interface VolumeService {
   prune(opts?: { all?: boolean; filters?: Record<string, string[]> }): Promise<{ VolumesDeleted: string[]; SpaceReclaimed: number }>;
 }
 
+/** A network as the Docker API shows it. */
+export type Network = Record<string, unknown> & { Name: string; Id: string; Driver: string; Scope: string };
+
+export interface NetworkCreateOptions {
+  name: string;
+  driver?: string;
+  subnet?: string;
+  gateway?: string;
+  ipRange?: string;
+  internal?: boolean;
+  labels?: Record<string, string>;
+  options?: Record<string, string>;
+}
+
+export interface NetworkService {
+  create(o: NetworkCreateOptions): Promise<{ Id: string }>;
+  list(filters?: Record<string, string[]>): Promise<Network[]>;
+  inspect(ref: string): Promise<Network>;
+  remove(ref: string): Promise<void>;
+  prune(): Promise<{ NetworksDeleted: string[] }>;
+}
+
 export interface Engine {
   images: ImageService;
   volumes: VolumeService;
+  networks: NetworkService;
   builder: BuilderService;
   containers: ContainerService;
   system: SystemService;

@@ -37,6 +37,8 @@ export interface ContainerConfig {
   StopTimeout?: number;
   /** The image's VOLUMEs and `-v /path` anonymous volumes, as Docker lists them. */
   Volumes?: Record<string, object> | null;
+  /** The image's EXPOSEd ports and `--expose`. */
+  ExposedPorts?: Record<string, object> | null;
 }
 
 export interface HostConfig {
@@ -64,6 +66,14 @@ export interface HostConfig {
   VolumesFrom?: string[] | null;
   /** `--tmpfs DST[:OPTS]`, as Docker keeps them (not in Mounts). */
   Tmpfs?: Record<string, string> | null;
+  /** `-p`: "80/tcp" → the host addresses and ports asked for ("" = any / a free one). */
+  PortBindings?: Record<string, PortBinding[]> | null;
+  PublishAllPorts?: boolean;
+}
+
+export interface PortBinding {
+  HostIp: string;
+  HostPort: string;
 }
 
 /** One of HostConfig.Mounts, as the Docker API has it. */
@@ -102,6 +112,25 @@ export interface ContainerRecord {
   Driver?: 'overlay2' | 'vfs';
   /** Set by `stop` (and cleared by the next start): a restart policy does not bring it back. */
   StoppedByUser?: boolean;
+  /** While it runs on a network: its namespace and addresses (Docker's NetworkSettings). */
+  NetworkSettings?: NetworkSettings;
+}
+
+export interface NetworkAttachment {
+  NetworkID: string;
+  IPAddress: string;
+  IPPrefixLen: number;
+  Gateway: string;
+  MacAddress: string;
+  Aliases: string[];
+}
+
+export interface NetworkSettings {
+  /** The network namespace (/run/netns/NAME). */
+  SandboxKey: string;
+  Networks: Record<string, NetworkAttachment>;
+  /** The ports published while it runs, host ports chosen: "80/tcp" → bindings. */
+  Ports?: Record<string, PortBinding[]>;
 }
 
 export interface ContainersDocument {

@@ -51,8 +51,8 @@ export interface SpecInput {
   cgroupsPath: string;
   resources: LinuxResources;
   seccomp?: unknown;
-  /** 'private': a new network namespace (loopback only); 'host': the host's. */
-  network: 'private' | 'host';
+  /** 'private': a new network namespace (loopback only); 'host': the host's; a path: that namespace (a CNI network's). */
+  network: 'private' | 'host' | { path: string };
   /** A cgroup namespace of its own (Docker's default on cgroup v2, off on v1). */
   cgroupNamespace: boolean;
   annotations?: Record<string, string>;
@@ -109,8 +109,9 @@ function standardMounts(privileged: boolean): Mount[] {
 
 export function generateSpec(i: SpecInput): Record<string, unknown> {
   const caps = i.capabilities;
-  const namespaces: { type: string }[] = [{ type: 'pid' }, { type: 'ipc' }, { type: 'uts' }, { type: 'mount' }];
+  const namespaces: { type: string; path?: string }[] = [{ type: 'pid' }, { type: 'ipc' }, { type: 'uts' }, { type: 'mount' }];
   if (i.network === 'private') namespaces.push({ type: 'network' });
+  else if (typeof i.network === 'object') namespaces.push({ type: 'network', path: i.network.path });
   if (i.cgroupNamespace) namespaces.push({ type: 'cgroup' });
   return {
     ociVersion: '1.0.2',

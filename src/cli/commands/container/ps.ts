@@ -22,7 +22,7 @@ export function containerRows(list: ContainerSummary[], noTrunc: boolean): Recor
     CreatedAt: goTime(new Date(c.Created * 1000)),
     Status: c.Status,
     State: c.State,
-    Ports: '',
+    Ports: c.Ports.map((p) => `${p.IP}:${p.PublicPort}->${p.PrivatePort}/${p.Type}`).join(', '),
     Names: c.Names.map((n) => n.slice(1)).join(','),
     Labels: Object.entries(c.Labels).map(([k, v]) => `${k}=${v}`).join(','),
     Networks: c.HostConfig.NetworkMode,

@@ -1,0 +1,110 @@
+// A container on a network (the default `bridge` or one made with `network create`): a network
+// namespace of its own, joined to the network's bridge by the CNI plugins when it starts and left
+// when it stops; on a user-defined network its /etc/hosts names the other containers there (and
+// theirs name it), as Docker's resolver would. A bridge no container uses any more is removed.
+import { execFile } from 'node:child_process';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { withLock, type ContainerRecord, type NetworkAttachment, type NetworkSettings } from '../meta/index.ts';
+import { cniAdd, cniDel, createNetns, deleteNetns, DEFAULT_NETWORK, type NetworkRecord, type NetworkStore } from '../network/index.ts';
+import { hostsFile } from './container-files.ts';
+import type { PortMapping } from './container-ports.ts';
+
+const run = promisify(execFile);
+
+const IPTABLES_LOCK = '/run/berth/iptables.lock';
+
+/**
+ * portmap's shared chains (CNI-HOSTPORT-*) stay after its last mapping goes; when no mapping of any
+ * container is left in them, they and their jumps are removed, so the host's tables are as before.
+ */
+async function dropIdlePortChains(): Promise<void> {
+  const rules = (await run('iptables', ['-t', 'nat', '-S', 'CNI-HOSTPORT-DNAT']).catch(() => ({ stdout: '' }))).stdout;
+  if (!rules || rules.split('\n').some((l) => l.startsWith('-A CNI-HOSTPORT-DNAT'))) return;
+  const nat = (args: string[]): Promise<unknown> => run('iptables', ['-t', 'nat', ...args]).catch(() => undefined);
+  await nat(['-D', 'PREROUTING', '-m', 'addrtype', '--dst-type', 'LOCAL', '-j', 'CNI-HOSTPORT-DNAT']);
+  await nat(['-D', 'OUTPUT', '-m', 'addrtype', '--dst-type', 'LOCAL', '-j', 'CNI-HOSTPORT-DNAT']);
+  await nat(['-D', 'POSTROUTING', '-m', 'comment', '--comment', 'CNI portfwd requiring masquerade', '-j', 'CNI-HOSTPORT-MASQ']);
+  for (const chain of ['CNI-HOSTPORT-DNAT', 'CNI-HOSTPORT-MASQ', 'CNI-HOSTPORT-SETMARK']) {
+    await nat(['-F', chain]);
+    await nat(['-X', chain]);
+  }
+}
+
+/** True for the modes that need a CNI network (not none, host or another container's). */
+export function onNetwork(mode: string): boolean {
+  return mode !== 'none' && mode !== 'host' && !mode.startsWith('container:');
+}
+
+function netnsName(id: string): string {
+  return `berth-${id.slice(0, 12)}`;
+}
+
+/** Joins the container to its network; the namespace path and its attachment. */
+export async function attach(rec: ContainerRecord, networks: NetworkStore, portMappings: PortMapping[] = []): Promise<NetworkSettings> {
+  const net = await networks.get(rec.HostConfig.NetworkMode === 'default' ? DEFAULT_NETWORK : rec.HostConfig.NetworkMode);
+  const netns = await createNetns(netnsName(rec.Id));
+  try {
+    await mkdir('/run/berth', { recursive: true });
+    // Under the lock that guards portmap's shared chains (see dropIdlePortChains).
+    const result = await withLock(IPTABLES_LOCK, 'exclusive', () => cniAdd(networks.conflist(net), { containerId: rec.Id, netns, ifName: 'eth0', capabilities: { portMappings } }));
+    const addr = result.ips?.find((i) => i.address.includes('.'));
+    if (!addr) throw new Error(`the network ${net.Name} gave container ${rec.Id} no IPv4 address`);
+    const [ip = '', len = '0'] = addr.address.split('/');
+    const mac = result.interfaces?.find((i) => i.name === 'eth0')?.mac ?? '';
+    const aliases = net.Name === DEFAULT_NETWORK ? [] : [rec.Name, rec.Id.slice(0, 12)];
+    const attachment: NetworkAttachment = { NetworkID: net.Id, IPAddress: ip, IPPrefixLen: Number(len), Gateway: addr.gateway ?? '', MacAddress: mac, Aliases: aliases };
+    return { SandboxKey: netns, Networks: { [net.Name]: attachment } };
+  } catch (err) {
+    await cniDel(networks.conflist(net), { containerId: rec.Id, netns, ifName: 'eth0', capabilities: { portMappings } }).catch(() => undefined);
+    await deleteNetns(netnsName(rec.Id));
+    throw err;
+  }
+}
+
+/** Leaves the network (idempotent): CNI DEL, the namespace removed; the bridge too when no one else is on it. */
+export async function detach(rec: ContainerRecord, networks: NetworkStore, others: ContainerRecord[]): Promise<void> {
+  const settings = rec.NetworkSettings;
+  if (!settings) return;
+  for (const [name, a] of Object.entries(settings.Networks)) {
+    let net: NetworkRecord | undefined;
+    try {
+      net = await networks.get(a.NetworkID);
+    } catch {
+      continue; // removed meanwhile: nothing of it to undo but the namespace
+    }
+    const portMappings = Object.entries(settings.Ports ?? {}).flatMap(([k, bs]) => bs.map((b) => ({ hostPort: Number(b.HostPort), containerPort: Number(k.split('/')[0]), protocol: k.split('/')[1] ?? 'tcp', hostIP: b.HostIp === '0.0.0.0' ? '' : b.HostIp })));
+    await mkdir('/run/berth', { recursive: true });
+    await withLock(IPTABLES_LOCK, 'exclusive', async () => {
+      await cniDel(networks.conflist(net as NetworkRecord), { containerId: rec.Id, netns: settings.SandboxKey, ifName: 'eth0', capabilities: { portMappings } }).catch(() => undefined);
+      await dropIdlePortChains();
+    });
+    const stillUsed = others.some((o) => o.Id !== rec.Id && o.NetworkSettings?.Networks[name] !== undefined);
+    if (!stillUsed) await run('ip', ['link', 'delete', net.Bridge]).catch(() => undefined);
+  }
+  await deleteNetns(netnsName(rec.Id));
+}
+
+/** The peers a container reaches by name: the others running on the same user-defined networks. */
+export function peersOf(rec: ContainerRecord, settings: NetworkSettings, all: ContainerRecord[]): { ip: string; names: string[] }[] {
+  const out: { ip: string; names: string[] }[] = [];
+  for (const [name] of Object.entries(settings.Networks)) {
+    if (name === DEFAULT_NETWORK) continue; // Docker: no names on the default bridge
+    for (const o of all) {
+      const a = o.Id !== rec.Id ? o.NetworkSettings?.Networks[name] : undefined;
+      if (a) out.push({ ip: a.IPAddress, names: [...new Set([o.Name, o.Config.Hostname, ...a.Aliases])] });
+    }
+  }
+  return out;
+}
+
+/** Rewrites the /etc/hosts of every running container on a user-defined network (in place: it is bind-mounted). */
+export async function refreshHosts(all: ContainerRecord[], userdata: (id: string) => string): Promise<void> {
+  for (const c of all) {
+    const s = c.NetworkSettings;
+    if (!s || Object.keys(s.Networks).every((n) => n === DEFAULT_NETWORK)) continue;
+    const own = Object.values(s.Networks)[0]?.IPAddress;
+    await writeFile(join(userdata(c.Id), 'hosts'), hostsFile(c.Config.Hostname, own, peersOf(c, s, all))).catch(() => undefined);
+  }
+}

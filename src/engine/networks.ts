@@ -1,0 +1,99 @@
+// The network service: `network create/ls/inspect/rm/prune` over the network store; the
+// predefined `host` and `none` are listed as Docker lists them.
+import { createHash } from 'node:crypto';
+import { conflict, invalidArgument, notFound } from '../errdefs/index.ts';
+import { DEFAULT_NETWORK, type NetworkRecord, type NetworkStore } from '../network/index.ts';
+import type { ContainerRecord } from '../meta/index.ts';
+import { matchLabel } from './filters.ts';
+import type { Network, NetworkCreateOptions, NetworkService } from './types.ts';
+
+/** host and none: fixed networks whose IDs are stable for a root (Docker makes them once per daemon). */
+function predefined(name: 'host' | 'none', root: string): Network {
+  return {
+    Name: name,
+    Id: createHash('sha256').update(`${root}\0${name}`).digest('hex'),
+    Created: '0001-01-01T00:00:00Z',
+    Scope: 'local',
+    Driver: name === 'host' ? 'host' : 'null',
+    EnableIPv6: false,
+    IPAM: { Driver: 'default', Options: null, Config: [] },
+    Internal: false,
+    Attachable: false,
+    Ingress: false,
+    ConfigFrom: { Network: '' },
+    ConfigOnly: false,
+    Containers: {},
+    Options: {},
+    Labels: {},
+  };
+}
+
+export class LocalNetworkService implements NetworkService {
+  private readonly store: NetworkStore;
+  private readonly root: string;
+  private readonly containers: () => Promise<ContainerRecord[]>;
+
+  constructor(store: NetworkStore, root: string, containers: () => Promise<ContainerRecord[]>) {
+    this.store = store;
+    this.root = root;
+    this.containers = containers;
+  }
+
+  private async shown(rec: NetworkRecord): Promise<Network> {
+    const attached: Record<string, unknown> = {};
+    for (const c of await this.containers()) {
+      const a = c.NetworkSettings?.Networks[rec.Name];
+      if (a) attached[c.Id] = { Name: c.Name, EndpointID: '', MacAddress: a.MacAddress, IPv4Address: `${a.IPAddress}/${a.IPPrefixLen}`, IPv6Address: '' };
+    }
+    const { Bridge, ...docker } = rec;
+    return { ...docker, Options: { ...rec.Options, 'com.docker.network.bridge.name': Bridge }, ConfigFrom: { Network: '' }, ConfigOnly: false, Containers: attached };
+  }
+
+  async create(o: NetworkCreateOptions): Promise<{ Id: string }> {
+    if (o.driver !== undefined && o.driver !== 'bridge') throw invalidArgument(`plugin "${o.driver}" not found: berth has the bridge driver`);
+    if (o.name === DEFAULT_NETWORK) throw conflict(`network with name ${o.name} already exists`, o.name);
+    const rec = await this.store.create({ name: o.name, subnet: o.subnet, gateway: o.gateway, ipRange: o.ipRange, internal: o.internal, labels: o.labels, options: o.options });
+    return { Id: rec.Id };
+  }
+
+  async list(filters: Record<string, string[]> = {}): Promise<Network[]> {
+    const all = [...(await Promise.all((await this.store.list()).map((n) => this.shown(n)))), predefined('host', this.root), predefined('none', this.root)];
+    return all.filter((n) =>
+      Object.entries(filters).every(([key, values]) =>
+        values.every((v) => {
+          if (key === 'name') return n.Name.includes(v);
+          if (key === 'id') return n.Id.startsWith(v);
+          if (key === 'driver') return n.Driver === v;
+          if (key === 'label') return matchLabel(n.Labels as Record<string, string>, v);
+          if (key === 'type') return v === 'custom' ? !['bridge', 'host', 'none'].includes(n.Name) : ['bridge', 'host', 'none'].includes(n.Name);
+          throw invalidArgument(`invalid filter '${key}'`);
+        }),
+      ),
+    );
+  }
+
+  async inspect(ref: string): Promise<Network> {
+    if (ref === 'host' || ref === 'none') return predefined(ref, this.root);
+    return this.shown(await this.store.get(ref));
+  }
+
+  async remove(ref: string): Promise<void> {
+    if (ref === 'host' || ref === 'none') throw invalidArgument(`${ref} is a pre-defined network and cannot be removed`);
+    const rec = await this.store.get(ref).catch((err: unknown) => Promise.reject(err instanceof Error && /not found/.test(err.message) ? notFound(`network ${ref} not found`, ref) : err));
+    const users = (await this.containers()).filter((c) => c.NetworkSettings?.Networks[rec.Name] !== undefined);
+    if (users.length > 0) throw conflict(`error while removing network: network ${rec.Name} id ${rec.Id} has active endpoints`, ref);
+    await this.store.remove(rec.Id);
+  }
+
+  async prune(): Promise<{ NetworksDeleted: string[] }> {
+    const deleted: string[] = [];
+    const containers = await this.containers();
+    for (const n of await this.store.list()) {
+      if (n.Name === DEFAULT_NETWORK) continue;
+      if (containers.some((c) => c.HostConfig.NetworkMode === n.Name || c.HostConfig.NetworkMode === n.Id)) continue;
+      await this.store.remove(n.Id);
+      deleted.push(n.Name);
+    }
+    return { NetworksDeleted: deleted };
+  }
+}
