@@ -113,13 +113,16 @@ EOF
   if [ ! -S "$PEER_DOCKER_RUN/containerd/containerd.sock" ]; then
     PEER_SKIP_DOCKER="containerd did not start (see $d/containerd.log)"; peers_docker_stop; return
   fi
+  # No bridge and no firewall rules unless the caller asks for a networked daemon (bench/network.sh).
+  net_flags="--iptables=false --ip6tables=false --bridge=none"
+  [ "${PEER_DOCKERD_NETWORKED:-}" != 1 ] || net_flags="--ip6tables=false"
   # An empty configuration file, so that a host's /etc/docker/daemon.json does not apply. (The
   # trust key dockerd 20.10 writes to /etc/docker/key.json goes with peers_clean_host.)
   echo '{}' >"$d/daemon.json"
   dockerd --host "unix://$PEER_DOCKER_RUN/docker.sock" --containerd "$PEER_DOCKER_RUN/containerd/containerd.sock" \
     --config-file "$d/daemon.json" \
     --data-root "$d/data" --exec-root "$d/exec" --pidfile "$d/docker.pid" \
-    --default-ulimit nofile=20000:20000 --iptables=false --ip6tables=false --bridge=none \
+    --default-ulimit nofile=20000:20000 $net_flags \
     --storage-driver overlay2 --log-level warn >"$d/dockerd.log" 2>&1 &
   PEER_DOCKERD_PID=$!
   DOCKER="$client --host unix://$PEER_DOCKER_RUN/docker.sock"
