@@ -1,6 +1,7 @@
 // Where a container's files live under the root, and the /etc files berth writes for it.
 import { readFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
+import type { HostConfig } from '../meta/index.ts';
 import { join } from 'node:path';
 
 export interface ContainerPaths {
@@ -38,6 +39,19 @@ export function containerResolvConf(host = readHostResolvConf()): string {
   return `${lines.join('\n').trim()}\n`;
 }
 
+/** --dns, --dns-search and --dns-option replace the host's (Docker's rule: each kind on its own). */
+function resolvConf(h: Pick<HostConfig, 'Dns' | 'DnsSearch' | 'DnsOptions'>): string {
+  const base = containerResolvConf();
+  if (!h.Dns?.length && !h.DnsSearch?.length && !h.DnsOptions?.length) return base;
+  const keep = (key: string, given: string[] | null | undefined, join: (v: string[]) => string[]): string[] =>
+    given?.length ? join(given) : base.split('\n').filter((l) => l.trim().startsWith(key));
+  return `${[
+    ...keep('search', h.DnsSearch, (v) => [`search ${v.join(' ')}`]),
+    ...keep('nameserver', h.Dns, (v) => v.map((d) => `nameserver ${d}`)),
+    ...keep('options', h.DnsOptions, (v) => [`options ${v.join(' ')}`]),
+  ].join('\n')}\n`;
+}
+
 function readHostResolvConf(): string {
   try {
     return readFileSync('/etc/resolv.conf', 'utf8');
@@ -62,12 +76,16 @@ export function hostsFile(hostname: string, own?: string, peers: { ip: string; n
 }
 
 /** Writes hosts, hostname and resolv.conf; returns the bind mounts that put them in /etc. */
-export async function writeEtcFiles(p: ContainerPaths, hostname: string, hosts = hostsFile(hostname)): Promise<{ destination: string; type: string; source: string; options: string[] }[]> {
+export async function writeEtcFiles(p: ContainerPaths, hostname: string, hosts = hostsFile(hostname), h: Pick<HostConfig, 'ExtraHosts' | 'Dns' | 'DnsSearch' | 'DnsOptions'> = {}): Promise<{ destination: string; type: string; source: string; options: string[] }[]> {
   await mkdir(p.userdata, { recursive: true });
+  const extra = (h.ExtraHosts ?? []).map((e) => {
+    const at = e.indexOf(':');
+    return `${e.slice(at + 1)}\t${e.slice(0, at)}\n`;
+  });
   const files: [string, string][] = [
-    ['hosts', hosts],
+    ['hosts', `${hosts}${extra.join('')}`],
     ['hostname', `${hostname}\n`],
-    ['resolv.conf', containerResolvConf()],
+    ['resolv.conf', resolvConf(h)],
   ];
   const mounts = [];
   for (const [name, text] of files) {

@@ -48,12 +48,12 @@ export async function attach(rec: ContainerRecord, networks: NetworkStore, portM
   try {
     await mkdir('/run/berth', { recursive: true });
     // Under the lock that guards portmap's shared chains (see dropIdlePortChains).
-    const result = await withLock(IPTABLES_LOCK, 'exclusive', () => cniAdd(networks.conflist(net), { containerId: rec.Id, netns, ifName: 'eth0', capabilities: { portMappings } }));
+    const result = await withLock(IPTABLES_LOCK, 'exclusive', () => cniAdd(networks.conflist(net), { containerId: rec.Id, netns, ifName: 'eth0', capabilities: { portMappings, ...(rec.HostConfig.IPv4Address ? { ips: [rec.HostConfig.IPv4Address] } : {}) } }));
     const addr = result.ips?.find((i) => i.address.includes('.'));
     if (!addr) throw new Error(`the network ${net.Name} gave container ${rec.Id} no IPv4 address`);
     const [ip = '', len = '0'] = addr.address.split('/');
     const mac = result.interfaces?.find((i) => i.name === 'eth0')?.mac ?? '';
-    const aliases = net.Name === DEFAULT_NETWORK ? [] : [rec.Name, rec.Id.slice(0, 12)];
+    const aliases = net.Name === DEFAULT_NETWORK ? [] : [rec.Name, rec.Id.slice(0, 12), ...(rec.HostConfig.NetworkAliases ?? [])];
     const attachment: NetworkAttachment = { NetworkID: net.Id, IPAddress: ip, IPPrefixLen: Number(len), Gateway: addr.gateway ?? '', MacAddress: mac, Aliases: aliases };
     return { SandboxKey: netns, Networks: { [net.Name]: attachment } };
   } catch (err) {
@@ -92,7 +92,7 @@ export function peersOf(rec: ContainerRecord, settings: NetworkSettings, all: Co
   for (const [name] of Object.entries(settings.Networks)) {
     if (name === DEFAULT_NETWORK) continue; // Docker: no names on the default bridge
     for (const o of all) {
-      const a = o.Id !== rec.Id ? o.NetworkSettings?.Networks[name] : undefined;
+      const a = o.Id !== rec.Id && o.State.Status !== 'exited' ? o.NetworkSettings?.Networks[name] : undefined;
       if (a) out.push({ ip: a.IPAddress, names: [...new Set([o.Name, o.Config.Hostname, ...a.Aliases])] });
     }
   }

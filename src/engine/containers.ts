@@ -453,6 +453,16 @@ export class LocalContainerService implements ContainerService {
     if (o.publishAll) for (const p of exposed) bindings[p] ??= [{ HostIp: '', HostPort: '' }];
     if (Object.keys(bindings).length > 0) host.PortBindings = bindings;
     if (o.publishAll) host.PublishAllPorts = true;
+    for (const h of o.addHosts ?? []) if (!/^[^:\s]+:[0-9a-fA-F:.]+$/.test(h.replace('=', ':'))) throw invalidArgument(`invalid argument "${h}" for "--add-host" flag: invalid IP address`);
+    if (o.addHosts?.length) host.ExtraHosts = o.addHosts.map((h) => h.replace('=', ':'));
+    if (o.dns?.length) host.Dns = o.dns;
+    if (o.dnsSearch?.length) host.DnsSearch = o.dnsSearch;
+    if (o.dnsOptions?.length) host.DnsOptions = o.dnsOptions;
+    if ((o.networkAliases?.length || o.ip) && (!onNetwork(host.NetworkMode) || host.NetworkMode === 'bridge' || host.NetworkMode === 'default')) {
+      throw invalidArgument('user specified IP address and network aliases are supported only on user-defined networks');
+    }
+    if (o.networkAliases?.length) host.NetworkAliases = o.networkAliases;
+    if (o.ip) host.IPv4Address = o.ip;
     const asked = [...Object.keys(ic.Volumes ?? {}), ...(o.binds ?? []).filter((b) => !b.includes(':'))];
     const configVolumes = asked.length > 0 ? Object.fromEntries(asked.map((v) => [v, {}])) : null;
     if (o.volumesFrom && o.volumesFrom.length > 0) host.VolumesFrom = o.volumesFrom;
@@ -585,6 +595,7 @@ export class LocalContainerService implements ContainerService {
       snap.unmount(p.dir);
       const message = err instanceof Error ? err.message : String(err);
       await this.save(rec.Id, (r) => {
+        delete r.NetworkSettings;
         r.State = { ...r.State, Status: r.State.StartedAt.startsWith('0001') ? 'created' : 'exited', Error: message, ExitCode: err instanceof BerthError && err.exitStatus ? err.exitStatus : 128 };
       }).catch(() => undefined);
       throw err;
@@ -600,7 +611,7 @@ export class LocalContainerService implements ContainerService {
     const settings = rec.NetworkSettings;
     const all = settings ? Object.values((await this.meta.read()).containers) : [];
     const hosts = settings ? hostsFile(rec.Config.Hostname, Object.values(settings.Networks)[0]?.IPAddress, peersOf(rec, settings, all)) : undefined;
-    const mounts = [...(await writeEtcFiles(p, rec.Config.Hostname, hosts)), ...(await ociMountsFor(h.Mounts, h.Tmpfs, this.volumes, rootfs))];
+    const mounts = [...(await writeEtcFiles(p, rec.Config.Hostname, hosts, h)), ...(await ociMountsFor(h.Mounts, h.Tmpfs, this.volumes, rootfs))];
     // The others on its networks learn its name.
     if (settings) await refreshHosts(all.filter((c) => c.Id !== rec.Id), (id) => this.paths(id).userdata);
     let args = [rec.Path, ...rec.Args];

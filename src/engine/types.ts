@@ -246,6 +246,15 @@ export interface CreateOptions {
   tmpfs?: string[];
   /** `--volumes-from CONTAINER[:ro|rw]`. */
   volumesFrom?: string[];
+  /** `--add-host NAME:IP`. */
+  addHosts?: string[];
+  dns?: string[];
+  dnsSearch?: string[];
+  dnsOptions?: string[];
+  /** `--network-alias`: more names on a user-defined network. */
+  networkAliases?: string[];
+  /** `--ip`: the address on the container's network. */
+  ip?: string;
   /** `-p [IP:][HOSTPORT:]PORT[/PROTO]`. */
   publish?: string[];
   /** `-P`: every exposed port to a free host port. */

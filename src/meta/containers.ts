@@ -69,6 +69,15 @@ export interface HostConfig {
   /** `-p`: "80/tcp" → the host addresses and ports asked for ("" = any / a free one). */
   PortBindings?: Record<string, PortBinding[]> | null;
   PublishAllPorts?: boolean;
+  /** `--add-host NAME:IP`, as "NAME:IP". */
+  ExtraHosts?: string[] | null;
+  /** `--dns`, `--dns-search`, `--dns-option`. */
+  Dns?: string[] | null;
+  DnsSearch?: string[] | null;
+  DnsOptions?: string[] | null;
+  /** berth's: `--network-alias` and `--ip` for the container's network. */
+  NetworkAliases?: string[];
+  IPv4Address?: string;
 }
 
 export interface PortBinding {

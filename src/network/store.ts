@@ -177,6 +177,7 @@ export class NetworkStore {
           isGateway: true,
           ipMasq: !rec.Internal,
           hairpinMode: true,
+          capabilities: { ips: true },
           ipam: { type: 'host-local', ranges: [[range]], routes: rec.Internal ? [] : [{ dst: '0.0.0.0/0' }], dataDir: this.ipamDir() },
         },
         { type: 'portmap', capabilities: { portMappings: true }, snat: true },
