@@ -41,7 +41,7 @@ function leftBehind(): string[] {
   } catch {
     // no iptables: nothing of ours there either
   }
-  const rules = nat.split('\n').filter((l) => /name: \\?"berth-|CNI-HOSTPORT/.test(l));
+  const rules = nat.split('\n').filter((l) => /name: \\?"berth-|CNI-HOSTPORT|berth network /.test(l));
   if (rules.length > 0) problems.push(`NAT rules left behind:\n${rules.join('\n')}`);
   // scripts/test.sh gives the run a temporary directory of its own: whatever is still in it was left.
   // node-compile-cache is Node's own cache, made by tools that enable it (tsc, eslint).

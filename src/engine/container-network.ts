@@ -7,7 +7,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { withLock, type ContainerRecord, type NetworkAttachment, type NetworkSettings } from '../meta/index.ts';
-import { cniAdd, cniDel, createNetns, deleteNetns, DEFAULT_NETWORK, type NetworkRecord, type NetworkStore } from '../network/index.ts';
+import { cniAdd, cniDel, createNetns, deleteNetns, DEFAULT_NETWORK, type CniResult, type NetworkRecord, type NetworkStore } from '../network/index.ts';
 import { hostsFile } from './container-files.ts';
 import type { PortMapping } from './container-ports.ts';
 
@@ -32,6 +32,27 @@ async function dropIdlePortChains(): Promise<void> {
   }
 }
 
+/** The one MASQUERADE rule that gives a network's containers the outside (Docker's per-bridge rule). */
+function masqueradeRule(net: NetworkRecord): string[] {
+  const subnet = net.IPAM.Config[0]?.Subnet ?? '';
+  return ['POSTROUTING', '-s', subnet, '!', '-o', net.Bridge, '-m', 'comment', '--comment', `berth network ${net.Id.slice(0, 12)}`, '-j', 'MASQUERADE'];
+}
+
+async function ensureMasquerade(net: NetworkRecord): Promise<void> {
+  if (net.Internal) return;
+  await mkdir('/run/berth', { recursive: true });
+  await withLock(IPTABLES_LOCK, 'exclusive', async () => {
+    const rule = masqueradeRule(net);
+    const present = await run('iptables', ['-t', 'nat', '-C', ...rule]).then(() => true, () => false);
+    if (!present) await run('iptables', ['-t', 'nat', '-A', ...rule]);
+  });
+}
+
+async function dropMasquerade(net: NetworkRecord): Promise<void> {
+  await mkdir('/run/berth', { recursive: true });
+  await withLock(IPTABLES_LOCK, 'exclusive', () => run('iptables', ['-t', 'nat', '-D', ...masqueradeRule(net)]).catch(() => undefined));
+}
+
 /** True for the modes that need a CNI network (not none, host or another container's). */
 export function onNetwork(mode: string): boolean {
   return mode !== 'none' && mode !== 'host' && !mode.startsWith('container:');
@@ -46,9 +67,12 @@ export async function attach(rec: ContainerRecord, networks: NetworkStore, portM
   const net = await networks.get(rec.HostConfig.NetworkMode === 'default' ? DEFAULT_NETWORK : rec.HostConfig.NetworkMode);
   const netns = await createNetns(netnsName(rec.Id));
   try {
-    await mkdir('/run/berth', { recursive: true });
-    // Under the lock that guards portmap's shared chains (see dropIdlePortChains).
-    const result = await withLock(IPTABLES_LOCK, 'exclusive', () => cniAdd(networks.conflist(net), { containerId: rec.Id, netns, ifName: 'eth0', capabilities: { portMappings, ...(rec.HostConfig.IPv4Address ? { ips: [rec.HostConfig.IPv4Address] } : {}) } }));
+    const ports = portMappings.length > 0;
+    const add = (): Promise<CniResult> => cniAdd(networks.conflist(net, { ports }), { containerId: rec.Id, netns, ifName: 'eth0', capabilities: { portMappings, ...(rec.HostConfig.IPv4Address ? { ips: [rec.HostConfig.IPv4Address] } : {}) } });
+    // With ports: under the lock that guards portmap's shared chains (see dropIdlePortChains).
+    if (ports) await mkdir('/run/berth', { recursive: true });
+    const result = ports ? await withLock(IPTABLES_LOCK, 'exclusive', add) : await add();
+    await ensureMasquerade(net);
     const addr = result.ips?.find((i) => i.address.includes('.'));
     if (!addr) throw new Error(`the network ${net.Name} gave container ${rec.Id} no IPv4 address`);
     const [ip = '', len = '0'] = addr.address.split('/');
@@ -57,7 +81,7 @@ export async function attach(rec: ContainerRecord, networks: NetworkStore, portM
     const attachment: NetworkAttachment = { NetworkID: net.Id, IPAddress: ip, IPPrefixLen: Number(len), Gateway: addr.gateway ?? '', MacAddress: mac, Aliases: aliases };
     return { SandboxKey: netns, Networks: { [net.Name]: attachment } };
   } catch (err) {
-    await cniDel(networks.conflist(net), { containerId: rec.Id, netns, ifName: 'eth0', capabilities: { portMappings } }).catch(() => undefined);
+    await cniDel(networks.conflist(net, { ports: portMappings.length > 0 }), { containerId: rec.Id, netns, ifName: 'eth0', capabilities: { portMappings } }).catch(() => undefined);
     await deleteNetns(netnsName(rec.Id));
     throw err;
   }
@@ -75,13 +99,20 @@ export async function detach(rec: ContainerRecord, networks: NetworkStore, other
       continue; // removed meanwhile: nothing of it to undo but the namespace
     }
     const portMappings = Object.entries(settings.Ports ?? {}).flatMap(([k, bs]) => bs.map((b) => ({ hostPort: Number(b.HostPort), containerPort: Number(k.split('/')[0]), protocol: k.split('/')[1] ?? 'tcp', hostIP: b.HostIp === '0.0.0.0' ? '' : b.HostIp })));
-    await mkdir('/run/berth', { recursive: true });
-    await withLock(IPTABLES_LOCK, 'exclusive', async () => {
-      await cniDel(networks.conflist(net as NetworkRecord), { containerId: rec.Id, netns: settings.SandboxKey, ifName: 'eth0', capabilities: { portMappings } }).catch(() => undefined);
-      await dropIdlePortChains();
-    });
+    const del = (): Promise<void> => cniDel(networks.conflist(net as NetworkRecord, { ports: portMappings.length > 0 }), { containerId: rec.Id, netns: settings.SandboxKey, ifName: 'eth0', capabilities: { portMappings } }).catch(() => undefined);
+    if (portMappings.length === 0) await del();
+    else {
+      await mkdir('/run/berth', { recursive: true });
+      await withLock(IPTABLES_LOCK, 'exclusive', async () => {
+        await del();
+        await dropIdlePortChains();
+      });
+    }
     const stillUsed = others.some((o) => o.Id !== rec.Id && o.NetworkSettings?.Networks[name] !== undefined);
-    if (!stillUsed) await run('ip', ['link', 'delete', net.Bridge]).catch(() => undefined);
+    if (!stillUsed) {
+      await run('ip', ['link', 'delete', net.Bridge]).catch(() => undefined);
+      await dropMasquerade(net);
+    }
   }
   await deleteNetns(netnsName(rec.Id));
 }

@@ -158,8 +158,8 @@ export class NetworkStore {
     return rec;
   }
 
-  /** The CNI list for a network: a bridge with NAT (unless internal), host-local addresses, port mappings. */
-  conflist(rec: NetworkRecord): Conflist {
+  /** The CNI list for a network: a bridge with NAT (unless internal), host-local addresses, and portmap when the container publishes ports. */
+  conflist(rec: NetworkRecord, o: { ports?: boolean } = {}): Conflist {
     const c = rec.IPAM.Config[0] as { Subnet: string; Gateway: string; IPRange?: string };
     const range: Record<string, string> = { subnet: c.Subnet, gateway: c.Gateway };
     if (c.IPRange) {
@@ -175,12 +175,13 @@ export class NetworkStore {
           type: 'bridge',
           bridge: rec.Bridge,
           isGateway: true,
-          ipMasq: !rec.Internal,
+          // NAT is one rule per network that berth keeps (the plugin's would cost ~15 iptables runs per container).
+          ipMasq: false,
           hairpinMode: true,
           capabilities: { ips: true },
           ipam: { type: 'host-local', ranges: [[range]], routes: rec.Internal ? [] : [{ dst: '0.0.0.0/0' }], dataDir: this.ipamDir() },
         },
-        { type: 'portmap', capabilities: { portMappings: true }, snat: true },
+        ...(o.ports ? [{ type: 'portmap', capabilities: { portMappings: true }, snat: true }] : []),
       ],
     };
   }
