@@ -35,7 +35,7 @@ cleanup() {
     echo "$HOST_LINKS_BEFORE" | grep -qx "$l" || ip link delete "$l" 2>/dev/null
   done
   for t in nat filter; do
-    iptables -t "$t" -S 2>/dev/null | grep -E '^-A .*(DOCKER|CNI-)' | sed 's/^-A/-D/' | while read -r rule; do eval "iptables -t $t $rule" 2>/dev/null; done
+    iptables -t "$t" -S 2>/dev/null | grep -iE '^-A .*(docker|CNI-)' | sed 's/^-A/-D/' | while read -r rule; do eval "iptables -t $t $rule" 2>/dev/null; done
     for c in $(iptables -t "$t" -S 2>/dev/null | awk '/^-N (DOCKER|CNI-)/ { print $2 }'); do iptables -t "$t" -F "$c" 2>/dev/null; iptables -t "$t" -X "$c" 2>/dev/null; done
   done
   peers_clean_host

@@ -37,12 +37,12 @@ function leftBehind(): string[] {
   if (links.length > 0) problems.push(`bridges left behind: ${links.join(', ')}`);
   let nat = '';
   try {
-    nat = execFileSync('iptables', ['-t', 'nat', '-S'], { stdio: ['ignore', 'pipe', 'ignore'] }).toString();
+    nat = ['nat', 'filter'].map((t) => execFileSync('iptables', ['-t', t, '-S'], { stdio: ['ignore', 'pipe', 'ignore'] }).toString()).join('\n');
   } catch {
     // no iptables: nothing of ours there either
   }
   const rules = nat.split('\n').filter((l) => /name: \\?"berth-|CNI-HOSTPORT|berth network /.test(l));
-  if (rules.length > 0) problems.push(`NAT rules left behind:\n${rules.join('\n')}`);
+  if (rules.length > 0) problems.push(`firewall rules left behind:\n${rules.join('\n')}`);
   // scripts/test.sh gives the run a temporary directory of its own: whatever is still in it was left.
   // node-compile-cache is Node's own cache, made by tools that enable it (tsc, eslint).
   const left = readdirSync(tmpdir()).filter((name) => name !== 'node-compile-cache');

@@ -38,19 +38,35 @@ function masqueradeRule(net: NetworkRecord): string[] {
   return ['POSTROUTING', '-s', subnet, '!', '-o', net.Bridge, '-m', 'comment', '--comment', `berth network ${net.Id.slice(0, 12)}`, '-j', 'MASQUERADE'];
 }
 
-async function ensureMasquerade(net: NetworkRecord): Promise<void> {
-  if (net.Internal) return;
+/** Docker's isolation: nothing is forwarded from this network's bridge to another berth bridge. */
+function isolationRules(net: NetworkRecord): string[][] {
+  const comment = ['-m', 'comment', '--comment', `berth network ${net.Id.slice(0, 12)}`];
+  // Inserted in this order at the top of FORWARD, so the last is first: the bridge's own traffic
+  // (which crosses FORWARD when br_netfilter is loaded) is accepted before the drops.
+  return [
+    ...['br-+', 'berth+'].map((other) => ['FORWARD', '-i', net.Bridge, '-o', other, ...comment, '-j', 'DROP']),
+    ['FORWARD', '-i', net.Bridge, '-o', net.Bridge, ...comment, '-j', 'ACCEPT'],
+  ];
+}
+
+/** The network's rules (NAT unless internal, isolation), added once when its first container arrives. */
+async function ensureNetworkRules(net: NetworkRecord): Promise<void> {
   await mkdir('/run/berth', { recursive: true });
   await withLock(IPTABLES_LOCK, 'exclusive', async () => {
-    const rule = masqueradeRule(net);
-    const present = await run('iptables', ['-t', 'nat', '-C', ...rule]).then(() => true, () => false);
-    if (!present) await run('iptables', ['-t', 'nat', '-A', ...rule]);
+    const want: [string, string[]][] = [...(net.Internal ? [] : [['nat', masqueradeRule(net)] as [string, string[]]]), ...isolationRules(net).map((r) => ['filter', r] as [string, string[]])];
+    for (const [table, rule] of want) {
+      const present = await run('iptables', ['-t', table, '-C', ...rule]).then(() => true, () => false);
+      if (!present) await run('iptables', ['-t', table, '-I', ...rule]);
+    }
   });
 }
 
-async function dropMasquerade(net: NetworkRecord): Promise<void> {
+async function dropNetworkRules(net: NetworkRecord): Promise<void> {
   await mkdir('/run/berth', { recursive: true });
-  await withLock(IPTABLES_LOCK, 'exclusive', () => run('iptables', ['-t', 'nat', '-D', ...masqueradeRule(net)]).catch(() => undefined));
+  await withLock(IPTABLES_LOCK, 'exclusive', async () => {
+    await run('iptables', ['-t', 'nat', '-D', ...masqueradeRule(net)]).catch(() => undefined);
+    for (const r of isolationRules(net)) await run('iptables', ['-t', 'filter', '-D', ...r]).catch(() => undefined);
+  });
 }
 
 /** True for the modes that need a CNI network (not none, host or another container's). */
@@ -72,7 +88,7 @@ export async function attach(rec: ContainerRecord, networks: NetworkStore, portM
     // With ports: under the lock that guards portmap's shared chains (see dropIdlePortChains).
     if (ports) await mkdir('/run/berth', { recursive: true });
     const result = ports ? await withLock(IPTABLES_LOCK, 'exclusive', add) : await add();
-    await ensureMasquerade(net);
+    await ensureNetworkRules(net);
     const addr = result.ips?.find((i) => i.address.includes('.'));
     if (!addr) throw new Error(`the network ${net.Name} gave container ${rec.Id} no IPv4 address`);
     const [ip = '', len = '0'] = addr.address.split('/');
@@ -111,7 +127,7 @@ export async function detach(rec: ContainerRecord, networks: NetworkStore, other
     const stillUsed = others.some((o) => o.Id !== rec.Id && o.NetworkSettings?.Networks[name] !== undefined);
     if (!stillUsed) {
       await run('ip', ['link', 'delete', net.Bridge]).catch(() => undefined);
-      await dropMasquerade(net);
+      await dropNetworkRules(net);
     }
   }
   await deleteNetns(netnsName(rec.Id));
@@ -123,16 +139,16 @@ export function peersOf(rec: ContainerRecord, settings: NetworkSettings, all: Co
   for (const [name] of Object.entries(settings.Networks)) {
     if (name === DEFAULT_NETWORK) continue; // Docker: no names on the default bridge
     for (const o of all) {
-      const a = o.Id !== rec.Id && o.State.Status !== 'exited' ? o.NetworkSettings?.Networks[name] : undefined;
+      const a = o.Id !== rec.Id ? o.NetworkSettings?.Networks[name] : undefined;
       if (a) out.push({ ip: a.IPAddress, names: [...new Set([o.Name, o.Config.Hostname, ...a.Aliases])] });
     }
   }
   return out;
 }
 
-/** Rewrites the /etc/hosts of every running container on a user-defined network (in place: it is bind-mounted). */
-export async function refreshHosts(all: ContainerRecord[], userdata: (id: string) => string): Promise<void> {
-  for (const c of all) {
+/** Rewrites the /etc/hosts of `targets` on user-defined networks (in place: it is bind-mounted), naming the peers among `all`. */
+export async function refreshHosts(targets: ContainerRecord[], all: ContainerRecord[], userdata: (id: string) => string): Promise<void> {
+  for (const c of targets) {
     const s = c.NetworkSettings;
     if (!s || Object.keys(s.Networks).every((n) => n === DEFAULT_NETWORK)) continue;
     const own = Object.values(s.Networks)[0]?.IPAddress;

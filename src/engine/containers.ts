@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { constants as fsConstants, existsSync, readFileSync, statSync, watch } from 'node:fs';
 import { mkdir, open, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { constants as osConstants } from 'node:os';
+import { hostname, constants as osConstants } from 'node:os';
 import { arch } from 'node:process';
 import type { Digest } from '../content/index.ts';
 import { BerthError, conflict, errnoCode, invalidArgument, isKind, notFound } from '../errdefs/index.ts';
@@ -66,7 +66,7 @@ export class LocalContainerService implements ContainerService {
     if (!rec.NetworkSettings) return;
     const others = Object.values((await this.meta.read()).containers).filter((c) => c.Id !== rec.Id);
     await detach(rec, this.networks, others);
-    await refreshHosts(others, (id) => this.paths(id).userdata);
+    await refreshHosts(others, others, (id) => this.paths(id).userdata);
   }
 
   /** Every container record, as stored. */
@@ -478,7 +478,8 @@ export class LocalContainerService implements ContainerService {
       Path: args[0] as string,
       Args: args.slice(1),
       Config: {
-        Hostname: o.hostname ?? id.slice(0, 12),
+        // Docker: on the host's network a container has the host's name unless -h says otherwise.
+        Hostname: o.hostname ?? (host.NetworkMode === 'host' ? hostname() : id.slice(0, 12)),
         Domainname: '',
         User: o.user ?? ic.User ?? '',
         AttachStdin: o.attach?.stdin ?? false,
@@ -613,7 +614,7 @@ export class LocalContainerService implements ContainerService {
     const hosts = settings ? hostsFile(rec.Config.Hostname, Object.values(settings.Networks)[0]?.IPAddress, peersOf(rec, settings, all)) : undefined;
     const mounts = [...(await writeEtcFiles(p, rec.Config.Hostname, hosts, h)), ...(await ociMountsFor(h.Mounts, h.Tmpfs, this.volumes, rootfs))];
     // The others on its networks learn its name.
-    if (settings) await refreshHosts(all.filter((c) => c.Id !== rec.Id), (id) => this.paths(id).userdata);
+    if (settings) await refreshHosts(all.filter((c) => c.Id !== rec.Id), all, (id) => this.paths(id).userdata);
     let args = [rec.Path, ...rec.Args];
     if (h.Init) {
       const init = findExecutable('catatonit') ?? findExecutable('tini-static');

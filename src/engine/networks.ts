@@ -45,19 +45,25 @@ export class LocalNetworkService implements NetworkService {
       const a = c.NetworkSettings?.Networks[rec.Name];
       if (a) attached[c.Id] = { Name: c.Name, EndpointID: '', MacAddress: a.MacAddress, IPv4Address: `${a.IPAddress}/${a.IPPrefixLen}`, IPv6Address: '' };
     }
-    const { Bridge, ...docker } = rec;
-    return { ...docker, Options: { ...rec.Options, 'com.docker.network.bridge.name': Bridge }, ConfigFrom: { Network: '' }, ConfigOnly: false, Containers: attached };
+    const { Bridge: bridge, ...docker } = rec;
+    // The default network shows its bridge's settings, as Docker's shows docker0's.
+    const options = rec.Name === DEFAULT_NETWORK
+      ? { 'com.docker.network.bridge.default_bridge': 'true', 'com.docker.network.bridge.enable_icc': 'true', 'com.docker.network.bridge.enable_ip_masquerade': 'true', 'com.docker.network.bridge.host_binding_ipv4': '0.0.0.0', 'com.docker.network.bridge.name': bridge, 'com.docker.network.driver.mtu': '1500' }
+      : rec.Options;
+    return { ...docker, Options: options, ConfigFrom: { Network: '' }, ConfigOnly: false, Containers: attached };
   }
 
   async create(o: NetworkCreateOptions): Promise<{ Id: string }> {
     if (o.driver !== undefined && o.driver !== 'bridge') throw invalidArgument(`plugin "${o.driver}" not found: berth has the bridge driver`);
-    if (o.name === DEFAULT_NETWORK) throw conflict(`network with name ${o.name} already exists`, o.name);
+    if ([DEFAULT_NETWORK, 'host', 'none'].includes(o.name)) throw invalidArgument(`operation is not permitted on predefined ${o.name} network`);
     const rec = await this.store.create({ name: o.name, subnet: o.subnet, gateway: o.gateway, ipRange: o.ipRange, internal: o.internal, labels: o.labels, options: o.options });
     return { Id: rec.Id };
   }
 
   async list(filters: Record<string, string[]> = {}): Promise<Network[]> {
     const all = [...(await Promise.all((await this.store.list()).map((n) => this.shown(n)))), predefined('host', this.root), predefined('none', this.root)];
+    // docker/cli sorts by name (natural order).
+    all.sort((a, b) => a.Name.localeCompare(b.Name, undefined, { numeric: true }));
     return all.filter((n) =>
       Object.entries(filters).every(([key, values]) =>
         values.every((v) => {
@@ -78,7 +84,7 @@ export class LocalNetworkService implements NetworkService {
   }
 
   async remove(ref: string): Promise<void> {
-    if (ref === 'host' || ref === 'none') throw invalidArgument(`${ref} is a pre-defined network and cannot be removed`);
+    if (ref === 'host' || ref === 'none' || ref === DEFAULT_NETWORK) throw invalidArgument(`${ref} is a pre-defined network and cannot be removed`);
     const rec = await this.store.get(ref).catch((err: unknown) => Promise.reject(err instanceof Error && /not found/.test(err.message) ? notFound(`network ${ref} not found`, ref) : err));
     const users = (await this.containers()).filter((c) => c.NetworkSettings?.Networks[rec.Name] !== undefined);
     if (users.length > 0) throw conflict(`error while removing network: network ${rec.Name} id ${rec.Id} has active endpoints`, ref);

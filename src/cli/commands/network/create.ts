@@ -1,5 +1,7 @@
 // `berth network create NAME`: a bridge network; prints its ID.
 import type { Command } from '../../command.ts';
+import { StatusError } from '../../command.ts';
+import { BerthError } from '../../../errdefs/index.ts';
 import { keyValueList } from '../volume/create.ts';
 
 export const command: Command = {
@@ -17,7 +19,8 @@ export const command: Command = {
     { name: 'subnet', type: 'string', value: 'strings', help: 'Subnet in CIDR format that represents a network segment' },
   ],
   async run(ctx, flags, args) {
-    const { Id } = await (await ctx.engine()).networks.create({
+    const engine = await ctx.engine();
+    const { Id } = await engine.networks.create({
       name: args[0] as string,
       driver: flags.driver as string,
       subnet: flags.subnet as string | undefined,
@@ -26,6 +29,9 @@ export const command: Command = {
       internal: flags.internal === true,
       labels: keyValueList(flags.label as string[], 'label'),
       options: keyValueList(flags.opt as string[], 'opt'),
+    }).catch((err: unknown) => {
+      // Docker's wording for what the daemon refused.
+      throw err instanceof BerthError ? new StatusError(1, `Error response from daemon: ${err.message}`) : err;
     });
     ctx.out(`${Id}\n`);
   },

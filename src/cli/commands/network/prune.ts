@@ -10,6 +10,6 @@ export const command: Command = {
   async run(ctx, flags) {
     if (flags.force !== true && !(await confirm('WARNING! This will remove all custom networks not used by at least one container.'))) return;
     const r = await (await ctx.engine()).networks.prune();
-    if (r.NetworksDeleted.length > 0) ctx.out(`Deleted Networks:\n${r.NetworksDeleted.map((n) => `${n}\n`).join('')}`);
+    if (r.NetworksDeleted.length > 0) ctx.out(`Deleted Networks:\n${r.NetworksDeleted.map((n) => `${n}\n`).join('')}\n`);
   },
 };
