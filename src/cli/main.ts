@@ -63,6 +63,24 @@ function topHelp(): string {
   ].join('\n');
 }
 
+/** `berth network` (a group without its subcommand): the group's commands, as docker prints them. */
+function groupHelp(group: string): string | undefined {
+  const subs = commands.filter((e) => !e.hidden && e.paths[0]?.[0] === group && e.paths[0].length === 2);
+  if (subs.length === 0) return undefined;
+  const width = Math.max(...subs.map((e) => (e.paths[0]?.[1] ?? '').length));
+  return [
+    `Usage:  berth ${group} COMMAND`,
+    '',
+    `Manage ${group === 'builder' ? 'builds' : `${group}s`}`,
+    '',
+    'Commands:',
+    ...subs.map((e) => `  ${(e.paths[0]?.[1] ?? '').padEnd(width)}   ${e.summary}`),
+    '',
+    `Run 'berth ${group} COMMAND --help' for more information on a command.`,
+    '',
+  ].join('\n');
+}
+
 function commandHelp(path: string, cmd: Command): string {
   return [`Usage:  berth ${path} ${cmd.usage}`, '', cmd.summary, '', 'Options:', formatFlagHelp(cmd.flags), ''].join('\n');
 }
@@ -76,7 +94,16 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   if (!entry) {
-    if (path.length === 0 || g.help === true) {
+    if (path.length === 0 || (g.help === true && path.length === 0)) {
+      out(topHelp());
+      return 0;
+    }
+    const group = groupHelp(path[0] as string);
+    if (group && (rest.length === 0 || rest[0] === '--help' || rest[0] === '-h' || g.help === true)) {
+      out(group);
+      return 0;
+    }
+    if (g.help === true) {
       out(topHelp());
       return 0;
     }
