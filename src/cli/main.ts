@@ -107,6 +107,7 @@ async function main(argv: string[]): Promise<number> {
       out(topHelp());
       return 0;
     }
+    if (group) throw new UsageError(`'${[path[0], rest[0]].join(' ')}' is not a berth command.`);
     throw new UsageError(`'${path.join(' ')}' is not a berth command.`);
   }
   const pathText = path.join(' ');
