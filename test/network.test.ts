@@ -824,3 +824,24 @@ test('a container leaves no bridge, namespace, veth or NAT rule behind: stopped,
   const id12s = [onUser, onBridge, again, brief].map((x) => x.id.slice(0, 12));
   assert.deepEqual(readdirSync('/run/netns').filter((n) => id12s.some((id) => n.includes(id))), []);
 });
+
+test('--network container:NAME shares that container namespace, name and /etc files; it must be running; no -p with it', async (t) => {
+  const { root, runC } = await fixture(t);
+  await ok(berth(root, ['network', 'create', 'shared']));
+  t.after(async () => {
+    await berth(root, ['rm', '-f', 'owner']);
+    await berth(root, ['network', 'rm', 'shared']);
+  });
+  await ok(runC(['-d', '--name', 'owner', '--network', 'shared', 'busybox', ...httpd('from-the-owner', 8080)]));
+  const own = await endpoint(root, 'owner', 'shared');
+  const joined = await ok(runC(['--rm', '--network', 'container:owner', 'busybox', 'sh', '-c', `hostname; ip -4 -o addr show eth0 | grep -o 'inet ${own.IPAddress.replace(/\./g, '\\.')}/' | tr -d 'inet /'; ${wgetLoop('http://127.0.0.1:8080/').slice(2).join(' ')}`]));
+  const ownerHostname = (await ok(berth(root, ['exec', 'owner', 'hostname']))).stdout;
+  assert.equal(joined.stdout, `${ownerHostname}${own.IPAddress}\nfrom-the-owner\n`, 'same hostname, same address, its localhost');
+  const ports = await berth(root, ['run', '--rm', '--network', 'container:owner', '-p', '80', 'busybox', 'true']);
+  assert.equal(ports.code, 125);
+  assert.match(ports.stderr, /conflicting options: port publishing and the container type network mode/);
+  await ok(berth(root, ['stop', '-t', '1', 'owner']));
+  const stopped = await berth(root, ['run', '--rm', '--network', 'container:owner', 'busybox', 'true']);
+  assert.notEqual(stopped.code, 0);
+  assert.match(stopped.stderr, /cannot join network of a non running container: owner/);
+});

@@ -110,7 +110,7 @@ export function resources(h: HostConfig): LinuxResources {
 
 export function hostConfig(o: CreateOptions, runtimeName: string): HostConfig {
   const network = o.network ?? 'none';
-  if (network.startsWith('container:')) throw invalidArgument(`--network ${network}: joining another container's network is not supported yet`);
+  if (network.startsWith('container:') && (o.publish?.length || o.publishAll)) throw invalidArgument('conflicting options: port publishing and the container type network mode');
   if (o.cpus !== undefined && !(o.cpus > 0)) throw invalidArgument(`invalid argument "${o.cpus}" for "--cpus" flag: must be greater than 0`);
   const h: HostConfig = {
     AutoRemove: o.autoRemove ?? false,

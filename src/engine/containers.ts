@@ -61,6 +61,18 @@ export class LocalContainerService implements ContainerService {
     this.networks = new NetworkStore(store.root);
   }
 
+  /** The namespace and /etc files of the running container another one joins (`--network container:ID`). */
+  private async joinedNetwork(id: string): Promise<{ netns: string; etc: { destination: string; type: string; source: string; options: string[] }[] }> {
+    const other = await this.get(id).catch(() => {
+      throw conflict(`cannot join network of a non running container: ${id}`, id);
+    });
+    if (!isLive(other) || !(await this.stillRunning(other))) throw conflict(`cannot join network of a non running container: ${other.Name}`, id);
+    const netns = other.HostConfig.NetworkMode === 'host' ? '/proc/1/ns/net' : (other.NetworkSettings?.SandboxKey ?? `/proc/${other.State.Pid}/ns/net`);
+    const dir = this.paths(other.Id).userdata;
+    const etc = ['hosts', 'hostname', 'resolv.conf'].map((f) => ({ destination: `/etc/${f}`, type: 'bind', source: join(dir, f), options: ['rbind', 'rprivate'] }));
+    return { netns, etc };
+  }
+
   /** Takes the container off its network (idempotent), and its name out of the others' hosts files. */
   private async leaveNetwork(rec: ContainerRecord): Promise<void> {
     if (!rec.NetworkSettings) return;
@@ -435,6 +447,14 @@ export class LocalContainerService implements ContainerService {
     const driver = await chooseSnapshotter(this.root, process.env.BERTH_SNAPSHOTTER || settings.snapshotter);
     const host = hostConfig(o, runtime.name);
     if (onNetwork(host.NetworkMode)) await this.networks.get(host.NetworkMode === 'default' ? DEFAULT_NETWORK : host.NetworkMode); // Docker: "network X not found"
+    // `container:NAME` joins that container's namespace; the record keeps its full ID.
+    let sharedHostname: string | undefined;
+    if (host.NetworkMode.startsWith('container:')) {
+      if (o.hostname !== undefined) throw invalidArgument('conflicting options: hostname and the network mode');
+      const other = await this.get(host.NetworkMode.slice('container:'.length));
+      host.NetworkMode = `container:${other.Id}`;
+      sharedHostname = other.Config.Hostname;
+    }
     const ic = config.config ?? {};
     const volumesFrom = await Promise.all((o.volumesFrom ?? []).map(async (spec) => {
       const [ref = '', mode] = spec.split(':');
@@ -479,7 +499,7 @@ export class LocalContainerService implements ContainerService {
       Args: args.slice(1),
       Config: {
         // Docker: on the host's network a container has the host's name unless -h says otherwise.
-        Hostname: o.hostname ?? (host.NetworkMode === 'host' ? hostname() : id.slice(0, 12)),
+        Hostname: o.hostname ?? sharedHostname ?? (host.NetworkMode === 'host' ? hostname() : id.slice(0, 12)),
         Domainname: '',
         User: o.user ?? ic.User ?? '',
         AttachStdin: o.attach?.stdin ?? false,
@@ -610,9 +630,13 @@ export class LocalContainerService implements ContainerService {
     const caps = effectiveCapabilities({ privileged: h.Privileged, add: h.CapAdd ?? [], drop: h.CapDrop ?? [] });
     const security = securityOptions(h.SecurityOpt);
     const settings = rec.NetworkSettings;
+    // `container:ID`: that container's namespace and its /etc files.
+    const joined = h.NetworkMode.startsWith('container:') ? await this.joinedNetwork(h.NetworkMode.slice('container:'.length)) : undefined;
     const all = settings ? Object.values((await this.meta.read()).containers) : [];
     const hosts = settings ? hostsFile(rec.Config.Hostname, Object.values(settings.Networks)[0]?.IPAddress, peersOf(rec, settings, all)) : undefined;
-    const mounts = [...(await writeEtcFiles(p, rec.Config.Hostname, hosts, h)), ...(await ociMountsFor(h.Mounts, h.Tmpfs, this.volumes, rootfs))];
+    if (joined) await mkdir(p.userdata, { recursive: true }); // conmon's persist dir, which writeEtcFiles makes otherwise
+    const etc = joined ? joined.etc : await writeEtcFiles(p, rec.Config.Hostname, hosts, h);
+    const mounts = [...etc, ...(await ociMountsFor(h.Mounts, h.Tmpfs, this.volumes, rootfs))];
     // The others on its networks learn its name.
     if (settings) await refreshHosts(all.filter((c) => c.Id !== rec.Id), all, (id) => this.paths(id).userdata);
     let args = [rec.Path, ...rec.Args];
@@ -642,7 +666,7 @@ export class LocalContainerService implements ContainerService {
       cgroupsPath: cgroupsPathOf(rec.Id),
       resources: resources(h),
       seccomp,
-      network: h.NetworkMode === 'host' ? 'host' : settings ? { path: settings.SandboxKey } : 'private',
+      network: h.NetworkMode === 'host' ? 'host' : joined ? { path: joined.netns } : settings ? { path: settings.SandboxKey } : 'private',
       cgroupNamespace: cgroupMode() === 'unified',
     });
   }
