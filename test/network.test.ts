@@ -845,3 +845,31 @@ test('--network container:NAME shares that container namespace, name and /etc fi
   assert.notEqual(stopped.code, 0);
   assert.match(stopped.stderr, /cannot join network of a non running container: owner/);
 });
+
+test('network connect and disconnect: a running container joins a second network at once (a new interface, its name there), keeps it across restarts, and leaves it', async (t) => {
+  const { root, runC } = await fixture(t);
+  for (const n of ['front', 'back']) await ok(berth(root, ['network', 'create', n]));
+  t.after(async () => {
+    await berth(root, ['rm', '-f', 'api', 'db']);
+    for (const n of ['front', 'back']) await berth(root, ['network', 'rm', n]);
+  });
+  await ok(runC(['-d', '--name', 'db', '--network', 'back', 'busybox', ...httpd('db-answer', 5432)]));
+  await ok(runC(['-d', '--name', 'api', '--network', 'front', 'busybox', 'sleep', '300']));
+  const before = await berth(root, ['exec', 'api', 'sh', '-c', 'grep -w db /etc/hosts']);
+  assert.notEqual(before.code, 0, 'not on the same network yet');
+  await ok(berth(root, ['network', 'connect', '--alias', 'service', 'back', 'api']));
+  assert.equal((await ok(berth(root, ['exec', 'api', 'sh', '-c', 'wget -qO- http://db:5432/ && ip -o link show eth1 >/dev/null && echo eth1']))).stdout, 'db-answer\neth1\n');
+  assert.match((await ok(berth(root, ['exec', 'db', 'cat', '/etc/hosts']))).stdout, /\tapi \w{12} service\n/, 'db now names api, with its alias');
+  const again = await berth(root, ['network', 'connect', 'back', 'api']);
+  assert.equal(again.code, 1);
+  assert.match(again.stderr, /^Error response from daemon: .*already exists in network back/);
+  await ok(berth(root, ['restart', '-t', '1', 'api']));
+  assert.equal((await ok(berth(root, ['exec', 'api', 'sh', '-c', wgetLoop('http://db:5432/').slice(2).join(' ')]))).stdout, 'db-answer\n', 'still on back after a restart');
+  await ok(berth(root, ['network', 'disconnect', 'back', 'api']));
+  const gone = await berth(root, ['exec', 'api', 'sh', '-c', 'ip -o link show eth1']);
+  assert.notEqual(gone.code, 0, 'eth1 is gone');
+  assert.doesNotMatch((await ok(berth(root, ['exec', 'db', 'cat', '/etc/hosts']))).stdout, /\tapi /);
+  const first = await berth(root, ['network', 'disconnect', 'front', 'api']);
+  assert.equal(first.code, 1);
+  assert.match(first.stderr, /cannot be disconnected from front/);
+});

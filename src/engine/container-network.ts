@@ -78,13 +78,24 @@ function netnsName(id: string): string {
   return `berth-${id.slice(0, 12)}`;
 }
 
-/** Joins the container to its network; the namespace path and its attachment. */
-export async function attach(rec: ContainerRecord, networks: NetworkStore, portMappings: PortMapping[] = []): Promise<NetworkSettings> {
-  const net = await networks.get(rec.HostConfig.NetworkMode === 'default' ? DEFAULT_NETWORK : rec.HostConfig.NetworkMode);
-  const netns = await createNetns(netnsName(rec.Id));
+/** One more network a container is on besides its first (`network connect`, kept across restarts). */
+export interface ExtraNetwork {
+  name: string;
+  aliases: string[];
+  ip?: string;
+}
+
+function portMappingsOf(settings: NetworkSettings): PortMapping[] {
+  return Object.entries(settings.Ports ?? {}).flatMap(([k, bs]) => bs.map((b) => ({ hostPort: Number(b.HostPort), containerPort: Number(k.split('/')[0]), protocol: k.split('/')[1] ?? 'tcp', hostIP: b.HostIp === '0.0.0.0' ? '' : b.HostIp })));
+}
+
+/** Puts the container's namespace on one network through interface `ifName`; its attachment. */
+export async function joinOne(rec: ContainerRecord, net: NetworkRecord, networks: NetworkStore, netns: string, ifName: string, o: { portMappings?: PortMapping[]; aliases?: string[]; ip?: string } = {}): Promise<NetworkAttachment> {
+  const portMappings = o.portMappings ?? [];
+  const ports = portMappings.length > 0;
+  const args = { containerId: rec.Id, netns, ifName, capabilities: { portMappings, ...(o.ip ? { ips: [o.ip] } : {}) } };
+  const add = (): Promise<CniResult> => cniAdd(networks.conflist(net, { ports }), args);
   try {
-    const ports = portMappings.length > 0;
-    const add = (): Promise<CniResult> => cniAdd(networks.conflist(net, { ports }), { containerId: rec.Id, netns, ifName: 'eth0', capabilities: { portMappings, ...(rec.HostConfig.IPv4Address ? { ips: [rec.HostConfig.IPv4Address] } : {}) } });
     // With ports: under the lock that guards portmap's shared chains (see dropIdlePortChains).
     if (ports) await mkdir('/run/berth', { recursive: true });
     const result = ports ? await withLock(IPTABLES_LOCK, 'exclusive', add) : await add();
@@ -92,44 +103,66 @@ export async function attach(rec: ContainerRecord, networks: NetworkStore, portM
     const addr = result.ips?.find((i) => i.address.includes('.'));
     if (!addr) throw new Error(`the network ${net.Name} gave container ${rec.Id} no IPv4 address`);
     const [ip = '', len = '0'] = addr.address.split('/');
-    const mac = result.interfaces?.find((i) => i.name === 'eth0')?.mac ?? '';
-    const aliases = net.Name === DEFAULT_NETWORK ? [] : [rec.Name, rec.Id.slice(0, 12), ...(rec.HostConfig.NetworkAliases ?? [])];
-    const attachment: NetworkAttachment = { NetworkID: net.Id, IPAddress: ip, IPPrefixLen: Number(len), Gateway: addr.gateway ?? '', MacAddress: mac, Aliases: aliases };
-    return { SandboxKey: netns, Networks: { [net.Name]: attachment } };
+    const mac = result.interfaces?.find((i) => i.name === ifName)?.mac ?? '';
+    const aliases = net.Name === DEFAULT_NETWORK ? [] : [rec.Name, rec.Id.slice(0, 12), ...(o.aliases ?? [])];
+    return { NetworkID: net.Id, IPAddress: ip, IPPrefixLen: Number(len), Gateway: addr.gateway ?? '', MacAddress: mac, Aliases: aliases, Interface: ifName };
   } catch (err) {
-    await cniDel(networks.conflist(net, { ports: portMappings.length > 0 }), { containerId: rec.Id, netns, ifName: 'eth0', capabilities: { portMappings } }).catch(() => undefined);
+    await cniDel(networks.conflist(net, { ports }), args).catch(() => undefined);
+    throw err;
+  }
+}
+
+/** Joins the container to its network (and the ones connected to it); the namespace path and attachments. */
+export async function attach(rec: ContainerRecord, networks: NetworkStore, portMappings: PortMapping[] = []): Promise<NetworkSettings> {
+  const first = await networks.get(rec.HostConfig.NetworkMode === 'default' ? DEFAULT_NETWORK : rec.HostConfig.NetworkMode);
+  const netns = await createNetns(netnsName(rec.Id));
+  const settings: NetworkSettings = { SandboxKey: netns, Networks: {} };
+  try {
+    settings.Networks[first.Name] = await joinOne(rec, first, networks, netns, 'eth0', { portMappings, aliases: rec.HostConfig.NetworkAliases, ip: rec.HostConfig.IPv4Address });
+    let n = 1;
+    for (const extra of rec.HostConfig.ExtraNetworks ?? []) {
+      const net = await networks.get(extra.name);
+      settings.Networks[net.Name] = await joinOne(rec, net, networks, netns, `eth${n++}`, { aliases: extra.aliases, ip: extra.ip });
+    }
+    return settings;
+  } catch (err) {
+    await detach({ ...rec, NetworkSettings: settings }, networks, []).catch(() => undefined);
     await deleteNetns(netnsName(rec.Id));
     throw err;
   }
 }
 
-/** Leaves the network (idempotent): CNI DEL, the namespace removed; the bridge too when no one else is on it. */
+/** Takes the container's namespace off one network (CNI DEL); the bridge and its rules go when no one else is on it. */
+export async function leaveOne(rec: ContainerRecord, name: string, a: NetworkAttachment, settings: NetworkSettings, networks: NetworkStore, others: ContainerRecord[]): Promise<void> {
+  let net: NetworkRecord;
+  try {
+    net = await networks.get(a.NetworkID);
+  } catch {
+    return; // removed meanwhile: nothing of it to undo
+  }
+  const ifName = a.Interface ?? 'eth0';
+  const portMappings = ifName === 'eth0' ? portMappingsOf(settings) : [];
+  const del = (): Promise<void> => cniDel(networks.conflist(net, { ports: portMappings.length > 0 }), { containerId: rec.Id, netns: settings.SandboxKey, ifName, capabilities: { portMappings } }).catch(() => undefined);
+  if (portMappings.length === 0) await del();
+  else {
+    await mkdir('/run/berth', { recursive: true });
+    await withLock(IPTABLES_LOCK, 'exclusive', async () => {
+      await del();
+      await dropIdlePortChains();
+    });
+  }
+  const stillUsed = others.some((o) => o.Id !== rec.Id && o.NetworkSettings?.Networks[name] !== undefined);
+  if (!stillUsed) {
+    await run('ip', ['link', 'delete', net.Bridge]).catch(() => undefined);
+    await dropNetworkRules(net);
+  }
+}
+
+/** Leaves every network (idempotent), then removes the namespace. */
 export async function detach(rec: ContainerRecord, networks: NetworkStore, others: ContainerRecord[]): Promise<void> {
   const settings = rec.NetworkSettings;
   if (!settings) return;
-  for (const [name, a] of Object.entries(settings.Networks)) {
-    let net: NetworkRecord | undefined;
-    try {
-      net = await networks.get(a.NetworkID);
-    } catch {
-      continue; // removed meanwhile: nothing of it to undo but the namespace
-    }
-    const portMappings = Object.entries(settings.Ports ?? {}).flatMap(([k, bs]) => bs.map((b) => ({ hostPort: Number(b.HostPort), containerPort: Number(k.split('/')[0]), protocol: k.split('/')[1] ?? 'tcp', hostIP: b.HostIp === '0.0.0.0' ? '' : b.HostIp })));
-    const del = (): Promise<void> => cniDel(networks.conflist(net as NetworkRecord, { ports: portMappings.length > 0 }), { containerId: rec.Id, netns: settings.SandboxKey, ifName: 'eth0', capabilities: { portMappings } }).catch(() => undefined);
-    if (portMappings.length === 0) await del();
-    else {
-      await mkdir('/run/berth', { recursive: true });
-      await withLock(IPTABLES_LOCK, 'exclusive', async () => {
-        await del();
-        await dropIdlePortChains();
-      });
-    }
-    const stillUsed = others.some((o) => o.Id !== rec.Id && o.NetworkSettings?.Networks[name] !== undefined);
-    if (!stillUsed) {
-      await run('ip', ['link', 'delete', net.Bridge]).catch(() => undefined);
-      await dropNetworkRules(net);
-    }
-  }
+  for (const [name, a] of Object.entries(settings.Networks)) await leaveOne(rec, name, a, settings, networks, others);
   await deleteNetns(netnsName(rec.Id));
 }
 

@@ -11,7 +11,7 @@ import { arch } from 'node:process';
 import type { Digest } from '../content/index.ts';
 import { BerthError, conflict, errnoCode, invalidArgument, isKind, notFound } from '../errdefs/index.ts';
 import { parseConfig, parseManifest, type Descriptor, type ImageConfig } from '../image/index.ts';
-import { ContainerMeta, holdShared, isHeld, withLock, type ContainerRecord, type ContainersDocument, type LayerRecord } from '../meta/index.ts';
+import { ContainerMeta, holdShared, isHeld, withLock, type ContainerRecord, type ContainersDocument, type LayerRecord, type NetworkAttachment } from '../meta/index.ts';
 import {
   AttachSession, OciRuntime, chooseRuntime, cgroupMode, commandLine, defaultSeccompProfile, effectiveCapabilities, environment,
   execProcess, findExecutable, hostCapabilities, generateSpec, resolveUser, runtimeMessage, startConmon, type SpecProcess,
@@ -24,7 +24,7 @@ import { loadConfig } from './config.ts';
 import { containerPaths, hostsFile, writeEtcFiles, type ContainerPaths } from './container-files.ts';
 import { hostConfig, hostHardLimits, resources, restartPolicy, rlimits, securityOptions } from './container-options.ts';
 import { inspectMounts, ociMountsFor, parseTmpfs, resolveMounts, volumeNames } from './container-mounts.ts';
-import { attach as joinNetwork, detach, onNetwork, peersOf, refreshHosts } from './container-network.ts';
+import { attach as joinNetwork, detach, joinOne, leaveOne, onNetwork, peersOf, refreshHosts } from './container-network.ts';
 import { allocatePorts, parseExpose, parsePublish } from './container-ports.ts';
 import { matchLabel, parseUntil } from './filters.ts';
 import { generateName, validateName } from './names.ts';
@@ -59,6 +59,56 @@ export class LocalContainerService implements ContainerService {
     this.opts = opts;
     this.volumes = new VolumeStore(store.root);
     this.networks = new NetworkStore(store.root);
+  }
+
+  /** `network connect`: the container is on `network` from now on (at once when it runs, and at each start). */
+  async connectNetwork(ref: string, network: string, o: { aliases?: string[]; ip?: string } = {}): Promise<void> {
+    const net = await this.networks.get(network);
+    await this.locked(ref, async (rec) => {
+      const mode = rec.HostConfig.NetworkMode;
+      if (!onNetwork(mode)) throw invalidArgument(`container cannot be connected to network ${net.Name}: it runs with --network ${mode}`);
+      const first = await this.networks.get(mode === 'default' ? DEFAULT_NETWORK : mode);
+      if (first.Id === net.Id || (rec.HostConfig.ExtraNetworks ?? []).some((e) => e.name === net.Name)) throw conflict(`endpoint with name ${rec.Name} already exists in network ${net.Name}`, ref);
+      if ((o.aliases?.length || o.ip) && net.Name === DEFAULT_NETWORK) throw invalidArgument('user specified IP address and network aliases are supported only on user-defined networks');
+      const extra = { name: net.Name, aliases: o.aliases ?? [], ...(o.ip ? { ip: o.ip } : {}) };
+      let attachment: NetworkAttachment | undefined;
+      if (rec.NetworkSettings && isLive(rec) && (await this.stillRunning(rec))) {
+        const used = Object.values(rec.NetworkSettings.Networks).map((a) => a.Interface ?? 'eth0');
+        let n = 1;
+        while (used.includes(`eth${n}`)) n++;
+        attachment = await joinOne(rec, net, this.networks, rec.NetworkSettings.SandboxKey, `eth${n}`, { aliases: extra.aliases, ip: extra.ip });
+      }
+      await this.save(rec.Id, (r) => {
+        r.HostConfig.ExtraNetworks = [...(r.HostConfig.ExtraNetworks ?? []), extra];
+        if (attachment && r.NetworkSettings) r.NetworkSettings.Networks[net.Name] = attachment;
+      });
+    });
+    const all = await this.records();
+    await refreshHosts(all, all, (id) => this.paths(id).userdata);
+  }
+
+  /** `network disconnect`: off a network it was connected to. */
+  async disconnectNetwork(ref: string, network: string): Promise<void> {
+    const net = await this.networks.get(network);
+    await this.locked(ref, async (rec) => {
+      const extra = (rec.HostConfig.ExtraNetworks ?? []).find((e) => e.name === net.Name);
+      if (!extra) {
+        const first = onNetwork(rec.HostConfig.NetworkMode) ? await this.networks.get(rec.HostConfig.NetworkMode === 'default' ? DEFAULT_NETWORK : rec.HostConfig.NetworkMode) : undefined;
+        if (first?.Id === net.Id) throw invalidArgument(`container ${rec.Name} cannot be disconnected from ${net.Name}, the network it was created on (berth keeps a container on its first network)`);
+        throw invalidArgument(`container ${rec.Id} is not connected to network ${net.Name}`);
+      }
+      const a = rec.NetworkSettings?.Networks[net.Name];
+      if (a && rec.NetworkSettings) {
+        const others = (await this.records()).filter((c) => c.Id !== rec.Id);
+        await leaveOne(rec, net.Name, a, rec.NetworkSettings, this.networks, others);
+      }
+      await this.save(rec.Id, (r) => {
+        r.HostConfig.ExtraNetworks = (r.HostConfig.ExtraNetworks ?? []).filter((e) => e.name !== net.Name);
+        if (r.NetworkSettings) delete r.NetworkSettings.Networks[net.Name];
+      });
+    });
+    const all = await this.records();
+    await refreshHosts(all, all, (id) => this.paths(id).userdata);
   }
 
   /** The namespace and /etc files of the running container another one joins (`--network container:ID`). */

@@ -33,7 +33,7 @@ export class LocalEngine implements Engine {
     this.manifests = manifestService(store);
     this.builder = new LocalBuilderService(store, this.containers, this.images);
     this.volumes = new LocalVolumeService(this.containers);
-    this.networks = new LocalNetworkService(this.containers.networks, store.root, () => this.containers.records());
+    this.networks = new LocalNetworkService(this.containers.networks, store.root, this.containers);
     this.system = {
       df: async () => diskUsage(await store.document()),
       // Containers first: a repair there can release what the store check then judges.

@@ -4,6 +4,7 @@ import { createHash } from 'node:crypto';
 import { conflict, invalidArgument, notFound } from '../errdefs/index.ts';
 import { DEFAULT_NETWORK, type NetworkRecord, type NetworkStore } from '../network/index.ts';
 import type { ContainerRecord } from '../meta/index.ts';
+import type { LocalContainerService } from './containers.ts';
 import { matchLabel } from './filters.ts';
 import type { Network, NetworkCreateOptions, NetworkService } from './types.ts';
 
@@ -33,10 +34,22 @@ export class LocalNetworkService implements NetworkService {
   private readonly root: string;
   private readonly containers: () => Promise<ContainerRecord[]>;
 
-  constructor(store: NetworkStore, root: string, containers: () => Promise<ContainerRecord[]>) {
+  private readonly service: LocalContainerService;
+
+  constructor(store: NetworkStore, root: string, service: LocalContainerService) {
     this.store = store;
     this.root = root;
-    this.containers = containers;
+    this.service = service;
+    this.containers = () => service.records();
+  }
+
+  connect(network: string, container: string, o: { aliases?: string[]; ip?: string } = {}): Promise<void> {
+    if (network === 'host' || network === 'none') return Promise.reject(invalidArgument(`container cannot be disconnected from host network or connected to host network`));
+    return this.service.connectNetwork(container, network, o);
+  }
+
+  disconnect(network: string, container: string): Promise<void> {
+    return this.service.disconnectNetwork(container, network);
   }
 
   private async shown(rec: NetworkRecord): Promise<Network> {

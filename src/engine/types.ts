@@ -474,6 +474,8 @@ export interface NetworkService {
   inspect(ref: string): Promise<Network>;
   remove(ref: string): Promise<void>;
   prune(): Promise<{ NetworksDeleted: string[] }>;
+  connect(network: string, container: string, o?: { aliases?: string[]; ip?: string }): Promise<void>;
+  disconnect(network: string, container: string): Promise<void>;
 }
 
 export interface Engine {

@@ -78,6 +78,8 @@ export interface HostConfig {
   /** berth's: `--network-alias` and `--ip` for the container's network. */
   NetworkAliases?: string[];
   IPv4Address?: string;
+  /** berth's: networks connected besides the first (`network connect`), joined at every start. */
+  ExtraNetworks?: { name: string; aliases: string[]; ip?: string }[];
 }
 
 export interface PortBinding {
@@ -132,6 +134,8 @@ export interface NetworkAttachment {
   Gateway: string;
   MacAddress: string;
   Aliases: string[];
+  /** berth's: the interface in the container (eth0 for the first network). */
+  Interface?: string;
 }
 
 export interface NetworkSettings {
