@@ -827,11 +827,8 @@ test('a container leaves no bridge, namespace, veth or NAT rule behind: stopped,
 
 test('--network container:NAME shares that container namespace, name and /etc files; it must be running; no -p with it', async (t) => {
   const { root, runC } = await fixture(t);
+  // The fixture's cleanup removes the containers (their bridges go with the last one) and the root.
   await ok(berth(root, ['network', 'create', 'shared']));
-  t.after(async () => {
-    await berth(root, ['rm', '-f', 'owner']);
-    await berth(root, ['network', 'rm', 'shared']);
-  });
   await ok(runC(['-d', '--name', 'owner', '--network', 'shared', 'busybox', ...httpd('from-the-owner', 8080)]));
   const own = await endpoint(root, 'owner', 'shared');
   const joined = await ok(runC(['--rm', '--network', 'container:owner', 'busybox', 'sh', '-c', `hostname; ip -4 -o addr show eth0 | grep -o 'inet ${own.IPAddress.replace(/\./g, '\\.')}/' | tr -d 'inet /'; ${wgetLoop('http://127.0.0.1:8080/').slice(2).join(' ')}`]));
@@ -849,10 +846,6 @@ test('--network container:NAME shares that container namespace, name and /etc fi
 test('network connect and disconnect: a running container joins a second network at once (a new interface, its name there), keeps it across restarts, and leaves it', async (t) => {
   const { root, runC } = await fixture(t);
   for (const n of ['front', 'back']) await ok(berth(root, ['network', 'create', n]));
-  t.after(async () => {
-    await berth(root, ['rm', '-f', 'api', 'db']);
-    for (const n of ['front', 'back']) await berth(root, ['network', 'rm', n]);
-  });
   await ok(runC(['-d', '--name', 'db', '--network', 'back', 'busybox', ...httpd('db-answer', 5432)]));
   await ok(runC(['-d', '--name', 'api', '--network', 'front', 'busybox', 'sleep', '300']));
   const before = await berth(root, ['exec', 'api', 'sh', '-c', 'grep -w db /etc/hosts']);
