@@ -69,7 +69,7 @@ test('top of a container that is not running fails as Docker\'s does', async (t)
 test('stats --no-stream: a table of every running container with its PIDs and memory limit', async (t) => {
   const { root, cleanup } = await rootWithBusybox();
   t.after(cleanup);
-  const id = (await ok(berth(root, ['run', '-d', '--name', 'web', '--memory', '64m', 'busybox', 'sh', '-c', 'sleep 1000; echo done']))).stdout.trim();
+  const id = (await ok(berth(root, ['run', '-d', '--name', 'web', '--network', 'none', '--memory', '64m', 'busybox', 'sh', '-c', 'sleep 1000; echo done']))).stdout.trim();
   await ok(berth(root, ['create', '--name', 'idle', 'busybox', 'true']));
 
   const lines = (await ok(berth(root, ['stats', '--no-stream']))).stdout.split('\n').filter(Boolean);

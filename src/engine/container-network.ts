@@ -3,11 +3,12 @@
 // when it stops; on a user-defined network its /etc/hosts names the other containers there (and
 // theirs name it), as Docker's resolver would. A bridge no container uses any more is removed.
 import { execFile } from 'node:child_process';
+import { existsSync, readdirSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { withLock, type ContainerRecord, type NetworkAttachment, type NetworkSettings } from '../meta/index.ts';
-import { cniAdd, cniDel, createNetns, deleteNetns, DEFAULT_NETWORK, type CniResult, type NetworkRecord, type NetworkStore } from '../network/index.ts';
+import { cniAdd, cniDel, createNetns, deleteNetns, DEFAULT_NETWORK, netnsPath, type CniResult, type NetworkRecord, type NetworkStore } from '../network/index.ts';
 import { hostsFile } from './container-files.ts';
 import type { PortMapping } from './container-ports.ts';
 
@@ -96,10 +97,15 @@ export async function joinOne(rec: ContainerRecord, net: NetworkRecord, networks
   const args = { containerId: rec.Id, netns, ifName, capabilities: { portMappings, ...(o.ip ? { ips: [o.ip] } : {}) } };
   const add = (): Promise<CniResult> => cniAdd(networks.conflist(net, { ports }), args);
   try {
-    // With ports: under the lock that guards portmap's shared chains (see dropIdlePortChains).
-    if (ports) await mkdir('/run/berth', { recursive: true });
-    const result = ports ? await withLock(IPTABLES_LOCK, 'exclusive', add) : await add();
-    await ensureNetworkRules(net);
+    // Under the bridge's lock: a container leaving cannot take the bridge and its rules away
+    // between this join's plugin run and its rules (see leaveOne). With ports, also under the lock
+    // that guards portmap's shared chains (see dropIdlePortChains).
+    await mkdir('/run/berth', { recursive: true });
+    const result = await withLock(bridgeLock(net), 'exclusive', async () => {
+      const r = ports ? await withLock(IPTABLES_LOCK, 'exclusive', add) : await add();
+      await ensureNetworkRules(net);
+      return r;
+    });
     const addr = result.ips?.find((i) => i.address.includes('.'));
     if (!addr) throw new Error(`the network ${net.Name} gave container ${rec.Id} no IPv4 address`);
     const [ip = '', len = '0'] = addr.address.split('/');
@@ -126,14 +132,14 @@ export async function attach(rec: ContainerRecord, networks: NetworkStore, portM
     }
     return settings;
   } catch (err) {
-    await detach({ ...rec, NetworkSettings: settings }, networks, []).catch(() => undefined);
+    await detach({ ...rec, NetworkSettings: settings }, networks).catch(() => undefined);
     await deleteNetns(netnsName(rec.Id));
     throw err;
   }
 }
 
-/** Takes the container's namespace off one network (CNI DEL); the bridge and its rules go when no one else is on it. */
-export async function leaveOne(rec: ContainerRecord, name: string, a: NetworkAttachment, settings: NetworkSettings, networks: NetworkStore, others: ContainerRecord[]): Promise<void> {
+/** Takes the container's namespace off one network (CNI DEL); the bridge and its rules go when no interface is left on it. */
+export async function leaveOne(rec: ContainerRecord, a: NetworkAttachment, settings: NetworkSettings, networks: NetworkStore): Promise<void> {
   let net: NetworkRecord;
   try {
     net = await networks.get(a.NetworkID);
@@ -143,26 +149,53 @@ export async function leaveOne(rec: ContainerRecord, name: string, a: NetworkAtt
   const ifName = a.Interface ?? 'eth0';
   const portMappings = ifName === 'eth0' ? portMappingsOf(settings) : [];
   const del = (): Promise<void> => cniDel(networks.conflist(net, { ports: portMappings.length > 0 }), { containerId: rec.Id, netns: settings.SandboxKey, ifName, capabilities: { portMappings } }).catch(() => undefined);
-  if (portMappings.length === 0) await del();
-  else {
-    await mkdir('/run/berth', { recursive: true });
-    await withLock(IPTABLES_LOCK, 'exclusive', async () => {
-      await del();
-      await dropIdlePortChains();
-    });
-  }
-  const stillUsed = others.some((o) => o.Id !== rec.Id && o.NetworkSettings?.Networks[name] !== undefined);
-  if (!stillUsed) {
-    await run('ip', ['link', 'delete', net.Bridge]).catch(() => undefined);
-    await dropNetworkRules(net);
+  await mkdir('/run/berth', { recursive: true });
+  await withLock(bridgeLock(net), 'exclusive', async () => {
+    if (portMappings.length === 0) await del();
+    else {
+      await withLock(IPTABLES_LOCK, 'exclusive', async () => {
+        await del();
+        await dropIdlePortChains();
+      });
+    }
+    // The kernel says who is still on the bridge (any root, any process): no port, no bridge.
+    if (bridgePorts(net.Bridge) === 0) {
+      await run('ip', ['link', 'delete', net.Bridge]).catch(() => undefined);
+      await dropNetworkRules(net);
+    }
+  });
+}
+
+function bridgeLock(net: NetworkRecord): string {
+  return `/run/berth/bridge-${net.Bridge}.lock`;
+}
+
+/** Interfaces attached to a bridge now (0 when the bridge is gone). */
+function bridgePorts(bridge: string): number {
+  try {
+    return readdirSync(`/sys/class/net/${bridge}/brif`).length;
+  } catch {
+    return 0;
   }
 }
 
+/** The network state of a container whose start died before recording it: its namespace, if one exists, on its first network. */
+export async function strayNetwork(rec: ContainerRecord, networks: NetworkStore): Promise<NetworkSettings | undefined> {
+  const path = netnsPath(netnsName(rec.Id));
+  if (!onNetwork(rec.HostConfig.NetworkMode) || !existsSync(path)) {
+    if (existsSync(path)) await deleteNetns(netnsName(rec.Id));
+    return undefined;
+  }
+  const net = await networks.get(rec.HostConfig.NetworkMode === 'default' ? DEFAULT_NETWORK : rec.HostConfig.NetworkMode).catch(() => undefined);
+  const attachment: NetworkAttachment = { NetworkID: net?.Id ?? '', IPAddress: '', IPPrefixLen: 0, Gateway: '', MacAddress: '', Aliases: [], Interface: 'eth0' };
+  return { SandboxKey: path, Networks: net ? { [net.Name]: attachment } : {} };
+}
+
 /** Leaves every network (idempotent), then removes the namespace. */
-export async function detach(rec: ContainerRecord, networks: NetworkStore, others: ContainerRecord[]): Promise<void> {
+export async function detach(rec: ContainerRecord, networks: NetworkStore): Promise<void> {
   const settings = rec.NetworkSettings;
   if (!settings) return;
-  for (const [name, a] of Object.entries(settings.Networks)) await leaveOne(rec, name, a, settings, networks, others);
+  for (const a of Object.values(settings.Networks)) await leaveOne(rec, a, settings, networks);
   await deleteNetns(netnsName(rec.Id));
 }
 

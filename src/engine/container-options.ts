@@ -109,7 +109,8 @@ export function resources(h: HostConfig): LinuxResources {
 }
 
 export function hostConfig(o: CreateOptions, runtimeName: string): HostConfig {
-  const network = o.network ?? 'none';
+  // Docker's default: the bridge network.
+  const network = o.network ?? 'bridge';
   if (network.startsWith('container:') && (o.publish?.length || o.publishAll)) throw invalidArgument('conflicting options: port publishing and the container type network mode');
   if (o.cpus !== undefined && !(o.cpus > 0)) throw invalidArgument(`invalid argument "${o.cpus}" for "--cpus" flag: must be greater than 0`);
   const h: HostConfig = {

@@ -24,7 +24,7 @@ import { loadConfig } from './config.ts';
 import { containerPaths, hostsFile, writeEtcFiles, type ContainerPaths } from './container-files.ts';
 import { hostConfig, hostHardLimits, resources, restartPolicy, rlimits, securityOptions } from './container-options.ts';
 import { inspectMounts, ociMountsFor, parseTmpfs, resolveMounts, volumeNames } from './container-mounts.ts';
-import { attach as joinNetwork, detach, joinOne, leaveOne, onNetwork, peersOf, refreshHosts } from './container-network.ts';
+import { attach as joinNetwork, detach, joinOne, leaveOne, onNetwork, peersOf, refreshHosts, strayNetwork } from './container-network.ts';
 import { allocatePorts, parseExpose, parsePublish } from './container-ports.ts';
 import { matchLabel, parseUntil } from './filters.ts';
 import { generateName, validateName } from './names.ts';
@@ -99,8 +99,7 @@ export class LocalContainerService implements ContainerService {
       }
       const a = rec.NetworkSettings?.Networks[net.Name];
       if (a && rec.NetworkSettings) {
-        const others = (await this.records()).filter((c) => c.Id !== rec.Id);
-        await leaveOne(rec, net.Name, a, rec.NetworkSettings, this.networks, others);
+        await leaveOne(rec, a, rec.NetworkSettings, this.networks);
       }
       await this.save(rec.Id, (r) => {
         r.HostConfig.ExtraNetworks = (r.HostConfig.ExtraNetworks ?? []).filter((e) => e.name !== net.Name);
@@ -125,9 +124,12 @@ export class LocalContainerService implements ContainerService {
 
   /** Takes the container off its network (idempotent), and its name out of the others' hosts files. */
   private async leaveNetwork(rec: ContainerRecord): Promise<void> {
-    if (!rec.NetworkSettings) return;
+    // A start killed half way may have made the namespace (and joined the network) without
+    // recording it: what is on the kernel's side is found from the container's ID and network mode.
+    const settings = rec.NetworkSettings ?? (await strayNetwork(rec, this.networks));
+    if (!settings) return;
     const others = Object.values((await this.meta.read()).containers).filter((c) => c.Id !== rec.Id);
-    await detach(rec, this.networks, others);
+    await detach({ ...rec, NetworkSettings: settings }, this.networks);
     await refreshHosts(others, others, (id) => this.paths(id).userdata);
   }
 

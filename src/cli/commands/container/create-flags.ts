@@ -55,7 +55,7 @@ export const CREATE_FLAGS: FlagSpec[] = [
   { name: 'mount', type: 'list', value: 'mount', help: 'Attach a filesystem mount to the container' },
   { name: 'tmpfs', type: 'list', value: 'list', help: 'Mount a tmpfs directory' },
   { name: 'volumes-from', type: 'list', value: 'list', help: 'Mount volumes from the specified container(s)' },
-  { name: 'network', type: 'string', value: 'network', help: 'Connect a container to a network (none, host, bridge or a network made with network create)' },
+  { name: 'network', type: 'string', value: 'network', help: 'Connect a container to a network: bridge (the default), a network made with network create, host, none, or container:NAME' },
   { name: 'net', type: 'string', value: 'network', help: 'Connect a container to a network', hidden: true },
   { name: 'runtime', type: 'string', value: 'string', help: 'Runtime to use for this container (runc, crun)' },
   { name: 'attach', short: 'a', type: 'list', value: 'list', help: 'Attach to STDIN, STDOUT or STDERR' },
