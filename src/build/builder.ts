@@ -109,7 +109,7 @@ function durationNs(text: string, what: string): number {
   return ns;
 }
 
-export class Builder {
+class Builder {
   private readonly worker: BuildWorker;
   private readonly req: BuildRequest;
   private readonly df: Dockerfile;

@@ -119,3 +119,20 @@ export function formatFlagHelp(specs: readonly FlagSpec[]): string {
   const width = Math.max(0, ...rows.map(([l]) => l.length));
   return rows.map(([l, r]) => `  ${l.padEnd(width)}   ${r}`).join('\n');
 }
+
+/**
+ * `KEY=VALUE` items of a list flag (`--label`, `--opt`, `--build-arg`). A bare `KEY` is an empty
+ * value, or with `fromEnv` the environment's value of KEY (left out when it has none), as Docker's
+ * `--build-arg NAME` does.
+ */
+export function keyValueList(list: string[], flag: string, o: { fromEnv?: boolean } = {}): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const item of list) {
+    const eq = item.indexOf('=');
+    if (eq === 0) throw new UsageError(`invalid argument "${item}" for "${flag}" flag: empty key`);
+    if (eq !== -1) out[item.slice(0, eq)] = item.slice(eq + 1);
+    else if (!o.fromEnv) out[item] = '';
+    else if (process.env[item] !== undefined) out[item] = process.env[item] as string;
+  }
+  return out;
+}

@@ -90,7 +90,7 @@ export class LocalBuildWorker implements BuildWorker {
       ignoreImageVolumes: true,
       labels: { 'berth.build': 'step' },
     });
-    return new ImageContainer(this, Id, image, docker, step !== undefined);
+    return new ImageContainer(this, this.containers, Id, image, docker, step !== undefined);
   }
 
   private async scratch(): Promise<WorkingContainer> {
@@ -131,10 +131,6 @@ export class LocalBuildWorker implements BuildWorker {
       const top = await this.containers.storeChanges(id, { docker, sourceDateEpoch: o.sourceDateEpoch });
       return this.writeWith(below, top, config, history, o.created, docker);
     });
-  }
-
-  get containerService(): LocalContainerService {
-    return this.containers;
   }
 
   async withConfig(image: Digest | undefined, config: ImageConfig): Promise<Digest> {
@@ -192,21 +188,19 @@ export class LocalBuildWorker implements BuildWorker {
 /** A berth container over an image; it runs at most once, the command it was made with. */
 class ImageContainer implements WorkingContainer {
   private readonly worker: LocalBuildWorker;
+  private readonly containers: LocalContainerService;
   private readonly id: string;
   private readonly image: Digest;
   private readonly docker: boolean;
   private runnable: boolean;
 
-  constructor(worker: LocalBuildWorker, id: string, image: Digest, docker: boolean, runnable: boolean) {
+  constructor(worker: LocalBuildWorker, containers: LocalContainerService, id: string, image: Digest, docker: boolean, runnable: boolean) {
     this.worker = worker;
+    this.containers = containers;
     this.id = id;
     this.image = image;
     this.docker = docker;
     this.runnable = runnable;
-  }
-
-  private get containers(): LocalContainerService {
-    return this.worker.containerService;
   }
 
   async run(output: StepOutput, signal?: AbortSignal): Promise<number> {

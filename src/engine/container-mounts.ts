@@ -55,12 +55,6 @@ export function parseTmpfs(specs: string[]): Record<string, string> {
   return out;
 }
 
-export function sizeBytes(v: string): number {
-  const m = /^(\d+(?:\.\d+)?)([kmgt]?)b?$/i.exec(v);
-  if (!m) throw invalidArgument(`invalid size: '${v}'`);
-  return Math.round(Number(m[1]) * 1024 ** ' kmgt'.indexOf((m[2] || ' ').toLowerCase()));
-}
-
 /** The container's mounts, checked; named volumes created, anonymous ones made. */
 export async function resolveMounts(req: MountRequest, volumes: VolumeStore): Promise<MountSpec[]> {
   const out: MountSpec[] = [];

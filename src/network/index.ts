@@ -1,3 +1,3 @@
-export { cniAdd, cniDel, CNI_PATHS, type CniArgs, type CniResult, type Conflist } from './cni.ts';
-export { createNetns, deleteNetns, netnsPath, NETNS_DIR } from './netns.ts';
+export { cniAdd, cniDel, type CniArgs, type CniResult, type Conflist } from './cni.ts';
+export { createNetns, deleteNetns, netnsPath } from './netns.ts';
 export { DEFAULT_NETWORK, NetworkStore, type NetworkRecord } from './store.ts';

@@ -1,1 +1,1 @@
-export { ANONYMOUS_LABEL, VolumeStore, type VolumeRecord } from './store.ts';
+export { VolumeStore, type VolumeRecord } from './store.ts';

@@ -27,7 +27,7 @@ interface VolumesDocument {
   volumes: Record<string, VolumeRecord>;
 }
 
-export const ANONYMOUS_LABEL = 'com.docker.volume.anonymous';
+const ANONYMOUS_LABEL = 'com.docker.volume.anonymous';
 
 /** Docker's rule for volume names. */
 const NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/;
@@ -60,7 +60,7 @@ export class VolumeStore {
       Driver: 'local',
       Mountpoint: this.dataDir(name),
       CreatedAt: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
-      Labels: { ...(anonymous && o.name === undefined ? { [ANONYMOUS_LABEL]: '' } : {}), ...(o.labels ?? {}) },
+      Labels: { ...(o.name === undefined ? { [ANONYMOUS_LABEL]: '' } : {}), ...(o.labels ?? {}) },
       Options: options,
       Scope: 'local',
       ...(anonymous ? { Anonymous: true } : {}),

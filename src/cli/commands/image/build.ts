@@ -6,24 +6,8 @@ import { join } from 'node:path';
 import type { BuildOutput, CacheLocation } from '../../../engine/index.ts';
 import { BerthError } from '../../../errdefs/index.ts';
 import type { Command, Context } from '../../command.ts';
-import { UsageError } from '../../args.ts';
+import { keyValueList, UsageError } from '../../args.ts';
 import { plainRenderer, ttyRenderer } from '../../build-progress.ts';
-
-function keyValues(list: string[], flag: string, fromEnv: boolean): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const item of list) {
-    const eq = item.indexOf('=');
-    if (eq === -1) {
-      // Docker: `--build-arg NAME` takes NAME's value from the environment, if it has one.
-      if (fromEnv && process.env[item] !== undefined) out[item] = process.env[item] as string;
-      else if (!fromEnv) out[item] = '';
-      continue;
-    }
-    if (eq === 0) throw new UsageError(`invalid argument "${item}" for "${flag}" flag: empty key`);
-    out[item.slice(0, eq)] = item.slice(eq + 1);
-  }
-  return out;
-}
 
 function csv(spec: string): Record<string, string> {
   const f: Record<string, string> = {};
@@ -135,8 +119,8 @@ export const command: Command = {
         dockerfileText: file === '-' ? readFileSync(0, 'utf8') : undefined,
         tags: flags.tag as string[],
         target: flags.target as string | undefined,
-        buildArgs: keyValues(flags['build-arg'] as string[], 'build-arg', true),
-        labels: keyValues(flags.label as string[], 'label', false),
+        buildArgs: keyValueList(flags['build-arg'] as string[], 'build-arg', { fromEnv: true }),
+        labels: keyValueList(flags.label as string[], 'label'),
         noCache: flags['no-cache'] === true,
         pull: flags.pull === true,
         network: flags.network as string,

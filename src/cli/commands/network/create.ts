@@ -2,7 +2,7 @@
 import type { Command } from '../../command.ts';
 import { StatusError } from '../../command.ts';
 import { BerthError } from '../../../errdefs/index.ts';
-import { keyValueList } from '../volume/create.ts';
+import { keyValueList } from '../../args.ts';
 
 export const command: Command = {
   usage: '[OPTIONS] NETWORK',

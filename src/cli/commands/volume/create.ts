@@ -1,17 +1,6 @@
 // `berth volume create [NAME]`.
 import type { Command } from '../../command.ts';
-import { UsageError } from '../../args.ts';
-
-/** `k=v` items of a list flag. */
-export function keyValueList(list: string[], flag: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const item of list) {
-    const eq = item.indexOf('=');
-    if (eq === 0) throw new UsageError(`invalid argument "${item}" for "${flag}" flag: empty key`);
-    out[eq === -1 ? item : item.slice(0, eq)] = eq === -1 ? '' : item.slice(eq + 1);
-  }
-  return out;
-}
+import { keyValueList, UsageError } from '../../args.ts';
 
 export const command: Command = {
   usage: '[OPTIONS] [VOLUME]',
