@@ -81,4 +81,5 @@ export const commands: CommandEntry[] = [
   { paths: [['system', 'df']], summary: 'Show berth disk usage', load: () => import('./system/df.ts') },
   { paths: [['system', 'check']], summary: 'Verify every blob, layer and reference in the store', load: () => import('./system/check.ts') },
   { paths: [['version']], summary: 'Show the berth version information', common: true, load: () => import('./system/version.ts') },
+  { paths: [['daemon'], ['system', 'service']], summary: 'Serve the Docker Engine API (the daemon)', load: () => import('./system/daemon.ts') },
 ];

@@ -1,0 +1,4 @@
+// The Docker Engine API: the server that puts an Engine behind it (`berth daemon`).
+export { serveApi, API_VERSION, MIN_API_VERSION, type Listener, type RunningApiServer } from './server/server.ts';
+export { allRoutes } from './server/routes/index.ts';
+export { loadDaemonConfig, type DaemonConfig } from './server/daemon-config.ts';

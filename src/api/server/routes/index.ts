@@ -1,0 +1,5 @@
+// Every route the daemon serves, by area (moby's api/server/router/*).
+import type { Route } from '../router.ts';
+import { systemRoutes } from './system.ts';
+
+export const allRoutes: Route[] = [...systemRoutes];

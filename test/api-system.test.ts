@@ -1,0 +1,81 @@
+// The daemon's core: listening, version negotiation, errors, and the configuration file.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { request } from 'node:http';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { startDaemon } from './daemon.ts';
+import { berth, tempDir } from './helpers.ts';
+
+function get(socket: string, method: string, path: string, body?: string): Promise<{ status: number; headers: Record<string, unknown>; text: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request({ socketPath: socket, method, path, headers: body ? { 'Content-Type': 'application/json' } : {} }, (res) => {
+      let text = '';
+      res.on('data', (c: Buffer) => (text += c.toString()));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, text }));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+test('daemon: the docker CLI sees berth; versions are negotiated; errors are JSON', async (t) => {
+  const d = await startDaemon();
+  t.after(() => d.cleanup());
+
+  const version = await d.docker(['version', '--format', '{{.Server.Platform.Name}} {{.Server.APIVersion}} {{.Server.MinAPIVersion}}']);
+  assert.equal(version.code, 0, version.stderr);
+  assert.equal(version.stdout.trim(), 'berth 1.50 1.24');
+
+  const ping = await get(d.socket, 'GET', '/_ping');
+  assert.equal(ping.status, 200);
+  assert.equal(ping.text, 'OK');
+  assert.equal(ping.headers['api-version'], '1.50');
+  assert.equal(ping.headers['builder-version'], undefined, 'no BuildKit: the CLI must use the classic build upload');
+
+  // An older client is served; one too old or too new gets dockerd's message.
+  assert.equal((await get(d.socket, 'GET', '/v1.41/version')).status, 200);
+  const old = await get(d.socket, 'GET', '/v1.12/version');
+  assert.equal(old.status, 400);
+  assert.match(JSON.parse(old.text).message, /client version 1\.12 is too old\. Minimum supported API version is 1\.24/);
+  const tooNew = await get(d.socket, 'GET', '/v1.99/version');
+  assert.equal(tooNew.status, 400);
+  assert.match(JSON.parse(tooNew.text).message, /client version 1\.99 is too new\. Maximum supported API version is 1\.50/);
+
+  const missing = await get(d.socket, 'GET', '/v1.50/no/such/thing');
+  assert.equal(missing.status, 404);
+  assert.deepEqual(JSON.parse(missing.text), { message: 'page not found' });
+  const wrongMethod = await get(d.socket, 'DELETE', '/version');
+  assert.equal(wrongMethod.status, 405);
+
+  // `docker info` shows the counts and the root.
+  const info = await d.docker(['info', '--format', '{{.Images}} {{.DockerRootDir}} {{.OSType}}']);
+  assert.equal(info.code, 0, info.stderr);
+  assert.equal(info.stdout.trim(), `1 ${d.root} linux`);
+});
+
+test('daemon: the configuration file is checked as dockerd checks daemon.json', async (t) => {
+  const { dir, cleanup } = await tempDir();
+  t.after(cleanup);
+  const file = join(dir, 'daemon.json');
+  const root = join(dir, 'root');
+
+  await writeFile(file, JSON.stringify({ hosts: [`unix://${dir}/a.sock`] }));
+  const both = await berth(root, ['daemon', '--config-file', file, '-H', `unix://${dir}/b.sock`]);
+  assert.equal(both.code, 1);
+  assert.match(both.stderr, /the following directives are specified both as a flag and in the configuration file: hosts: \(from flag: \[unix:\/\/.*b\.sock\], from file: \[unix:\/\/.*a\.sock\]\)/);
+
+  await writeFile(file, JSON.stringify({ 'no-such-option': true }));
+  const unknown = await berth(root, ['daemon', '--config-file', file]);
+  assert.equal(unknown.code, 1);
+  assert.match(unknown.stderr, /the following directives don't match any configuration option: no-such-option/);
+
+  await writeFile(file, '{"debug": "yes"');
+  const broken = await berth(root, ['daemon', '--config-file', file]);
+  assert.equal(broken.code, 1);
+  assert.match(broken.stderr, /unable to configure the daemon with file .*daemon\.json/);
+
+  const plainTcp = await berth(root, ['daemon', '--config-file', '/dev/null', '-H', 'tcp://0.0.0.0:23750']);
+  assert.equal(plainTcp.code, 1);
+  assert.match(plainTcp.stderr, /without TLS/);
+});
