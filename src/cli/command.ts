@@ -20,6 +20,8 @@ export interface Command {
   maxArgs?: number;
   /** Flags end at the first argument (`run IMAGE CMD --its-own-flag`). */
   stopAtFirstArg?: boolean;
+  /** Works on the local store even when a daemon is named (--host): what conmon runs, for one. */
+  localOnly?: boolean;
   /** Returns the exit code (0 when omitted). */
   run(ctx: Context, flags: FlagValues, args: string[]): Promise<number | void>;
 }

@@ -1,6 +1,6 @@
 // berth's entry point: global flags, command lookup, and the mapping of errors to Docker's exit
 // codes and one-line messages (never a stack trace for a user error).
-import { resolve } from 'node:path';
+import { basename, resolve } from 'node:path';
 import { BerthError } from '../errdefs/index.ts';
 import { parseArgs, formatFlagHelp, UsageError, type FlagSpec } from './args.ts';
 import { StatusError, type Command, type Context } from './command.ts';
@@ -9,6 +9,11 @@ import type { Engine } from '../engine/index.ts';
 
 const globalFlags: FlagSpec[] = [
   { name: 'root', type: 'string', value: 'dir', help: 'Root directory of berth state', default: undefined },
+  { name: 'host', short: 'H', type: 'string', value: 'string', help: 'Daemon socket to connect to (unix:///path or tcp://host:port; env BERTH_HOST)' },
+  { name: 'tlsverify', type: 'bool', help: 'Use TLS and verify the daemon' },
+  { name: 'tlscacert', type: 'string', value: 'string', help: 'Trust certs signed only by this CA' },
+  { name: 'tlscert', type: 'string', value: 'string', help: 'Path to TLS certificate file' },
+  { name: 'tlskey', type: 'string', value: 'string', help: 'Path to TLS key file' },
   { name: 'log-level', short: 'l', type: 'string', value: 'string', help: 'Set the logging level ("debug", "info", "warn", "error")', default: 'info' },
   { name: 'debug', short: 'D', type: 'bool', help: 'Enable debug mode' },
   { name: 'help', short: 'h', type: 'bool', help: 'Print usage' },
@@ -134,12 +139,18 @@ async function main(argv: string[]): Promise<number> {
   // Absolute: mounts, bundles and conmon's paths must not depend on the working directory.
   const root = resolve((g.root as string | undefined) ?? process.env.BERTH_ROOT ?? '/var/lib/berth');
   let engine: Engine | undefined;
+  const host = command.localOnly ? undefined : daemonHost(g.host as string | undefined);
   const ctx: Context = {
     root,
     path: pathText,
     out,
     err,
     engine: async () => {
+      if (!engine && host) {
+        const { RemoteEngine } = await import('../api/index.ts');
+        const tls = g.tlsverify === true || g.tlscert !== undefined ? { ca: g.tlscacert as string | undefined, cert: g.tlscert as string | undefined, key: g.tlskey as string | undefined, verify: g.tlsverify === true } : undefined;
+        engine = new RemoteEngine({ host, tls });
+      }
       if (!engine) {
         const { LocalEngine } = await import('../engine/index.ts');
         engine = await LocalEngine.open({ root, berthCommand: [process.execPath, process.argv[1] as string] });
@@ -148,6 +159,12 @@ async function main(argv: string[]): Promise<number> {
     },
   };
   return (await command.run(ctx, flags, args)) ?? 0;
+}
+
+/** The daemon to drive: --host, else $BERTH_HOST, else $DOCKER_HOST when berth runs as `docker`. */
+function daemonHost(flag: string | undefined): string | undefined {
+  const asDocker = basename(process.argv[1] ?? '') === 'docker';
+  return flag ?? (process.env.BERTH_HOST || (asDocker ? process.env.DOCKER_HOST : undefined) || undefined);
 }
 
 function exitWith(code: number): void {

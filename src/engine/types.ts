@@ -490,3 +490,7 @@ export interface Engine {
   close(): Promise<void>;
 }
 export type { MountSpec } from '../meta/index.ts';
+export type { TopResult } from './container-top.ts';
+export type { ContainerStats } from './container-stats.ts';
+export type { Change } from './container-changes.ts';
+export type { CommitOptions } from './commit.ts';

@@ -9,6 +9,7 @@ export const command: Command = {
   summary: 'Release what an exited container holds (run by conmon)',
   minArgs: 1,
   maxArgs: 1,
+  localOnly: true,
   flags: [],
   async run(ctx, _flags, args) {
     // conmon runs this after `rm -f` too, maybe once the root itself is gone: a container without
