@@ -3,9 +3,11 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
 import { writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { startDaemon } from './daemon.ts';
-import { berth, tempDir } from './helpers.ts';
+import { berth, berthBin, tempDir } from './helpers.ts';
 
 function get(socket: string, method: string, path: string, body?: string): Promise<{ status: number; headers: Record<string, unknown>; text: string }> {
   return new Promise((resolve, reject) => {
@@ -78,4 +80,26 @@ test('daemon: the configuration file is checked as dockerd checks daemon.json', 
   const plainTcp = await berth(root, ['daemon', '--config-file', '/dev/null', '-H', 'tcp://0.0.0.0:23750']);
   assert.equal(plainTcp.code, 1);
   assert.match(plainTcp.stderr, /without TLS/);
+});
+
+test('daemon: socket activation (systemd hands over the listening socket, -H fd://)', async (t) => {
+  const { dir, cleanup } = await tempDir();
+  t.after(cleanup);
+  const socket = join(dir, 'activated.sock');
+  // systemd-socket-activate listens, and starts the daemon with LISTEN_FDS on the first connection.
+  const child = spawn('systemd-socket-activate', ['-l', socket, '-E', 'PATH', berthBin, '--root', join(dir, 'root'), 'daemon', '--config-file', '/dev/null', '-H', 'fd://'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+  t.after(async () => {
+    if (child.exitCode !== null) return;
+    const exited = new Promise((r) => child.once('exit', r));
+    // The daemon is the activator's exec'd process: SIGTERM stops it.
+    child.kill('SIGTERM');
+    await exited;
+  });
+  for (let i = 0; i < 100 && !existsSync(socket); i++) await new Promise((r) => setTimeout(r, 50));
+  const ping = await get(socket, 'GET', '/_ping');
+  assert.equal(ping.status, 200, stderr);
+  assert.equal(ping.text, 'OK');
+  assert.match(stderr, /API listening on fd:\/\//);
 });

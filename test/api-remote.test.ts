@@ -1,0 +1,70 @@
+// berth's CLI driving a daemon (--host): the same commands print the same things as in local mode
+// on the same root, because both go through the one Engine interface.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { startDaemon } from './daemon.ts';
+import { berth, ok } from './helpers.ts';
+
+test('remote CLI: read commands print what local mode prints on the same root', async (t) => {
+  const d = await startDaemon();
+  t.after(() => d.cleanup());
+  const remote = (args: string[], input?: string): ReturnType<typeof berth> => berth(d.root, ['--host', `unix://${d.socket}`, ...args], { input });
+  await ok(berth(d.root, ['volume', 'create', '--label', 'k=v', 'data']));
+  await ok(berth(d.root, ['network', 'create', '--subnet', '10.89.250.0/24', 'remote-net']));
+  t.after(() => berth(d.root, ['network', 'rm', 'remote-net']));
+  await ok(berth(d.root, ['create', '--name', 'idle', 'busybox', 'true']));
+  for (const args of [
+    ['images'],
+    ['images', '--format', '{{.Repository}}:{{.Tag}} {{.ID}} {{.Size}}'],
+    ['image', 'inspect', 'busybox'],
+    ['history', 'busybox'],
+    ['ps', '-a', '--format', '{{.ID}} {{.Names}} {{.Image}} {{.Status}}'],
+    ['inspect', '--format', '{{.Name}} {{.State.Status}} {{.Config.Image}}', 'idle'],
+    ['volume', 'ls'],
+    ['volume', 'inspect', 'data'],
+    ['network', 'ls', '--format', '{{.Name}} {{.Driver}}'],
+  ]) {
+    const local = await ok(berth(d.root, args));
+    const viaDaemon = await remote(args);
+    assert.equal(viaDaemon.code, 0, `${args.join(' ')}: ${viaDaemon.stderr}`);
+    assert.equal(viaDaemon.stdout, local.stdout, `berth ${args.join(' ')} differs through the daemon`);
+  }
+  // Errors keep their text and exit code.
+  const missing = await remote(['inspect', 'no-such-thing']);
+  const localMissing = await berth(d.root, ['inspect', 'no-such-thing']);
+  assert.equal(missing.code, localMissing.code);
+  assert.equal(missing.stderr, localMissing.stderr);
+});
+
+test('remote CLI: run, logs, stop, rm and volumes through the daemon', async (t) => {
+  const d = await startDaemon();
+  t.after(() => d.cleanup());
+  const remote = (args: string[], input?: string): ReturnType<typeof berth> => berth(d.root, ['--host', `unix://${d.socket}`, ...args], { input });
+
+  const once = await remote(['run', '--rm', 'busybox', 'sh', '-c', 'echo out; echo err >&2; exit 3']);
+  assert.equal(once.code, 3, once.stderr);
+  assert.equal(once.stdout, 'out\n');
+  assert.equal(once.stderr, 'err\n');
+
+  const piped = await remote(['run', '--rm', '-i', 'busybox', 'cat'], 'through stdin\n');
+  assert.equal(piped.code, 0, piped.stderr);
+  assert.equal(piped.stdout, 'through stdin\n');
+
+  const id = (await ok(remote(['run', '-d', '--name', 'web', '-v', 'kept:/data', 'busybox', 'sh', '-c', 'echo hello > /data/f; echo started; sleep 60']))).stdout.trim();
+  assert.match(id, /^[0-9a-f]{64}$/);
+  for (let i = 0; i < 50 && !(await remote(['logs', 'web'])).stdout.includes('started'); i++) await new Promise((r) => setTimeout(r, 100));
+  assert.equal((await ok(remote(['logs', 'web']))).stdout, 'started\n');
+  assert.match((await ok(remote(['ps', '--format', '{{.Names}} {{.Status}}']))).stdout, /^web Up /);
+  await ok(remote(['stop', '-t', '0', 'web']));
+  await ok(remote(['rm', 'web']));
+  const reader = await ok(remote(['run', '--rm', '-v', 'kept:/data', 'busybox', 'cat', '/data/f']));
+  assert.equal(reader.stdout, 'hello\n');
+  await ok(remote(['volume', 'rm', 'kept']));
+  assert.equal((await ok(remote(['ps', '-aq']))).stdout, '');
+});
+
+test('remote CLI: a daemon that is not there', async () => {
+  const r = await berth('/nonexistent-root', ['--host', 'unix:///nonexistent/berth.sock', 'ps']);
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /Cannot connect to the berth daemon at unix:\/\/\/nonexistent\/berth\.sock\. Is the berth daemon running\?/);
+});
