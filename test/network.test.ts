@@ -753,9 +753,9 @@ test('a host port already in use makes run fail before the container starts', as
   assert.equal(await fetch('127.0.0.1', other), 'from-holder\n', 'the first keeps its port');
 });
 
-// Known difference: berth publishes through portmap's DNAT only and keeps no process per container
-// to hold the port (Docker's docker-proxy does); a later listener on the port is shadowed.
-test('a published port is held on the host while the container runs (as docker-proxy holds it)', { todo: 'no userland proxy holds published ports yet' }, async (t) => {
+// conmon holds a socket bound on each published port (as Podman's does; Docker's docker-proxy
+// holds it too): a later listener cannot take the port and be shadowed by the DNAT rule.
+test('a published port is held on the host while the container runs (as docker-proxy holds it)', async (t) => {
   const { runC } = await fixture(t);
   const port = await freePort();
   await ok(runC(['-d', '--name', 'holder', '--network', 'bridge', '-p', `127.0.0.1:${port}:80`, 'busybox', ...httpd('from-holder')]));

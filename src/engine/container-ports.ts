@@ -3,8 +3,8 @@
 // for the bindings that name none, a host port someone holds fails the start before the container
 // runs, and CNI's portmap plugin forwards the rest (from the host's addresses and from 127.0.0.1).
 import { createServer } from 'node:net';
-import { createSocket } from 'node:dgram';
-import { invalidArgument } from '../errdefs/index.ts';
+import { errnoCode, invalidArgument } from '../errdefs/index.ts';
+import { closeFd, holdPort } from '../sys/index.ts';
 import type { PortBinding } from '../meta/index.ts';
 
 function range(text: string, what: string): [number, number] {
@@ -48,21 +48,6 @@ export function parseExpose(specs: string[]): string[] {
   });
 }
 
-/** True when nothing listens on the host address and port now. */
-function free(ip: string, port: number, proto: string): Promise<boolean> {
-  return new Promise((resolve) => {
-    if (proto === 'udp') {
-      const s = createSocket(ip.includes(':') ? 'udp6' : 'udp4');
-      s.once('error', () => resolve(false));
-      s.bind(port, ip || undefined, () => s.close(() => resolve(true)));
-      return;
-    }
-    const s = createServer();
-    s.once('error', () => resolve(false));
-    s.listen({ port, host: ip || undefined, exclusive: true }, () => s.close(() => resolve(true)));
-  });
-}
-
 /** A port the kernel gives as free (Docker picks from its ephemeral range the same way). */
 function anyPort(ip: string): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -82,23 +67,54 @@ export interface PortMapping {
   hostIP: string;
 }
 
-/** Chooses free host ports where none was named and checks the named ones; the bindings as they are, and the mappings for portmap. */
-export async function allocatePorts(bindings: Record<string, PortBinding[]>, taken: Set<string>): Promise<{ ports: Record<string, PortBinding[]>; mappings: PortMapping[] }> {
-  const ports: Record<string, PortBinding[]> = {};
-  const mappings: PortMapping[] = [];
-  for (const [key, list] of Object.entries(bindings)) {
-    const [cport = '', proto = 'tcp'] = key.split('/');
-    for (const b of list) {
-      const ip = b.HostIp;
-      const port = b.HostPort ? Number(b.HostPort) : await anyPort(ip);
-      const shown = `${ip || '0.0.0.0'}:${port}`;
-      if (taken.has(`${port}/${proto}`) || !(await free(ip, port, proto))) {
-        throw invalidArgument(`driver failed programming external connectivity: Bind for ${shown} failed: port is already allocated (address already in use)`);
+export interface AllocatedPorts {
+  ports: Record<string, PortBinding[]>;
+  mappings: PortMapping[];
+  /** Sockets bound on the host ports, for conmon to hold while the container runs; close ours once it has them. */
+  held: number[];
+}
+
+/**
+ * Takes the host ports: the ones asked for, free ones where none was named. Each is bound (TCP:
+ * listening) now, which is both the check that nobody has it and what keeps it: conmon holds the
+ * sockets as long as the container runs, as Podman's conmon does, so a later program cannot take
+ * a published port (portmap's DNAT alone would shadow it silently).
+ */
+export async function allocatePorts(bindings: Record<string, PortBinding[]>, taken: Set<string>): Promise<AllocatedPorts> {
+  const out: AllocatedPorts = { ports: {}, mappings: [], held: [] };
+  try {
+    for (const [key, list] of Object.entries(bindings)) {
+      const [cport = '', proto = 'tcp'] = key.split('/');
+      for (const b of list) {
+        const ip = b.HostIp;
+        const named = b.HostPort ? Number(b.HostPort) : undefined;
+        let port = named ?? (await anyPort(ip));
+        const shown = (): string => `${ip || '0.0.0.0'}:${port}`;
+        for (let attempt = 0; ; attempt++) {
+          try {
+            if (taken.has(`${port}/${proto}`)) throw Object.assign(new Error('taken'), { code: 'EADDRINUSE' });
+            out.held.push(holdPort(ip, port, proto as 'tcp' | 'udp' | 'sctp'));
+            break;
+          } catch (err) {
+            if (errnoCode(err) !== 'EADDRINUSE') throw invalidArgument(`driver failed programming external connectivity: cannot bind ${shown()}/${proto}: ${(err as Error).message}`);
+            // A free port chosen for us was taken meanwhile: choose again.
+            if (named !== undefined || attempt >= 5) throw invalidArgument(`driver failed programming external connectivity: Bind for ${shown()} failed: port is already allocated (address already in use)`);
+            port = await anyPort(ip);
+          }
+        }
+        taken.add(`${port}/${proto}`);
+        (out.ports[key] ??= []).push({ HostIp: ip || '0.0.0.0', HostPort: String(port) });
+        out.mappings.push({ hostPort: port, containerPort: Number(cport), protocol: proto, hostIP: ip });
       }
-      taken.add(`${port}/${proto}`);
-      (ports[key] ??= []).push({ HostIp: ip || '0.0.0.0', HostPort: String(port) });
-      mappings.push({ hostPort: port, containerPort: Number(cport), protocol: proto, hostIP: ip });
     }
+  } catch (err) {
+    releasePorts(out.held);
+    throw err;
   }
-  return { ports, mappings };
+  return out;
+}
+
+/** Closes berth's copies of the held sockets (conmon's copies keep the ports). */
+export function releasePorts(fds: number[]): void {
+  for (const fd of fds.splice(0)) closeFd(fd);
 }

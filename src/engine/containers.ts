@@ -25,7 +25,7 @@ import { containerPaths, hostsFile, writeEtcFiles, type ContainerPaths } from '.
 import { hostConfig, hostHardLimits, resources, restartPolicy, rlimits, securityOptions } from './container-options.ts';
 import { inspectMounts, ociMountsFor, parseTmpfs, resolveMounts, volumeNames } from './container-mounts.ts';
 import { attach as joinNetwork, detach, joinOne, leaveOne, onNetwork, peersOf, refreshHosts, strayNetwork } from './container-network.ts';
-import { allocatePorts, parseExpose, parsePublish } from './container-ports.ts';
+import { allocatePorts, parseExpose, parsePublish, releasePorts } from './container-ports.ts';
 import { matchLabel, parseUntil } from './filters.ts';
 import { generateName, validateName } from './names.ts';
 import { resolveImage } from './resolve.ts';
@@ -616,11 +616,13 @@ export class LocalContainerService implements ContainerService {
     snap.unmount(p.dir);
     const rootfs = await snap.mount(p.dir, this.layerSources(rec));
     let session: (AttachSession & { release: () => Promise<void> }) | undefined;
+    let held: number[] = [];
     try {
       if (onNetwork(rec.HostConfig.NetworkMode)) {
         // Host ports: the ones asked for checked, free ones chosen, before anything runs.
         const taken = new Set(Object.values((await this.meta.read()).containers).flatMap((c) => Object.entries(c.NetworkSettings?.Ports ?? {}).flatMap(([k, bs]) => bs.map((b) => `${b.HostPort}/${k.split('/')[1] ?? 'tcp'}`))));
         const ports = await allocatePorts(rec.HostConfig.PortBindings ?? {}, taken);
+        held = ports.held;
         const settings = await joinNetwork(rec, this.networks, ports.mappings);
         if (Object.keys(ports.ports).length > 0) settings.Ports = ports.ports;
         rec = await this.save(rec.Id, (r) => {
@@ -650,10 +652,11 @@ export class LocalContainerService implements ContainerService {
         // Kept open when clients come and go (a detach must not close it); a terminal never sends EOF anyway.
         leaveStdinOpen: rec.Config.Tty || !rec.Config.StdinOnce,
         tty: rec.Config.Tty,
+        holdFds: held,
         exitCommand: this.opts.berthCommand ? cleanupCommand([...this.opts.berthCommand, '--root', this.root, 'container', 'cleanup', rec.Id], p.dir, attach !== undefined && rec.HostConfig.RestartPolicy.Name === 'no') : undefined,
       }).catch((err: unknown) => {
         throw startError(err);
-      });
+      }).finally(() => releasePorts(held));
       if (attach) session = await this.connect(p, attach);
       await runtime.start(rec.Id);
       await this.save(rec.Id, (r) => {
@@ -661,6 +664,7 @@ export class LocalContainerService implements ContainerService {
         delete r.StoppedByUser;
       });
     } catch (err) {
+      releasePorts(held);
       await session?.close();
       await session?.release();
       await runtime.delete(rec.Id, true).catch(() => undefined);

@@ -26,6 +26,8 @@ export interface ConmonOptions {
   tty: boolean;
   /** Run when the container exits (berth's cleanup), as argv. */
   exitCommand?: string[];
+  /** Descriptors conmon keeps open while it lives: the sockets holding the container's published ports. */
+  holdFds?: number[];
 }
 
 export interface ConmonStarted {
@@ -55,7 +57,7 @@ export async function startConmon(o: ConmonOptions): Promise<ConmonStarted> {
   // fd 3: conmon writes {"data": pid} (or an error) once the runtime created the container.
   // fd 4: conmon waits for a byte before it starts; berth sends it at once.
   const child = spawn(o.conmon, args, {
-    stdio: ['ignore', 'ignore', 'pipe', 'pipe', 'pipe'],
+    stdio: ['ignore', 'ignore', 'pipe', 'pipe', 'pipe', ...(o.holdFds ?? [])],
     env: { ...process.env, _OCI_SYNCPIPE: '3', _OCI_STARTPIPE: '4' },
     detached: true,
   });

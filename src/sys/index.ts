@@ -19,6 +19,9 @@ interface Libc {
   flock: (fd: number, op: number) => number;
   socket: (domain: number, type: number, protocol: number) => number;
   connect: (fd: number, addr: Buffer, len: number) => number;
+  bind: (fd: number, addr: Buffer, len: number) => number;
+  listen: (fd: number, backlog: number) => number;
+  setsockopt: (fd: number, level: number, name: number, value: Buffer, len: number) => number;
   close: (fd: number) => number;
   shutdown: (fd: number, how: number) => number;
   ioctlInt: (fd: number, request: number, out: Buffer) => number;
@@ -45,6 +48,9 @@ function load(): Libc {
     flock: flock as Libc['flock'],
     socket: lib.func('int socket(int domain, int type, int protocol)'),
     connect: lib.func('int connect(int fd, const void *addr, uint32_t len)'),
+    bind: lib.func('int bind(int fd, const void *addr, uint32_t len)'),
+    listen: lib.func('int listen(int fd, int backlog)'),
+    setsockopt: lib.func('int setsockopt(int fd, int level, int name, const void *value, uint32_t len)'),
     close: lib.func('int close(int fd)'),
     shutdown: lib.func('int shutdown(int fd, int how)'),
     ioctlInt: lib.func('int ioctl(int fd, unsigned long request, _Out_ void *out)'),
@@ -193,6 +199,60 @@ export function connectSeqpacket(dir: string, name: string): number {
   } finally {
     closeSync(dirFd);
   }
+}
+
+const AF_INET = 2;
+const AF_INET6 = 10;
+const SOCK_STREAM = 1;
+const SOCK_DGRAM = 2;
+const SOL_SOCKET = 1;
+const SO_REUSEADDR = 2;
+const IPPROTO_IPV6 = 41;
+const IPV6_V6ONLY = 26;
+
+/**
+ * A socket bound (and for TCP listening) on a host address and port, as a descriptor: what holds a
+ * published port for a container (Podman hands such sockets to conmon, which keeps them while the
+ * container runs), so that no other program can take the port. An empty `ip` is every IPv4 address.
+ */
+export function holdPort(ip: string, port: number, proto: 'tcp' | 'udp' | 'sctp'): number {
+  const c = load();
+  const v6 = ip.includes(':');
+  const addr = Buffer.alloc(v6 ? 28 : 16);
+  addr.writeUInt16LE(v6 ? AF_INET6 : AF_INET, 0);
+  addr.writeUInt16BE(port, 2);
+  if (v6) ipv6Bytes(ip).copy(addr, 8);
+  else (ip || '0.0.0.0').split('.').forEach((b, i) => addr.writeUInt8(Number(b), 4 + i));
+  const fd = check(c.socket(v6 ? AF_INET6 : AF_INET, (proto === 'udp' ? SOCK_DGRAM : SOCK_STREAM) | SOCK_CLOEXEC, 0), 'socket');
+  const one = Buffer.alloc(4);
+  one.writeInt32LE(1, 0);
+  try {
+    // As a server would: a port in TIME_WAIT is still free to take.
+    check(c.setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, one, 4), 'setsockopt');
+    if (v6) check(c.setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, one, 4), 'setsockopt');
+    check(c.bind(fd, addr, addr.length), 'bind');
+    if (proto !== 'udp') check(c.listen(fd, 1), 'listen');
+    return fd;
+  } catch (err) {
+    c.close(fd);
+    throw err;
+  }
+}
+
+/** close(2) of a descriptor berth opened itself (holdPort's). */
+export function closeFd(fd: number): void {
+  load().close(fd);
+}
+
+function ipv6Bytes(ip: string): Buffer {
+  const [head = '', tail = ''] = ip.split('::');
+  const groups = (s: string): string[] => (s ? s.split(':') : []);
+  const h = groups(head);
+  const t = groups(tail);
+  const all = ip.includes('::') ? [...h, ...Array<string>(8 - h.length - t.length).fill('0'), ...t] : h;
+  const out = Buffer.alloc(16);
+  all.forEach((g, i) => out.writeUInt16BE(parseInt(g, 16), i * 2));
+  return out;
 }
 
 /** shutdown(2): 'write' sends the end of input; 'both' also wakes a reader blocked on the socket. */
