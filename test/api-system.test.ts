@@ -7,7 +7,9 @@ import { existsSync } from 'node:fs';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { startDaemon } from './daemon.ts';
-import { berth, berthBin, tempDir } from './helpers.ts';
+import { berth, berthBin, run, tempDir } from './helpers.ts';
+import { makeCa, makeClientCert, makeServerCert } from './registry-servers.ts';
+import { createServer, type AddressInfo } from 'node:net';
 
 function get(socket: string, method: string, path: string, body?: string): Promise<{ status: number; headers: Record<string, unknown>; text: string }> {
   return new Promise((resolve, reject) => {
@@ -102,4 +104,35 @@ test('daemon: socket activation (systemd hands over the listening socket, -H fd:
   assert.equal(ping.status, 200, stderr);
   assert.equal(ping.text, 'OK');
   assert.match(stderr, /API listening on fd:\/\//);
+});
+
+test('daemon: TCP with TLS verifies client certificates (docker --tlsverify and berth --host)', async (t) => {
+  const { dir, cleanup } = await tempDir();
+  t.after(cleanup);
+  await makeCa(dir);
+  await makeServerCert(dir);
+  await makeClientCert(dir);
+  const port = await new Promise<number>((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const p = (s.address() as AddressInfo).port;
+      s.close(() => resolve(p));
+    });
+  });
+  const host = `tcp://127.0.0.1:${port}`;
+  const d = await startDaemon({ args: ['-H', host, '--tlsverify', '--tlscacert', join(dir, 'ca.crt'), '--tlscert', join(dir, 'server.crt'), '--tlskey', join(dir, 'server.key')] });
+  t.after(() => d.cleanup());
+  const tlsFlags = ['--tlsverify', '--tlscacert', join(dir, 'ca.crt'), '--tlscert', join(dir, 'client.cert'), '--tlskey', join(dir, 'client.key')];
+
+  const docker = await run('docker', [...tlsFlags, '-H', host, 'version', '--format', '{{.Server.Platform.Name}}'], { env: { DOCKER_CONFIG: join(dir, 'docker-config') } });
+  assert.equal(docker.code, 0, docker.stderr);
+  assert.equal(docker.stdout.trim(), 'berth');
+
+  const viaBerth = await berth(d.root, ['--host', host, ...tlsFlags, 'images', '--format', '{{.Repository}}']);
+  assert.equal(viaBerth.code, 0, viaBerth.stderr);
+  assert.equal(viaBerth.stdout, 'busybox\n');
+
+  // No client certificate: the handshake is refused.
+  const anonymous = await run('docker', ['--tls', '--tlscacert', join(dir, 'ca.crt'), '-H', host, 'version'], { env: { DOCKER_CONFIG: join(dir, 'docker-config') } });
+  assert.notEqual(anonymous.code, 0);
+  assert.match(anonymous.stderr, /certificate|tls|handshake/i);
 });

@@ -17,6 +17,8 @@ function leftBehind(): string[] {
       continue;
     }
     if (/berth-test-/.test(cmd) && /conmon|runc|crun|catatonit|tini/.test(cmd)) problems.push(`process left behind: ${pid} ${cmd}`);
+    // Daemons the API tests started (their roots are test roots).
+    if (/berth-test-/.test(cmd) && / daemon /.test(cmd)) problems.push(`berth daemon left behind: ${pid} ${cmd}`);
     // Registries the registry tests started: their config lives in the suite's temporary directory.
     if (/docker-registry/.test(cmd) && (/berth-test-/.test(cmd) || cmd.includes(tmpdir()))) problems.push(`registry left behind: ${pid} ${cmd}`);
   }

@@ -221,13 +221,13 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
 const EC_KEY = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1'];
 
 /** DIR/ca.crt and DIR/ca.key: a CA that can only sign certificates. */
-async function makeCa(dir: string): Promise<void> {
+export async function makeCa(dir: string): Promise<void> {
   await ok(run('openssl', ['req', '-x509', ...EC_KEY, '-keyout', join(dir, 'ca.key'), '-out', join(dir, 'ca.crt'),
     '-subj', '/CN=berth test CA', '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign']));
 }
 
 /** DIR/server.crt and DIR/server.key, signed by the CA, for 127.0.0.1 and localhost. */
-async function makeServerCert(dir: string): Promise<void> {
+export async function makeServerCert(dir: string): Promise<void> {
   await ok(run('openssl', ['req', '-x509', ...EC_KEY, '-keyout', join(dir, 'server.key'), '-out', join(dir, 'server.crt'),
     '-CA', join(dir, 'ca.crt'), '-CAkey', join(dir, 'ca.key'), '-subj', '/CN=localhost',
     '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost', '-addext', 'basicConstraints=critical,CA:FALSE',
@@ -235,7 +235,7 @@ async function makeServerCert(dir: string): Promise<void> {
 }
 
 /** DIR/client.cert and DIR/client.key, signed by the CA, for TLS client authentication. */
-async function makeClientCert(dir: string): Promise<void> {
+export async function makeClientCert(dir: string): Promise<void> {
   await ok(run('openssl', ['req', '-x509', ...EC_KEY, '-keyout', join(dir, 'client.key'), '-out', join(dir, 'client.cert'),
     '-CA', join(dir, 'ca.crt'), '-CAkey', join(dir, 'ca.key'), '-subj', '/CN=berth test client',
     '-addext', 'basicConstraints=critical,CA:FALSE', '-addext', 'extendedKeyUsage=clientAuth']));
