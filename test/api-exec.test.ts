@@ -168,6 +168,12 @@ test('exec endpoints: inspect, detached start, hijacked streams, resize, and bad
   assert.match(raw.head, /Content-Type: application\/vnd\.docker\.raw-stream/);
   assert.equal(raw.data.toString(), '21 77\r\n');
 
+  // The detach keys on a terminal end the connection; the process runs on.
+  const keys = JSON.parse((await call(d, 'POST', '/containers/box/exec', { Cmd: ['cat'], AttachStdin: true, AttachStdout: true, Tty: true, DetachKeys: 'ctrl-x' })).body) as { Id: string };
+  await startHijacked(d, keys.Id, { Tty: true }, `typed${String.fromCharCode(0x18)}`);
+  const detachedExec = JSON.parse((await call(d, 'GET', `/exec/${keys.Id}/json`)).body) as { Running: boolean; ExitCode: number | null };
+  assert.deepEqual([detachedExec.Running, detachedExec.ExitCode], [true, null]);
+
   // A command that cannot run: the reason on the stream, 127 in inspect.
   const wrong = JSON.parse((await call(d, 'POST', '/containers/box/exec', { Cmd: ['no-such-command'], AttachStdout: true })).body) as { Id: string };
   const failed = await startHijacked(d, wrong.Id, { Tty: false });
