@@ -204,4 +204,13 @@ test('dockerode: container.exec, exec.start with hijack and stdin, exec.inspect'
   const info = await exec.inspect();
   assert.equal(info.ExitCode, 2);
   assert.equal(info.Running, false);
+
+  // Without hijacking: a plain response whose body is the output.
+  const plain = await docker.getContainer('box').exec({ Cmd: ['echo', 'plain'], AttachStdout: true, AttachStderr: true });
+  const body = await plain.start({});
+  const got: string[] = [];
+  docker.modem.demuxStream(body, sink(got), sink(got));
+  await new Promise<void>((resolve) => body.on('end', () => resolve()));
+  assert.equal(got.join(''), 'plain\n');
+  assert.equal((await plain.inspect()).ExitCode, 0);
 });

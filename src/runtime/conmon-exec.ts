@@ -91,13 +91,13 @@ export async function prepareConmonExec(o: ConmonExecOptions): Promise<PreparedE
   const pidLine = sync.next();
   const exitLine = sync.next();
   pidLine.catch(() => undefined);
-  const exited = exitLine.then(
-    (line) => {
+  const exited = exitLine
+    .then((line) => {
       const status = conmonMessage(line, '');
       return typeof status.data === 'number' ? status.data : -1;
-    },
-    () => -1,
-  ).finally(() => sync.close());
+    })
+    .catch(() => -1)
+    .finally(() => sync.close());
   return {
     start: async () => {
       start.end(Buffer.from([0]));
