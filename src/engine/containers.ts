@@ -1,12 +1,11 @@
 // Containers: records in meta/containers.json, a root filesystem from the overlay snapshotter, a
 // spec from runtime/spec, and conmon + runc to run them. berth itself keeps no process per
 // container: conmon holds it, writes its exit code, and runs `berth container cleanup` after.
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { constants as fsConstants, existsSync, readFileSync, statSync, watch } from 'node:fs';
-import { mkdir, open, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { readFileSync, statSync, watch } from 'node:fs';
+import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { hostname, constants as osConstants } from 'node:os';
+import { hostname } from 'node:os';
 import { arch } from 'node:process';
 import type { Digest } from '../content/index.ts';
 import { BerthError, conflict, errnoCode, invalidArgument, isKind, notFound } from '../errdefs/index.ts';
@@ -14,7 +13,7 @@ import { parseConfig, parseManifest, type Descriptor, type ImageConfig } from '.
 import { ContainerMeta, holdShared, isHeld, withLock, type ContainerRecord, type ContainersDocument, type LayerRecord, type NetworkAttachment } from '../meta/index.ts';
 import {
   AttachSession, OciRuntime, chooseRuntime, cgroupMode, commandLine, defaultSeccompProfile, effectiveCapabilities, environment,
-  execProcess, findExecutable, hostCapabilities, generateSpec, resolveUser, runtimeMessage, startConmon, type SpecProcess,
+  findExecutable, generateSpec, resizeConmonTerminal, resolveUser, startConmon,
 } from '../runtime/index.ts';
 import { chooseSnapshotter, snapshotterFor, type LayerSource, type Snapshotter } from '../snapshot/index.ts';
 import type { Finding, ImageStore } from '../store/index.ts';
@@ -35,7 +34,8 @@ import { containerTop, type TopResult } from './container-top.ts';
 import { readContainerStats, type ContainerStats } from './container-stats.ts';
 import { containerChanges, type Change } from './container-changes.ts';
 import { commitContainer, storeChanges, type CommitOptions } from './commit.ts';
-import type { Attached, AttachStreams, ContainerService, ContainerSummary, CreateOptions, ListContainersOptions, LogEntry, LogOptions, UpdateOptions, ExecOptions, TerminalSize } from './types.ts';
+import type { Attached, AttachStreams, ContainerService, ContainerSummary, CreateOptions, ListContainersOptions, LogEntry, LogOptions, UpdateOptions, ExecOptions, ExecSession, ExecStreams, TerminalSize } from './types.ts';
+import { execInContainer } from './container-exec.ts';
 
 const INIT_PATH = '/sbin/berth-init';
 
@@ -223,13 +223,13 @@ export class LocalContainerService implements ContainerService {
     if (!isLive(rec)) throw conflict('You cannot attach to a stopped container, start it first', ref);
     if (rec.State.Status === 'paused') throw conflict('You cannot attach to a paused container, unpause it first', ref);
     const session = await this.connect(this.paths(rec.Id), streams);
-    if (streams.size && rec.Config.Tty) await resizeTerminal(this.paths(rec.Id).dir, streams.size);
+    if (streams.size && rec.Config.Tty) await resizeConmonTerminal(this.paths(rec.Id).dir, streams.size);
     return session;
   }
 
   async resize(ref: string, size: TerminalSize): Promise<void> {
     const rec = await this.running(ref);
-    if (rec.Config.Tty) await resizeTerminal(this.paths(rec.Id).dir, size);
+    if (rec.Config.Tty) await resizeConmonTerminal(this.paths(rec.Id).dir, size);
   }
 
   async pause(ref: string): Promise<void> {
@@ -315,42 +315,12 @@ export class LocalContainerService implements ContainerService {
     return storeChanges(this.store, rec, this.upperDir(rec, 'a build step'), o);
   }
 
-  async exec(ref: string, o: ExecOptions): Promise<number> {
+  async exec(ref: string, o: ExecOptions, streams?: ExecStreams): Promise<ExecSession> {
     const rec = await this.running(ref);
-    if (rec.State.Status === 'paused') throw conflict(`Container ${rec.Id} is paused, unpause the container before exec`, ref);
+    if (rec.State.Status === 'paused') throw conflict(`Container ${ref} is paused, unpause the container before exec`, ref);
     if (o.cmd.length === 0) throw invalidArgument('No exec command specified');
-    const p = this.paths(rec.Id);
-    const spec = JSON.parse(await readFile(p.config, 'utf8')) as { process: SpecProcess };
-    const rootfs = this.snapshotter(rec).paths(p.dir).merged;
-    const tty = o.tty === true && o.detach !== true; // a detached process has no terminal to talk to
-    const proc = execProcess(spec.process, {
-      args: o.cmd,
-      env: o.env ?? [],
-      cwd: o.workdir,
-      user: o.user ? resolveUser(rootfs, o.user, rec.HostConfig.GroupAdd ?? []) : undefined,
-      terminal: tty,
-      consoleSize: o.size,
-      capabilities: o.privileged ? hostCapabilities() : undefined,
-    });
-    const tag = randomBytes(8).toString('hex');
-    const processFile = join(p.dir, `exec-${tag}.json`);
-    const logFile = join(p.dir, `exec-${tag}.log`);
-    await writeFile(processFile, JSON.stringify(proc));
-    try {
-      const runtime = this.runtimeFor(rec);
-      // The runtime's own errors go to a log file, apart from the process's output on our stderr.
-      const pidFile = join(p.dir, `exec-${tag}.pid`);
-      const argv = ['--log', logFile, '--log-format', 'json', ...runtime.execArgs(rec.Id, processFile, { detach: o.detach, pidFile })];
-      const { code, early } = await runExec(runtime.path, argv, { stdin: o.interactive === true || tty, output: o.detach !== true }, pidFile);
-      await rm(pidFile, { force: true });
-      const failure = await readRuntimeLog(logFile);
-      if (failure) throw execError(failure);
-      for (const chunk of early) process.stderr.write(chunk);
-      return code;
-    } finally {
-      await rm(processFile, { force: true });
-      await rm(logFile, { force: true });
-    }
+    const dir = this.paths(rec.Id).dir;
+    return execInContainer({ rec, dir, rootfs: this.snapshotter(rec).paths(dir).merged, runtime: this.runtimeFor(rec) }, o, streams);
   }
 
   /**
@@ -977,73 +947,6 @@ function shouldRestart(rec: ContainerRecord): boolean {
       return rec.State.ExitCode !== 0 && (policy.MaximumRetryCount === 0 || rec.RestartCount < policy.MaximumRetryCount);
     default:
       return false;
-  }
-}
-
-/**
- * Runs the runtime's exec with our stdio; resolves to its exit code (128 + n when a signal ended it).
- * Its stderr is held back until the process has started (the pid file exists): before that, what
- * comes is the runtime's own complaint, which the caller reports in Docker's words instead.
- */
-function runExec(cmd: string, args: string[], stdio: { stdin: boolean; output: boolean }, pidFile: string): Promise<{ code: number; early: Buffer[] }> {
-  return new Promise((resolve, reject) => {
-    const ignore = (): void => undefined;
-    process.on('SIGINT', ignore); // the terminal's ^C reaches the process through the runtime, not us
-    const child = spawn(cmd, args, { stdio: [stdio.stdin ? 'inherit' : 'ignore', stdio.output ? 'inherit' : 'ignore', 'pipe'] });
-    const early: Buffer[] = [];
-    let started = false;
-    child.stderr?.on('data', (chunk: Buffer) => {
-      started ||= existsSync(pidFile);
-      if (started) process.stderr.write(chunk);
-      else early.push(chunk);
-    });
-    child.on('error', reject);
-    child.on('close', (code, signal) => {
-      process.off('SIGINT', ignore);
-      resolve({ code: code ?? 128 + (signal ? osConstants.signals[signal] : 0), early });
-    });
-  });
-}
-
-/** The runtime's error lines from its JSON log (runc and crun: {"level":"error","msg":…}). */
-async function readRuntimeLog(file: string): Promise<string> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch {
-    return '';
-  }
-  const msgs = text.split('\n').flatMap((line) => {
-    try {
-      const entry = JSON.parse(line) as { level?: string; msg?: string };
-      return entry.level === 'error' && entry.msg ? [entry.msg] : [];
-    } catch {
-      return line.trim() ? [runtimeMessage(line)] : [];
-    }
-  });
-  return msgs.join('; ');
-}
-
-/** Docker's exec failures: 127 when the command is not found, 126 when it cannot be run. */
-function execError(message: string): BerthError {
-  const text = `OCI runtime exec failed: ${message}: unknown`;
-  const started = startError(new Error(message));
-  return new BerthError(started.exitStatus ? 'InvalidArgument' : 'Internal', text, { exitStatus: started.exitStatus ?? 126 });
-}
-
-/** conmon's control FIFO in the bundle: `1 HEIGHT WIDTH` resizes the container's terminal. */
-async function resizeTerminal(bundle: string, size: TerminalSize): Promise<void> {
-  let fh;
-  try {
-    fh = await open(join(bundle, 'ctl'), fsConstants.O_WRONLY | fsConstants.O_NONBLOCK);
-  } catch (err) {
-    if (errnoCode(err) === 'ENXIO' || errnoCode(err) === 'ENOENT') return; // conmon is gone: nothing to resize
-    throw err;
-  }
-  try {
-    await fh.write(`1 ${Math.max(0, Math.floor(size.height))} ${Math.max(0, Math.floor(size.width))}\n`);
-  } finally {
-    await fh.close();
   }
 }
 

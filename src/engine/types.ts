@@ -347,7 +347,31 @@ export interface ExecOptions {
   /** Keep stdin open (without it the process gets /dev/null). */
   interactive?: boolean;
   privileged?: boolean;
+  /** The caller does not wait for the process: its end keeps nobody's event loop alive. */
   detach?: boolean;
+}
+
+/** Where an exec'd process's output goes (what has no callback is dropped). */
+export interface ExecStreams {
+  stdout?(data: Buffer): void;
+  stderr?(data: Buffer): void;
+}
+
+/** A process exec'd into a container, as its caller follows it. */
+export interface ExecSession {
+  /** Its pid, as the host sees it. */
+  readonly pid: number;
+  /** Feeds its stdin (with `interactive`). */
+  writeStdin(data: Buffer): Promise<void>;
+  endStdin(): Promise<void>;
+  /** Sets its terminal's size (nothing when it has none). */
+  resize(size: TerminalSize): Promise<void>;
+  /** Resolves when its output ended, or the session was closed. */
+  readonly finished: Promise<void>;
+  /** Its exit code (128 + n for signal n; -1 when unknown), once it ended and its output was delivered. */
+  readonly exitCode: Promise<number>;
+  /** Stops following it; it runs on (a detach, a client gone). */
+  close(): Promise<void>;
 }
 
 export interface ContainerService {
@@ -385,8 +409,12 @@ export interface ContainerService {
   prune(filters?: Record<string, string[]>): Promise<{ ContainersDeleted: string[]; SpaceReclaimed: number }>;
   /** A new image from the container's filesystem changes and configuration; returns its ID. */
   commit(ref: string, opts: CommitOptions & { pause?: boolean }): Promise<string>;
-  /** Runs a process in the running container with this process's stdio; resolves to its exit code (0 at once with `detach`). */
-  exec(ref: string, opts: ExecOptions): Promise<number>;
+  /**
+   * Runs a process in the running container; resolves once it runs. With `streams`, its output is
+   * connected before it starts; without, nobody reads it. Throws with `exitStatus` 126/127 when the
+   * runtime cannot start it.
+   */
+  exec(ref: string, opts: ExecOptions, streams?: ExecStreams): Promise<ExecSession>;
 }
 
 export interface BuildOptions {

@@ -1,5 +1,7 @@
 // Every route the daemon serves, by area (moby's api/server/router/*).
 import type { Route } from '../router.ts';
 import { systemRoutes } from './system.ts';
+import { execRoutes } from './exec.ts';
+import { interimInspectRoutes } from './container-inspect-interim.ts';
 
-export const allRoutes: Route[] = [...systemRoutes];
+export const allRoutes: Route[] = [...systemRoutes, ...execRoutes, ...interimInspectRoutes];
