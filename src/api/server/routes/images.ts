@@ -3,7 +3,7 @@
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ImageInspect, ImageSummary, RemoveReport } from '../../../engine/index.ts';
-import { invalidArgument, unavailable } from '../../../errdefs/index.ts';
+import { internal, invalidArgument, isKind, unavailable } from '../../../errdefs/index.ts';
 import type { ApiRequest } from '../request.ts';
 import { queryBool, queryFilters, queryInt, readBody } from '../request.ts';
 import type { ApiReply } from '../reply.ts';
@@ -75,7 +75,9 @@ async function pull(req: ApiRequest, reply: ApiReply, { engine, state }: RouteCo
     await engine.images.pull(ref, { ...registryAccess(state, lenientAuthHeader(req.headers['x-registry-auth'])), platform, allTags, onProgress: out.progress });
     out.end();
   } catch (err) {
-    out.end(err);
+    // dockerd answers a registry's refusal of a pull with a 500, not a 401: a 401 makes the docker
+    // CLI ask for a login (and wait on stdin for it).
+    out.end(isKind(err, 'Unauthorized') ? internal(err.message, err) : err);
   }
 }
 
