@@ -4,31 +4,44 @@
 import { StringDecoder } from 'node:string_decoder';
 import type { BuildEvent, RunFailure } from '../../engine/index.ts';
 
-export function renderClassicBuild(write: (text: string) => void): (e: BuildEvent) => void {
+export function renderClassicBuild(out: (text: string) => void): (e: BuildEvent) => void {
   const decoder = new StringDecoder('utf8');
+  let atLineStart = true;
+  // Output that did not end its last line must not run into the builder's own lines.
+  const line = (text: string): void => {
+    if (!atLineStart) out('\n');
+    out(text);
+    atLineStart = true;
+  };
   return (e) => {
     switch (e.type) {
       case 'instruction':
-        write(`Step ${e.step}/${e.total} : ${e.text}\n`);
+        line(`Step ${e.step}/${e.total} : ${e.text}\n`);
         break;
       case 'log': {
         const text = decoder.write(e.data);
-        if (text) write(text);
+        if (text) {
+          out(text);
+          atLineStart = text.endsWith('\n');
+        }
         break;
       }
       case 'cached':
-        write(' ---> Using cache\n');
+        line(' ---> Using cache\n');
         break;
       case 'instruction-done':
         if (e.image) {
           const rest = decoder.end();
-          if (rest) write(rest);
+          if (rest) {
+            out(rest);
+            atLineStart = rest.endsWith('\n');
+          }
           // A step that changed only the config shows the image it stands on (berth folds such steps into the next image).
-          write(` ---> ${e.image.replace(/^sha256:/, '').slice(0, 12)}\n`);
+          line(` ---> ${e.image.replace(/^sha256:/, '').slice(0, 12)}\n`);
         }
         break;
       case 'warning':
-        write(`[Warning] ${e.text}\n`);
+        line(`[Warning] ${e.text}\n`);
         break;
       default:
         break; // BuildKit's vertex view: the classic builder has no words for it
