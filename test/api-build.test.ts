@@ -105,8 +105,8 @@ test('build: the docker CLI builds with the classic builder protocol', async (t)
   assert.equal(ignored.code, 0, ignored.stderr);
   assert.match(ignored.stdout, /^\. \.\. \.dockerignore Dockerfile keep\.txt $/m);
 
-  // -q: only the image ID.
-  const quiet = await d.docker(['build', '-q', ctx]);
+  // -q: only the image ID (the context sent gzip-compressed this time).
+  const quiet = await d.docker(['build', '-q', '--compress', ctx]);
   assert.equal(quiet.code, 0, quiet.stderr);
   assert.equal(quiet.stdout.trim(), id);
 

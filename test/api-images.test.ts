@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { startDaemon, type TestDaemon } from './daemon.ts';
 import { startRegistry } from './registry-servers.ts';
@@ -284,4 +284,39 @@ test('images: docker login, push and pull with credentials against an htpasswd r
   const dist = await http(d, 'GET', `/v1.50/distribution/${name}/json`, { headers: { 'X-Registry-Auth': auth({ username: 'alice', password: alice.password, serveraddress: reg.host }) } });
   assert.equal(dist.status, 200, dist.text);
   assert.equal((await http(d, 'GET', `/v1.50/distribution/${name}/json`)).status, 401);
+});
+
+test('images: dockerode lists, pulls with progress, tags, pushes, builds and removes', async (t) => {
+  const { default: Docker } = await import('dockerode');
+  const d = await startDaemon();
+  t.after(() => d.cleanup());
+  const reg = await startRegistry();
+  t.after(() => reg.stop());
+  const { dir, cleanup } = await tempDir();
+  t.after(cleanup);
+  const docker = new Docker({ socketPath: d.socket });
+  const follow = (stream: NodeJS.ReadableStream): Promise<{ status?: string; stream?: string; error?: string; aux?: { ID?: string } }[]> =>
+    new Promise((resolve, reject) => docker.modem.followProgress(stream, (err: Error | null, out: { status?: string }[]) => (err ? reject(err) : resolve(out))));
+
+  const listed = await docker.listImages();
+  assert.deepEqual(listed.map((i) => i.RepoTags), [['busybox:latest']]);
+  await docker.getImage('busybox').tag({ repo: `${reg.host}/dockerode/bb`, tag: 'v1' });
+  const pushed = await follow(await docker.getImage(`${reg.host}/dockerode/bb`).push({ tag: 'v1', authconfig: { serveraddress: reg.host } }));
+  assert.ok(pushed.some((m) => /^v1: digest: sha256:/.test(m.status ?? '')), JSON.stringify(pushed));
+
+  await docker.getImage(`${reg.host}/dockerode/bb:v1`).remove();
+  await docker.getImage('busybox').remove();
+  const pulled = await follow(await docker.pull(`${reg.host}/dockerode/bb:v1`));
+  assert.equal(pulled.at(-1)?.status, `Status: Downloaded newer image for ${reg.host}/dockerode/bb:v1`);
+  assert.deepEqual((await docker.getImage(`${reg.host}/dockerode/bb:v1`).inspect()).RepoTags, [`${reg.host}/dockerode/bb:v1`]);
+
+  await writeFile(join(dir, 'Dockerfile'), `FROM ${reg.host}/dockerode/bb:v1\nARG WHO\nRUN echo "built by $WHO"\n`);
+  const built = await follow(await docker.buildImage({ context: dir, src: ['Dockerfile'] }, { t: 'dockerode:built', buildargs: { WHO: 'dockerode' } }));
+  assert.ok(built.some((m) => m.stream === 'built by dockerode\n'), JSON.stringify(built));
+  const id = built.find((m) => m.aux?.ID)?.aux?.ID;
+  assert.equal((await docker.getImage('dockerode:built').inspect()).Id, id);
+
+  await assert.rejects(docker.getImage('nope').inspect(), (err: { statusCode?: number; json?: { message?: string } }) => err.statusCode === 404 && err.json?.message === 'No such image: nope:latest');
+  // A pull that fails before any progress is an HTTP error that dockerode rejects with.
+  await assert.rejects(docker.pull(`${reg.host}/dockerode/nope:1`), (err: { statusCode?: number }) => err.statusCode === 404);
 });

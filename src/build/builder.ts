@@ -277,12 +277,13 @@ class Builder {
       commands.push(...(parsed.stages[0]?.commands ?? []));
     }
     commands.push(...stage.commands);
+    const triggerCount = commands.length - stage.commands.length;
     for (const [i, c] of commands.entries()) {
       this.req.signal?.throwIfAborted();
       const layered = c.kind === 'RUN' || c.kind === 'COPY' || c.kind === 'ADD';
       const vertex = layered ? this.progress.start(`${label(++opNo, ops)} ${c.node.original}`) : undefined;
       // ONBUILD triggers run inside their FROM step, as the classic builder ran them.
-      const step = i - triggers.length + 1;
+      const step = i - triggerCount + 1;
       const work = async (): Promise<{ image?: string }> => {
         await this.apply(st, c, stage, vertex);
         return { image: st.state.image };
