@@ -198,6 +198,17 @@ test('images: the API over raw HTTP — errors as dockerd gives them, import, sa
   assert.deepEqual(importedInspect.Config.Env, ['A=1']);
   assert.equal((await http(d, 'POST', '/v1.50/images/create')).status, 400);
 
+  // push -a and pull -a: every tag of the repository (the imported layer is compressed by the first push).
+  await docker(d, ['tag', 'imported:2', `${reg.host}/multi:a`]);
+  await docker(d, ['tag', 'imported:2', `${reg.host}/multi:b`]);
+  const pushAll = await docker(d, ['push', '-a', `${reg.host}/multi`]);
+  assert.deepEqual(pushAll.split('\n').filter((l) => / digest: /.test(l)).map((l) => l.split(':')[0]).sort(), ['a', 'b']);
+  await docker(d, ['rmi', `${reg.host}/multi:a`, `${reg.host}/multi:b`]);
+  const pullAll = await docker(d, ['pull', '-a', `${reg.host}/multi`]);
+  assert.match(pullAll, new RegExp(`^Status: .* for ${reg.host}/multi:a$`, 'm'));
+  assert.match(pullAll, new RegExp(`^Status: .* for ${reg.host}/multi:b$`, 'm'));
+  await docker(d, ['rmi', `${reg.host}/multi:a`, `${reg.host}/multi:b`]);
+
   // Save by names: a docker-archive tar.
   const saved = await http(d, 'GET', '/v1.50/images/get?names=imported:2');
   assert.equal(saved.status, 200);

@@ -83,7 +83,8 @@ export async function push(store: ImageStore, name: string, opts: PushOptions = 
     const local = ref.digest ? `${repository}@${ref.digest}` : `${repository}:${tag}`;
     let image;
     try {
-      image = resolveImage(doc, local).image;
+      // Read again for each tag: pushing the one before may have replaced the image's manifest and blobs.
+      image = resolveImage(await store.document(), local).image;
     } catch {
       throw notFound(`An image does not exist locally with the tag: ${familiarName(local)}`);
     }
