@@ -78,6 +78,10 @@ export interface RegistryAccess {
   creds?: { username: string; password: string };
   /** The credentials file (default: Docker's config.json). */
   authFile?: string;
+  /** false: only `creds` (the daemon's case: a client sends its own); nothing is read or stored in a credentials file. */
+  credentialStore?: boolean;
+  /** Registries reached without TLS verification (daemon.json's insecure-registries); default: berth's config file. */
+  insecureRegistries?: string[];
 }
 
 /** A step of a pull or push, as Docker's JSON progress stream has it. */
@@ -145,6 +149,8 @@ export interface RemoteInspect {
   Name: string;
   Digest: string;
   MediaType: string;
+  /** The size in bytes of the manifest or index as the registry sent it. */
+  Size: number;
   /** The manifest or index as the registry sent it. */
   Manifest: unknown;
   /** For an index: the platforms it has. */
@@ -420,6 +426,11 @@ export interface ContainerService {
 export interface BuildOptions {
   /** The context directory. */
   contextDir: string;
+  /**
+   * The context as a tar (maybe compressed), as the Docker API sends it: unpacked into a temporary
+   * directory that replaces `contextDir`; `dockerfile` is then relative to the context.
+   */
+  contextTar?: Readable;
   /** The Dockerfile's path (default CONTEXT/Dockerfile); ignored when `dockerfileText` is given. */
   dockerfile?: string;
   /** The Dockerfile itself (`-f -`). */
@@ -522,3 +533,4 @@ export type { TopResult } from './container-top.ts';
 export type { ContainerStats } from './container-stats.ts';
 export type { Change } from './container-changes.ts';
 export type { CommitOptions } from './commit.ts';
+export type { BuildEvent, RunFailure } from '../build/index.ts';
