@@ -57,10 +57,13 @@ interface ContainerLike {
 export class EventLog implements EventService {
   private readonly dir: string;
   private readonly file: string;
+  private readonly limit: number;
 
-  constructor(root: string) {
+  /** `limit`: the size past which the file is rotated (tests make it small). */
+  constructor(root: string, opts: { limit?: number } = {}) {
     this.dir = join(root, 'events');
     this.file = join(this.dir, 'events.jsonl');
+    this.limit = opts.limit ?? LIMIT;
   }
 
   /** Records an event; never throws (an event is a record of an action, never a reason for it to fail). */
@@ -79,7 +82,7 @@ export class EventLog implements EventService {
       } finally {
         closeSync(fd);
       }
-      if (size > LIMIT) this.rotate(ino).catch(() => undefined);
+      if (size > this.limit) this.rotate(ino).catch(() => undefined);
     } catch {
       // no events directory (a read-only root): the action stands
     }
