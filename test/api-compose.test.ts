@@ -27,19 +27,21 @@ volumes:
 
 test('docker-compose v1: up -d, ps, logs, the client reaches the server by name, down -v', async (t) => {
   const d = await startDaemon();
-  t.after(() => d.cleanup());
   // Compose needs the container endpoints; a daemon built without them (a branch before the
   // merge) says so here instead of failing half way.
   if ((await apiRequest(d.socket, 'GET', '/v1.30/containers/json')).status === 404) {
+    await d.cleanup();
     t.skip('this daemon has no container routes yet');
     return;
   }
   const { dir, cleanup } = await tempDir();
-  t.after(cleanup);
   await writeFile(join(dir, 'docker-compose.yml'), project);
   const compose = (args: string[]): Promise<RunResult> => run('docker-compose', ['--ansi', 'never', '-p', 'bt', ...args], { cwd: dir, env: d.env });
+  // In this order: compose needs the daemon and the project directory.
   t.after(async () => {
     await compose(['down', '-v', '--timeout', '1']);
+    await d.cleanup();
+    await cleanup();
   });
 
   const up = await compose(['up', '-d']);

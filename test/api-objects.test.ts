@@ -185,3 +185,40 @@ test('daemon networks: create with subnet, internal and labels; ls, inspect, con
   assert.equal(prune.stdout, 'Deleted Networks:\nnet2\n\n');
   assert.deepEqual(lines((await ok(d.docker(['network', 'ls', '--format', '{{.Name}}']))).stdout), ['bridge', 'host', 'none']);
 });
+
+test('daemon networks: connect and disconnect running containers (docker run), with their events', async (t) => {
+  const d = await startDaemon();
+  // The daemon last: it would wait for containers it started.
+  t.after(async () => {
+    await d.docker(['rm', '-f', 'web', 'side']);
+    await d.docker(['network', 'rm', 'front']);
+    await d.cleanup();
+  });
+  // The container endpoints come from another part of the daemon; without them there is nothing to run.
+  if ((await apiRequest(d.socket, 'GET', '/v1.50/containers/json')).status === 404) {
+    t.skip('this daemon has no container routes yet');
+    return;
+  }
+  const since = (Date.now() / 1000).toFixed(3);
+  await ok(d.docker(['network', 'create', 'front']));
+  await ok(d.docker(['run', '-d', '--name', 'web', '--network', 'front', 'busybox', 'sleep', '60']));
+  await ok(d.docker(['run', '-d', '--name', 'side', 'busybox', 'sleep', '60']));
+  await ok(d.docker(['network', 'connect', '--alias', 'helper', 'front', 'side']));
+  const members = async (): Promise<string[]> => lines((await ok(d.docker(['network', 'inspect', '--format', '{{range .Containers}}{{.Name}}{{"\\n"}}{{end}}', 'front']))).stdout).sort();
+  assert.deepEqual(await members(), ['side', 'web']);
+  const addr = await ok(d.docker(['network', 'inspect', '--format', '{{range .Containers}}{{.IPv4Address}}{{"\\n"}}{{end}}', 'front']));
+  for (const a of lines(addr.stdout)) assert.match(a, /^\d+\.\d+\.\d+\.\d+\/\d+$/);
+  // A network in use is not removed.
+  const busy = await d.docker(['network', 'rm', 'front']);
+  assert.equal(busy.code, 1);
+  assert.match(busy.stderr, /error while removing network: network front id [0-9a-f]{64} has active endpoints/);
+  await ok(d.docker(['network', 'disconnect', 'front', 'side']));
+  assert.deepEqual(await members(), ['web']);
+
+  const until = (Date.now() / 1000 + 0.5).toFixed(3);
+  const ev = await ok(d.docker(['events', '--since', since, '--until', until, '--filter', 'network=front', '--format', '{{.Action}} {{index .Actor.Attributes "container"}}']));
+  const sideId = (await ok(d.docker(['inspect', '--format', '{{.Id}}', 'side']))).stdout.trim();
+  assert.deepEqual(lines(ev.stdout), ['create ', `connect ${sideId}`, `disconnect ${sideId}`]);
+  const started = await ok(d.docker(['events', '--since', since, '--until', until, '--filter', 'type=container', '--filter', 'event=start', '--format', '{{.Actor.Attributes.name}}']));
+  assert.deepEqual(lines(started.stdout), ['web', 'side']);
+});
