@@ -4,6 +4,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { readFileSync, readdirSync, readlinkSync } from 'node:fs';
+import { request, type IncomingMessage } from 'node:http';
 import { dockerCli, startDaemon } from './daemon.ts';
 import { berth, ok } from './helpers.ts';
 import { apiRequest } from './api-http.ts';
@@ -96,4 +98,43 @@ test('daemon events: a follower sees events as they happen, whoever acts', async
   await seen('destroy fromcli\n');
   await ok(d.docker(['network', 'prune', '-f']));
   assert.equal(follower.exitCode, null, 'the stream stays open');
+});
+
+test('daemon events: a client that goes away mid-stream leaves nothing behind in the daemon', async (t) => {
+  const d = await startDaemon();
+  t.after(() => d.cleanup());
+  const pid = readdirSync('/proc').find((p) => /^\d+$/.test(p) && (() => {
+    try {
+      return readFileSync(`/proc/${p}/cmdline`, 'utf8').split('\0').includes(`unix://${d.socket}`);
+    } catch {
+      return false;
+    }
+  })());
+  assert.ok(pid, 'the daemon process');
+  // Each follower holds the log open and watches the events directory (an inotify watch: libuv
+  // shares one inotify descriptor, whose fdinfo lists the watches).
+  const held = (): number => readdirSync(`/proc/${pid}/fd`).reduce((n, fd) => {
+    try {
+      const target = readlinkSync(`/proc/${pid}/fd/${fd}`);
+      if (/events\.jsonl/.test(target)) return n + 1;
+      if (/inotify/.test(target)) return n + readFileSync(`/proc/${pid}/fdinfo/${fd}`, 'utf8').split('\n').filter((l) => l.startsWith('inotify wd:')).length;
+    } catch {
+      // closed meanwhile
+    }
+    return n;
+  }, 0);
+  const before = held();
+  const req = request({ socketPath: d.socket, path: '/v1.50/events' });
+  const res = await new Promise<IncomingMessage>((resolve, reject) => req.on('response', resolve).on('error', reject).end());
+  assert.equal(res.statusCode, 200);
+  assert.equal(res.headers['content-type'], 'application/json');
+  const first = new Promise<string>((resolve) => res.once('data', (c: Buffer) => resolve(c.toString())));
+  await ok(d.docker(['volume', 'create', 'midstream']));
+  assert.equal(JSON.parse(await first).Actor.ID, 'midstream');
+  assert.equal(held(), before + 2);
+  req.destroy();
+  for (let i = 0; i < 100 && held() !== before; i++) await new Promise((r) => setTimeout(r, 50));
+  assert.equal(held(), before, 'the follower was let go');
+  // The daemon still serves.
+  assert.equal((await ok(d.docker(['volume', 'rm', 'midstream']))).stdout.trim(), 'midstream');
 });
