@@ -44,6 +44,9 @@ test('daemon volumes: create, ls with --format and --filter, inspect, rm, prune,
   // system df counts the container, the image it uses, and the volumes with their users.
   const df = await ok(d.docker(['system', 'df', '--format', '{{.Type}} {{.TotalCount}} {{.Active}}']));
   assert.deepEqual(lines(df.stdout), ['Images 1 1', 'Containers 1 0', 'Local Volumes 2 1', 'Build Cache 0 0']);
+  // The berth CLI counts the same, with the same sizes.
+  const dfFormat = ['system', 'df', '--format', '{{.Type}} {{.TotalCount}} {{.Active}} {{.Size}} {{.Reclaimable}}'];
+  assert.equal((await ok(berth(d.root, dfFormat))).stdout, (await ok(d.docker(dfFormat))).stdout);
   const dfv = await ok(d.docker(['system', 'df', '-v']));
   assert.match(dfv.stdout, /Local Volumes space usage:\s+VOLUME NAME\s+LINKS\s+SIZE\s+data1\s+0\s+\S+\s+data2\s+1\s+/);
   assert.match(dfv.stdout, new RegExp(`Containers space usage:[\\s\\S]*${id.slice(0, 12)}\\s+busybox\\s+"true"`));
