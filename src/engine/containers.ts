@@ -36,6 +36,7 @@ import { containerChanges, type Change } from './container-changes.ts';
 import { commitContainer, storeChanges, type CommitOptions } from './commit.ts';
 import type { Attached, AttachStreams, ContainerService, ContainerSummary, CreateOptions, ListContainersOptions, LogEntry, LogOptions, UpdateOptions, ExecOptions, ExecSession, ExecStreams, TerminalSize } from './types.ts';
 import { execInContainer } from './container-exec.ts';
+import { eventLog, signalNumber } from './events.ts';
 
 const INIT_PATH = '/sbin/berth-init';
 
@@ -68,8 +69,10 @@ export class LocalContainerService implements ContainerService {
       const mode = rec.HostConfig.NetworkMode;
       if (!onNetwork(mode)) throw invalidArgument(`container cannot be connected to network ${net.Name}: it runs with --network ${mode}`);
       const first = await this.networks.get(mode === 'default' ? DEFAULT_NETWORK : mode);
-      if (first.Id === net.Id || (rec.HostConfig.ExtraNetworks ?? []).some((e) => e.name === net.Name)) throw conflict(`endpoint with name ${rec.Name} already exists in network ${net.Name}`, ref);
       if ((o.aliases?.length || o.ip) && net.Name === DEFAULT_NETWORK) throw invalidArgument('user specified IP address and network aliases are supported only on user-defined networks');
+      // Docker keeps the settings of a container that is not running: its own network again adds aliases, no error (compose v1 connects so).
+      if (first.Id === net.Id && !isLive(rec) && !o.ip) return void (await this.save(rec.Id, (r) => void (r.HostConfig.NetworkAliases = [...new Set([...(r.HostConfig.NetworkAliases ?? []), ...(o.aliases ?? [])])])));
+      if (first.Id === net.Id || (rec.HostConfig.ExtraNetworks ?? []).some((e) => e.name === net.Name)) throw conflict(`endpoint with name ${rec.Name} already exists in network ${net.Name}`, ref);
       const extra = { name: net.Name, aliases: o.aliases ?? [], ...(o.ip ? { ip: o.ip } : {}) };
       let attachment: NetworkAttachment | undefined;
       if (rec.NetworkSettings && isLive(rec) && (await this.stillRunning(rec))) {
@@ -224,6 +227,7 @@ export class LocalContainerService implements ContainerService {
     if (rec.State.Status === 'paused') throw conflict('You cannot attach to a paused container, unpause it first', ref);
     const session = await this.connect(this.paths(rec.Id), streams);
     if (streams.size && rec.Config.Tty) await resizeConmonTerminal(this.paths(rec.Id).dir, streams.size);
+    eventLog(this.root).container('attach', rec);
     return session;
   }
 
@@ -240,6 +244,7 @@ export class LocalContainerService implements ContainerService {
       await this.save(rec.Id, (r) => {
         r.State.Status = 'paused';
       });
+      eventLog(this.root).container('pause', rec);
     });
   }
 
@@ -250,6 +255,7 @@ export class LocalContainerService implements ContainerService {
       await this.save(rec.Id, (r) => {
         r.State.Status = 'running';
       });
+      eventLog(this.root).container('unpause', rec);
     });
   }
 
@@ -262,6 +268,7 @@ export class LocalContainerService implements ContainerService {
       if (rec.Name === name) throw invalidArgument('Renaming a container with the same name as its current name');
       const holder = Object.values(doc.containers).find((c) => c.Name === name);
       if (holder) throw nameConflict(name, holder.Id);
+      eventLog(this.root).container('rename', { ...rec, Name: name }, { oldName: `/${rec.Name}` });
       rec.Name = name;
     });
   }
@@ -564,6 +571,7 @@ export class LocalContainerService implements ContainerService {
       await rm(p.dir, { recursive: true, force: true });
       throw err;
     }
+    eventLog(this.root).container('create', rec);
     return { Id: id, Warnings: [] };
   }
 
@@ -633,6 +641,7 @@ export class LocalContainerService implements ContainerService {
         r.State = { ...r.State, Status: 'running', Pid: started.pid, ConmonPid: started.conmonPid, ExitCode: 0, Error: '', StartedAt: new Date().toISOString(), FinishedAt: '0001-01-01T00:00:00Z' };
         delete r.StoppedByUser;
       });
+      eventLog(this.root).container('start', rec);
     } catch (err) {
       releasePorts(held);
       await session?.close();
@@ -729,6 +738,7 @@ export class LocalContainerService implements ContainerService {
     await this.runtimeFor(rec).delete(rec.Id, true).catch(() => undefined);
     await this.leaveNetwork(rec);
     this.snapshotter(rec).unmount(p.dir);
+    eventLog(this.root).container('die', rec, { exitCode: String(code) });
     return this.save(rec.Id, (r) => {
       delete r.NetworkSettings;
       r.State = { ...r.State, Status: 'exited', Pid: 0, ConmonPid: 0, ExitCode: code, FinishedAt: finishedAt, Error: error || r.State.Error, OOMKilled: oom };
@@ -834,6 +844,7 @@ export class LocalContainerService implements ContainerService {
     }
     const sig = normalizeSignal(signal);
     await this.runtimeFor(rec).kill(rec.Id, sig);
+    eventLog(this.root).container('kill', rec, { signal: signalNumber(sig) });
     // A frozen process gets its SIGKILL only once thawed (Docker thaws it too).
     if (rec.State.Status === 'paused' && (sig === 'KILL' || sig === '9')) await this.unpause(rec.Id).catch(() => undefined);
   }
@@ -852,11 +863,13 @@ export class LocalContainerService implements ContainerService {
     const signal = normalizeSignal(opts.signal ?? rec.Config.StopSignal ?? 'TERM');
     if (rec.State.Status === 'paused') await runtime.resume(rec.Id).catch(() => undefined);
     await runtime.kill(rec.Id, signal).catch(() => undefined);
+    eventLog(this.root).container('kill', rec, { signal: signalNumber(signal) });
     if (!(await waitForFile(this.paths(rec.Id).exitFile, rec.State.ConmonPid, timeout * 1000))) {
       await runtime.kill(rec.Id, 'KILL', true).catch(() => undefined);
       await waitForFile(this.paths(rec.Id).exitFile, rec.State.ConmonPid, 10_000);
     }
     await this.cleanup(rec.Id);
+    eventLog(this.root).container('stop', rec);
   }
 
   async remove(ref: string, opts: { force?: boolean; volumes?: boolean } = {}): Promise<void> {
@@ -868,6 +881,7 @@ export class LocalContainerService implements ContainerService {
       }
       const runtime = this.runtimeFor(rec);
       await runtime.kill(rec.Id, 'KILL', true).catch(() => undefined);
+      eventLog(this.root).container('kill', rec, { signal: '9' });
       await waitForFile(this.paths(rec.Id).exitFile, rec.State.ConmonPid, 10_000);
     }
     const p = this.paths(rec.Id);
@@ -880,6 +894,7 @@ export class LocalContainerService implements ContainerService {
       await this.meta.update((doc) => {
         delete doc.containers[rec.Id];
       });
+      eventLog(this.root).container('destroy', rec);
       await rm(p.exitFile, { force: true });
     });
     await rm(p.dir, { recursive: true, force: true });

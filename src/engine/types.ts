@@ -9,6 +9,11 @@ import type { ContainerStats } from './container-stats.ts';
 import type { Change } from './container-changes.ts';
 import type { CommitOptions } from './commit.ts';
 import type { BuildEvent } from '../build/index.ts';
+import type { EventService } from './events.ts';
+import type { DiskUsage, DiskUsageType } from './disk-usage.ts';
+
+export type { EngineEvent, EventQuery, EventService, EventType } from './events.ts';
+export type { DiskUsage, DiskUsageType } from './disk-usage.ts';
 
 export interface ImageSummary {
   Id: string;
@@ -207,6 +212,8 @@ export interface AuthService {
 
 export interface SystemService {
   df(): Promise<StoreUsage>;
+  /** Disk usage as the Docker API's /system/df has it (only the types asked for; the others null). */
+  diskUsage(types?: DiskUsageType[]): Promise<DiskUsage>;
   check(opts: { repair: boolean }): Promise<Finding[]>;
 }
 
@@ -512,7 +519,8 @@ export interface NetworkService {
   list(filters?: Record<string, string[]>): Promise<Network[]>;
   inspect(ref: string): Promise<Network>;
   remove(ref: string): Promise<void>;
-  prune(): Promise<{ NetworksDeleted: string[] }>;
+  /** Networks no container uses; filters: label, label!, until. */
+  prune(filters?: Record<string, string[]>): Promise<{ NetworksDeleted: string[] }>;
   connect(network: string, container: string, o?: { aliases?: string[]; ip?: string }): Promise<void>;
   disconnect(network: string, container: string): Promise<void>;
 }
@@ -526,6 +534,7 @@ export interface Engine {
   system: SystemService;
   auth: AuthService;
   manifests: ManifestService;
+  events: EventService;
   close(): Promise<void>;
 }
 export type { MountSpec } from '../meta/index.ts';

@@ -3,6 +3,7 @@
 import { invalidArgument, isKind } from '../errdefs/index.ts';
 import type { VolumeRecord, VolumeStore } from '../volume/index.ts';
 import { matchLabel } from './filters.ts';
+import { eventLog } from './events.ts';
 import type { LocalContainerService } from './containers.ts';
 import type { Volume, VolumeService } from './types.ts';
 
@@ -13,15 +14,19 @@ function shown(v: VolumeRecord): Volume {
 export class LocalVolumeService implements VolumeService {
   private readonly store: VolumeStore;
   private readonly containers: LocalContainerService;
+  private readonly root: string;
 
-  constructor(containers: LocalContainerService) {
+  constructor(containers: LocalContainerService, root: string) {
     this.containers = containers;
+    this.root = root;
     this.store = containers.volumes;
   }
 
   async create(o: { name?: string; labels?: Record<string, string>; driver?: string; options?: Record<string, string> } = {}): Promise<Volume> {
     if (o.driver !== undefined && o.driver !== 'local') throw invalidArgument(`create ${o.name ?? ''}: error looking up volume plugin ${o.driver}: plugin "${o.driver}" not found`);
-    return shown(await this.store.create({ name: o.name, labels: o.labels, options: o.options }));
+    const v = shown(await this.store.create({ name: o.name, labels: o.labels, options: o.options }));
+    eventLog(this.root).volume('create', v.Name);
+    return v;
   }
 
   async list(filters: Record<string, string[]> = {}): Promise<Volume[]> {
@@ -50,6 +55,7 @@ export class LocalVolumeService implements VolumeService {
 
   async remove(name: string): Promise<void> {
     await this.store.remove(name, (n) => this.containers.volumeUsers(n));
+    eventLog(this.root).volume('destroy', name);
   }
 
   async prune(opts: { all?: boolean; filters?: Record<string, string[]> } = {}): Promise<{ VolumesDeleted: string[]; SpaceReclaimed: number }> {
@@ -57,7 +63,8 @@ export class LocalVolumeService implements VolumeService {
     let reclaimed = 0;
     for (const v of await this.store.list()) {
       if (!opts.all && !v.Anonymous) continue; // Docker 23+: named volumes only with --all
-      if (!Object.entries(opts.filters ?? {}).every(([k, vals]) => k !== 'label' || vals.every((l) => matchLabel(v.Labels, l)))) continue;
+      if (!(opts.filters?.label ?? []).every((l) => matchLabel(v.Labels, l))) continue;
+      if ((opts.filters?.['label!'] ?? []).some((l) => matchLabel(v.Labels, l))) continue;
       if ((await this.containers.volumeUsers(v.Name)).length > 0) continue;
       const size = this.store.size(v.Name);
       try {
@@ -66,6 +73,7 @@ export class LocalVolumeService implements VolumeService {
         if (isKind(err, 'Conflict') || isKind(err, 'NotFound')) continue;
         throw err;
       }
+      eventLog(this.root).volume('destroy', v.Name);
       deleted.push(v.Name);
       reclaimed += size;
     }
