@@ -220,8 +220,9 @@ test('daemon networks: connect and disconnect running containers (docker run), w
 
   const until = (Date.now() / 1000 + 0.5).toFixed(3);
   const ev = await ok(d.docker(['events', '--since', since, '--until', until, '--filter', 'network=front', '--format', '{{.Action}} {{index .Actor.Attributes "container"}}']));
-  const sideId = (await ok(d.docker(['inspect', '--format', '{{.Id}}', 'side']))).stdout.trim();
-  assert.deepEqual(lines(ev.stdout), ['create ', `connect ${sideId}`, `disconnect ${sideId}`]);
+  const [webId, sideId] = lines((await ok(d.docker(['inspect', '--format', '{{.Id}}', 'web', 'side']))).stdout);
+  // web joined at its start; side by `network connect`.
+  assert.deepEqual(lines(ev.stdout), ['create ', `connect ${webId}`, `connect ${sideId}`, `disconnect ${sideId}`]);
   const started = await ok(d.docker(['events', '--since', since, '--until', until, '--filter', 'type=container', '--filter', 'event=start', '--format', '{{.Actor.Attributes.name}}']));
   assert.deepEqual(lines(started.stdout), ['web', 'side']);
 });

@@ -58,7 +58,7 @@ export class LocalContainerService implements ContainerService {
     this.root = store.root;
     this.meta = new ContainerMeta(store.root);
     this.opts = opts;
-    this.volumes = new VolumeStore(store.root);
+    this.volumes = new VolumeStore(store.root, (action, name) => eventLog(store.root).volume(action, name));
     this.networks = new NetworkStore(store.root);
   }
 
@@ -133,6 +133,7 @@ export class LocalContainerService implements ContainerService {
     if (!settings) return;
     const others = Object.values((await this.meta.read()).containers).filter((c) => c.Id !== rec.Id);
     await detach({ ...rec, NetworkSettings: settings }, this.networks);
+    eventLog(this.root).attachments('disconnect', rec.Id, await Promise.all(Object.keys(settings.Networks).map((n) => this.networks.get(n).catch(() => ({ Id: n, Name: n })))));
     await refreshHosts(others, others, (id) => this.paths(id).userdata);
   }
 
@@ -630,6 +631,7 @@ export class LocalContainerService implements ContainerService {
         const taken = new Set(Object.values((await this.meta.read()).containers).flatMap((c) => Object.entries(c.NetworkSettings?.Ports ?? {}).flatMap(([k, bs]) => bs.map((b) => `${b.HostPort}/${k.split('/')[1] ?? 'tcp'}`))));
         const ports = await allocatePorts(rec.HostConfig.PortBindings ?? {}, taken);
         const settings = await joinNetwork(rec, this.networks, ports.mappings);
+        eventLog(this.root).attachments('connect', rec.Id, await Promise.all(Object.keys(settings.Networks).map((n) => this.networks.get(n))));
         if (Object.keys(ports.ports).length > 0) settings.Ports = ports.ports;
         rec = await this.save(rec.Id, (r) => {
           r.NetworkSettings = settings;
@@ -668,6 +670,7 @@ export class LocalContainerService implements ContainerService {
         r.State = { ...r.State, Status: 'running', Pid: started.pid, ConmonPid: started.conmonPid, ExitCode: 0, Error: '', StartedAt: new Date().toISOString(), FinishedAt: '0001-01-01T00:00:00Z' };
         delete r.StoppedByUser;
       });
+      eventLog(this.root).mounts('mount', rec);
       eventLog(this.root).container('start', rec);
     } catch (err) {
       await session?.close();
@@ -765,6 +768,7 @@ export class LocalContainerService implements ContainerService {
     await this.leaveNetwork(rec);
     this.snapshotter(rec).unmount(p.dir);
     eventLog(this.root).container('die', rec, { exitCode: String(code) });
+    eventLog(this.root).mounts('unmount', rec);
     return this.save(rec.Id, (r) => {
       delete r.NetworkSettings;
       r.State = { ...r.State, Status: 'exited', Pid: 0, ConmonPid: 0, ExitCode: code, FinishedAt: finishedAt, Error: error || r.State.Error, OOMKilled: oom };
@@ -914,6 +918,7 @@ export class LocalContainerService implements ContainerService {
     await withLock(p.lock, 'exclusive', async () => {
       const current = (await this.meta.read()).containers[rec.Id];
       if (!current) return;
+      if (running && isLive(current)) eventLog(this.root).container('die', current, { exitCode: (await readFile(p.exitFile, 'utf8').catch(() => '137')).trim() });
       await this.runtimeFor(rec).delete(rec.Id, true).catch(() => undefined);
       await this.leaveNetwork(current);
       await this.snapshotter(rec).remove(p.dir);
