@@ -71,7 +71,12 @@ export class LocalContainerService implements ContainerService {
       const first = await this.networks.get(mode === 'default' ? DEFAULT_NETWORK : mode);
       if ((o.aliases?.length || o.ip) && net.Name === DEFAULT_NETWORK) throw invalidArgument('user specified IP address and network aliases are supported only on user-defined networks');
       // Docker keeps the settings of a container that is not running: its own network again adds aliases, no error (compose v1 connects so).
-      if (first.Id === net.Id && !isLive(rec) && !o.ip) return void (await this.save(rec.Id, (r) => void (r.HostConfig.NetworkAliases = [...new Set([...(r.HostConfig.NetworkAliases ?? []), ...(o.aliases ?? [])])])));
+      if (first.Id === net.Id && !isLive(rec) && !o.ip) {
+        await this.save(rec.Id, (r) => {
+          r.HostConfig.NetworkAliases = [...new Set([...(r.HostConfig.NetworkAliases ?? []), ...(o.aliases ?? [])])];
+        });
+        return;
+      }
       if (first.Id === net.Id || (rec.HostConfig.ExtraNetworks ?? []).some((e) => e.name === net.Name)) throw conflict(`endpoint with name ${rec.Name} already exists in network ${net.Name}`, ref);
       const extra = { name: net.Name, aliases: o.aliases ?? [], ...(o.ip ? { ip: o.ip } : {}) };
       let attachment: NetworkAttachment | undefined;
