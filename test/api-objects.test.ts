@@ -145,6 +145,9 @@ test('daemon networks: create with subnet, internal and labels; ls, inspect, con
   await ok(d.docker(['network', 'connect', '--alias', 'db', 'net1', 'c1']));
   const extra = await ok(berth(d.root, ['inspect', '--format', '{{json .HostConfig.ExtraNetworks}}', 'c1']));
   assert.deepEqual(JSON.parse(extra.stdout), [{ name: 'net1', aliases: ['db'] }]);
+  // Its own network again, while it does not run: dockerd keeps the settings (compose v1 connects so); the alias is added.
+  await ok(d.docker(['network', 'connect', '--alias', 'cache', 'net2', 'c1']));
+  assert.equal((await ok(berth(d.root, ['inspect', '--format', '{{json .HostConfig.NetworkAliases}}', 'c1']))).stdout.trim(), '["cache"]');
   const twice = await d.docker(['network', 'connect', 'net1', 'c1']);
   assert.equal(twice.code, 1);
   assert.match(twice.stderr, /endpoint with name c1 already exists in network net1/);
