@@ -52,8 +52,13 @@ test('daemon events: since/until with filters, from the daemon and the berth CLI
   assert.deepEqual(await events('--filter', 'label=team=b', '--format', '{{.Type}} {{.Action}}'), ['container create', 'container start', 'container die', 'container destroy']);
   assert.deepEqual(await events('--filter', 'network=evnet', '--format', '{{.Action}} {{.Actor.Attributes.name}} {{.Actor.Attributes.type}}'), ['create evnet bridge']);
   assert.deepEqual(await events('--filter', 'image=evtag', '--format', '{{.Type}} {{.Action}} {{.Actor.Attributes.name}}'), ['image tag evtag:1']);
-  // Two values of one filter are alternatives.
-  assert.deepEqual(await events('--filter', 'type=network', '--filter', 'type=image', '--format', '{{.Type}}'), ['network', 'image']);
+  // Two values of one filter are alternatives. evc joined and left the default network as it ran.
+  assert.deepEqual(await events('--filter', 'type=network', '--filter', 'type=image', '--format', '{{.Type}} {{.Action}} {{.Actor.Attributes.name}}'), [
+    'network create evnet',
+    'image tag evtag:1',
+    'network connect bridge',
+    'network disconnect bridge',
+  ]);
 
   // The default line, as docker prints it.
   const plain = await events('--filter', 'event=die');
@@ -137,4 +142,31 @@ test('daemon events: a client that goes away mid-stream leaves nothing behind in
   assert.equal(held(), before, 'the follower was let go');
   // The daemon still serves.
   assert.equal((await ok(d.docker(['volume', 'rm', 'midstream']))).stdout.trim(), 'midstream');
+});
+
+test('daemon events: a container run by the berth CLI mounts its volume and joins its network; rm -f reports kill, die and destroy', async (t) => {
+  const d = await startDaemon();
+  t.after(() => d.cleanup());
+  const since = (Date.now() / 1000).toFixed(3);
+  await ok(berth(d.root, ['network', 'create', 'evnet2']));
+  await ok(berth(d.root, ['run', '-d', '--name', 'evd', '--network', 'evnet2', '-v', 'evvol:/data:ro', 'busybox', 'sleep', '60']));
+  const id = (await ok(berth(d.root, ['inspect', '--format', '{{.Id}}', 'evd']))).stdout.trim();
+  await ok(berth(d.root, ['rm', '-f', 'evd']));
+  await ok(berth(d.root, ['network', 'rm', 'evnet2']));
+  const until = (Date.now() / 1000 + 0.5).toFixed(3);
+  const ev = await ok(d.docker(['events', '--since', since, '--until', until, '--format', '{{.Type}} {{.Action}} {{.Actor.ID}} {{index .Actor.Attributes "container"}} {{index .Actor.Attributes "read/write"}} {{index .Actor.Attributes "signal"}} {{index .Actor.Attributes "exitCode"}}']));
+  const seen = lines(ev.stdout).map((l) => l.replace(id, 'ID').replace(/network (\w+) [0-9a-f]{64}/, 'network $1 NET').trim());
+  assert.deepEqual(seen, [
+    'network create NET',
+    'volume create evvol',
+    'container create ID',
+    'network connect NET ID',
+    'volume mount evvol ID false',
+    'container start ID',
+    'container kill ID   9',
+    'container die ID    137',
+    'network disconnect NET ID',
+    'container destroy ID',
+    'network destroy NET',
+  ]);
 });

@@ -58,7 +58,7 @@ export class LocalContainerService implements ContainerService {
     this.root = store.root;
     this.meta = new ContainerMeta(store.root);
     this.opts = opts;
-    this.volumes = new VolumeStore(store.root);
+    this.volumes = new VolumeStore(store.root, (action, name) => eventLog(store.root).volume(action, name));
     this.networks = new NetworkStore(store.root);
   }
 
@@ -71,7 +71,12 @@ export class LocalContainerService implements ContainerService {
       const first = await this.networks.get(mode === 'default' ? DEFAULT_NETWORK : mode);
       if ((o.aliases?.length || o.ip) && net.Name === DEFAULT_NETWORK) throw invalidArgument('user specified IP address and network aliases are supported only on user-defined networks');
       // Docker keeps the settings of a container that is not running: its own network again adds aliases, no error (compose v1 connects so).
-      if (first.Id === net.Id && !isLive(rec) && !o.ip) return void (await this.save(rec.Id, (r) => void (r.HostConfig.NetworkAliases = [...new Set([...(r.HostConfig.NetworkAliases ?? []), ...(o.aliases ?? [])])])));
+      if (first.Id === net.Id && !isLive(rec) && !o.ip) {
+        await this.save(rec.Id, (r) => {
+          r.HostConfig.NetworkAliases = [...new Set([...(r.HostConfig.NetworkAliases ?? []), ...(o.aliases ?? [])])];
+        });
+        return;
+      }
       if (first.Id === net.Id || (rec.HostConfig.ExtraNetworks ?? []).some((e) => e.name === net.Name)) throw conflict(`endpoint with name ${rec.Name} already exists in network ${net.Name}`, ref);
       const extra = { name: net.Name, aliases: o.aliases ?? [], ...(o.ip ? { ip: o.ip } : {}) };
       let attachment: NetworkAttachment | undefined;
@@ -133,6 +138,7 @@ export class LocalContainerService implements ContainerService {
     if (!settings) return;
     const others = Object.values((await this.meta.read()).containers).filter((c) => c.Id !== rec.Id);
     await detach({ ...rec, NetworkSettings: settings }, this.networks);
+    eventLog(this.root).attachments('disconnect', rec.Id, await Promise.all(Object.keys(settings.Networks).map((n) => this.networks.get(n).catch(() => ({ Id: n, Name: n })))));
     await refreshHosts(others, others, (id) => this.paths(id).userdata);
   }
 
@@ -602,6 +608,7 @@ export class LocalContainerService implements ContainerService {
         const ports = await allocatePorts(rec.HostConfig.PortBindings ?? {}, taken);
         held = ports.held;
         const settings = await joinNetwork(rec, this.networks, ports.mappings);
+        eventLog(this.root).attachments('connect', rec.Id, await Promise.all(Object.keys(settings.Networks).map((n) => this.networks.get(n))));
         if (Object.keys(ports.ports).length > 0) settings.Ports = ports.ports;
         rec = await this.save(rec.Id, (r) => {
           r.NetworkSettings = settings;
@@ -641,6 +648,7 @@ export class LocalContainerService implements ContainerService {
         r.State = { ...r.State, Status: 'running', Pid: started.pid, ConmonPid: started.conmonPid, ExitCode: 0, Error: '', StartedAt: new Date().toISOString(), FinishedAt: '0001-01-01T00:00:00Z' };
         delete r.StoppedByUser;
       });
+      eventLog(this.root).mounts('mount', rec);
       eventLog(this.root).container('start', rec);
     } catch (err) {
       releasePorts(held);
@@ -739,6 +747,7 @@ export class LocalContainerService implements ContainerService {
     await this.leaveNetwork(rec);
     this.snapshotter(rec).unmount(p.dir);
     eventLog(this.root).container('die', rec, { exitCode: String(code) });
+    eventLog(this.root).mounts('unmount', rec);
     return this.save(rec.Id, (r) => {
       delete r.NetworkSettings;
       r.State = { ...r.State, Status: 'exited', Pid: 0, ConmonPid: 0, ExitCode: code, FinishedAt: finishedAt, Error: error || r.State.Error, OOMKilled: oom };
@@ -888,6 +897,7 @@ export class LocalContainerService implements ContainerService {
     await withLock(p.lock, 'exclusive', async () => {
       const current = (await this.meta.read()).containers[rec.Id];
       if (!current) return;
+      if (running && isLive(current)) eventLog(this.root).container('die', current, { exitCode: (await readFile(p.exitFile, 'utf8').catch(() => '137')).trim() });
       await this.runtimeFor(rec).delete(rec.Id, true).catch(() => undefined);
       await this.leaveNetwork(current);
       await this.snapshotter(rec).remove(p.dir);

@@ -121,6 +121,19 @@ export class EventLog implements EventService {
     this.emit('network', action, net.Id, { name: net.Name, type: net.Driver ?? 'bridge', ...extra });
   }
 
+  /** A container joined or left networks (at start and stop, as Docker reports it). */
+  attachments(action: 'connect' | 'disconnect', container: string, nets: { Id: string; Name: string }[]): void {
+    for (const n of nets) this.network(action, n, { container });
+  }
+
+  /** A container's volumes, mounted at its start and unmounted when it ends. */
+  mounts(action: 'mount' | 'unmount', rec: { Id: string; HostConfig: { Mounts?: { Type: string; Source?: string; Target: string; ReadOnly?: boolean }[] } }): void {
+    for (const m of rec.HostConfig.Mounts ?? []) {
+      if (m.Type !== 'volume' || !m.Source) continue;
+      this.volume(action, m.Source, action === 'mount' ? { container: rec.Id, destination: m.Target, propagation: '', 'read/write': String(m.ReadOnly !== true) } : { container: rec.Id });
+    }
+  }
+
   /** Moves a full log aside, once: under a lock, and only if the file is still the one found full. */
   private async rotate(ino: number): Promise<void> {
     await withLock(join(this.dir, 'rotate.lock'), 'exclusive', async () => {

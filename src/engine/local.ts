@@ -35,7 +35,7 @@ export class LocalEngine implements Engine {
     this.images = new LocalImageService(store, this.containers);
     this.manifests = manifestService(store);
     this.builder = new LocalBuilderService(store, this.containers, this.images);
-    this.volumes = new LocalVolumeService(this.containers, store.root);
+    this.volumes = new LocalVolumeService(this.containers);
     this.networks = new LocalNetworkService(this.containers.networks, store.root, this.containers);
     this.events = eventLog(store.root);
     this.system = {

@@ -3,7 +3,6 @@
 import { invalidArgument, isKind } from '../errdefs/index.ts';
 import type { VolumeRecord, VolumeStore } from '../volume/index.ts';
 import { matchLabel } from './filters.ts';
-import { eventLog } from './events.ts';
 import type { LocalContainerService } from './containers.ts';
 import type { Volume, VolumeService } from './types.ts';
 
@@ -14,19 +13,15 @@ function shown(v: VolumeRecord): Volume {
 export class LocalVolumeService implements VolumeService {
   private readonly store: VolumeStore;
   private readonly containers: LocalContainerService;
-  private readonly root: string;
 
-  constructor(containers: LocalContainerService, root: string) {
+  constructor(containers: LocalContainerService) {
     this.containers = containers;
-    this.root = root;
     this.store = containers.volumes;
   }
 
   async create(o: { name?: string; labels?: Record<string, string>; driver?: string; options?: Record<string, string> } = {}): Promise<Volume> {
     if (o.driver !== undefined && o.driver !== 'local') throw invalidArgument(`create ${o.name ?? ''}: error looking up volume plugin ${o.driver}: plugin "${o.driver}" not found`);
-    const v = shown(await this.store.create({ name: o.name, labels: o.labels, options: o.options }));
-    eventLog(this.root).volume('create', v.Name);
-    return v;
+    return shown(await this.store.create({ name: o.name, labels: o.labels, options: o.options }));
   }
 
   async list(filters: Record<string, string[]> = {}): Promise<Volume[]> {
@@ -55,7 +50,6 @@ export class LocalVolumeService implements VolumeService {
 
   async remove(name: string): Promise<void> {
     await this.store.remove(name, (n) => this.containers.volumeUsers(n));
-    eventLog(this.root).volume('destroy', name);
   }
 
   async prune(opts: { all?: boolean; filters?: Record<string, string[]> } = {}): Promise<{ VolumesDeleted: string[]; SpaceReclaimed: number }> {
@@ -73,7 +67,6 @@ export class LocalVolumeService implements VolumeService {
         if (isKind(err, 'Conflict') || isKind(err, 'NotFound')) continue;
         throw err;
       }
-      eventLog(this.root).volume('destroy', v.Name);
       deleted.push(v.Name);
       reclaimed += size;
     }
