@@ -322,7 +322,7 @@ test('images: dockerode lists, pulls with progress, tags, pushes, builds and rem
   assert.deepEqual((await docker.getImage(`${reg.host}/dockerode/bb:v1`).inspect()).RepoTags, [`${reg.host}/dockerode/bb:v1`]);
 
   await writeFile(join(dir, 'Dockerfile'), `FROM ${reg.host}/dockerode/bb:v1\nARG WHO\nRUN echo "built by $WHO"\n`);
-  const built = await follow(await docker.buildImage({ context: dir, src: ['Dockerfile'] }, { t: 'dockerode:built', buildargs: { WHO: 'dockerode' } }));
+  const built = await follow(await docker.buildImage({ context: dir, src: ['Dockerfile'] }, { t: 'dockerode:built', buildargs: { WHO: 'dockerode' }, pull: true }));
   assert.ok(built.some((m) => m.stream === 'built by dockerode\n'), JSON.stringify(built));
   const id = built.find((m) => m.aux?.ID)?.aux?.ID;
   assert.equal((await docker.getImage('dockerode:built').inspect()).Id, id);

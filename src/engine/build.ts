@@ -102,7 +102,7 @@ export class LocalBuilderService implements BuilderService {
     const importer = o.cacheFrom && o.cacheFrom.length > 0 ? await CacheImporter.open(this.store, o.cacheFrom) : undefined;
     for (const w of importer?.warnings ?? []) o.onEvent?.({ type: 'warning', text: w });
     try {
-      return await build(new LocalBuildWorker(this.store, this.containers, { from: importer, to: o.cacheTo }), {
+      return await build(new LocalBuildWorker(this.store, this.containers, { from: importer, to: o.cacheTo, access: o.registry }), {
         dockerfileText: text,
         dockerfileName: o.dockerfileText === undefined ? (o.dockerfile ?? 'Dockerfile') : 'Dockerfile',
         context,

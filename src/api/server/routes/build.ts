@@ -9,6 +9,7 @@ import type { Route } from '../router.ts';
 import { JsonStream } from '../image-stream.ts';
 import { renderClassicBuild, runFailureOf } from '../image-build-render.ts';
 import { withoutTag } from '../image-names.ts';
+import { registryAccess } from '../image-auth.ts';
 
 /** A JSON object of strings in a query parameter (buildargs, labels); null values mean "not set". */
 function jsonMap(req: ApiRequest, name: string, what: string): Record<string, string> {
@@ -40,7 +41,7 @@ export const buildRoutes: Route[] = [
   {
     method: 'POST',
     path: '/build',
-    handler: async (req, reply, { engine }) => {
+    handler: async (req, reply, { engine, state }) => {
       const q = req.query;
       if (q.get('remote')) throw invalidArgument('berth builds from a context sent as the request body only: remote contexts (git, URLs) are not supported');
       if (q.get('version') === '2') throw invalidArgument('BuildKit is not supported by berth\'s daemon: use the classic builder (version=1)');
@@ -59,6 +60,8 @@ export const buildRoutes: Route[] = [
         network: q.get('networkmode') || undefined,
         platform: q.get('platform') || undefined,
         signal: req.signal,
+        // Base images are pulled with daemon.json's insecure registries and no credentials file of the daemon's.
+        registry: registryAccess(state, undefined),
       };
       const out = new JsonStream(reply, req.signal);
       const render = renderClassicBuild(out.text);
