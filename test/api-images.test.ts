@@ -3,7 +3,8 @@
 // HTTP for what the CLI never sends (bad input, old API versions).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { request } from 'node:http';
+import { createServer, request } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { startDaemon, type TestDaemon } from './daemon.ts';
@@ -197,6 +198,20 @@ test('images: the API over raw HTTP — errors as dockerd gives them, import, sa
   assert.deepEqual(importedInspect.Config.Cmd, ['echo', 'hi']);
   assert.deepEqual(importedInspect.Config.Env, ['A=1']);
   assert.equal((await http(d, 'POST', '/v1.50/images/create')).status, 400);
+
+  // Import from a URL (a server on loopback); a URL that answers 404 is a 400 before any stream.
+  const tarBytes = await readFile(join(dir, 'rootfs.tar'));
+  const server = createServer((q, s) => (q.url === '/rootfs.tar' ? s.end(tarBytes) : s.writeHead(404).end()));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  t.after(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const fromUrl = await http(d, 'POST', `/v1.50/images/create?fromSrc=${encodeURIComponent(`${base}/rootfs.tar`)}&repo=fromurl`);
+  assert.equal(fromUrl.status, 200, fromUrl.text);
+  assert.equal((JSON.parse((await http(d, 'GET', '/v1.50/images/fromurl/json')).text) as { Comment: string }).Comment, `Imported from ${base}/rootfs.tar`);
+  const urlMissing = await http(d, 'POST', `/v1.50/images/create?fromSrc=${encodeURIComponent(`${base}/nope.tar`)}&repo=fromurl`);
+  assert.equal(urlMissing.status, 400);
+  assert.match(JSON.parse(urlMissing.text).message, /404/);
+  await http(d, 'DELETE', '/v1.50/images/fromurl');
 
   // push -a and pull -a: every tag of the repository (the imported layer is compressed by the first push).
   await docker(d, ['tag', 'imported:2', `${reg.host}/multi:a`]);
