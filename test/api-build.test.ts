@@ -110,6 +110,17 @@ test('build: the docker CLI builds with the classic builder protocol', async (t)
   assert.equal(quiet.code, 0, quiet.stderr);
   assert.equal(quiet.stdout.trim(), id);
 
+  // builder prune: the cache goes, so the next build runs its steps again.
+  const pruned = await d.docker(['builder', 'prune', '-f']);
+  assert.equal(pruned.code, 0, pruned.stderr);
+  assert.match(pruned.stdout, /^Total reclaimed space: /m);
+  const rebuilt = await d.docker(['build', ctx]);
+  assert.equal(rebuilt.code, 0, rebuilt.stderr);
+  assert.doesNotMatch(rebuilt.stdout, /Using cache/);
+  const filtered = await d.docker(['builder', 'prune', '-f', '--filter', 'until=24h']);
+  assert.equal(filtered.code, 1);
+  assert.match(filtered.stderr, /filter 'until' is not supported/);
+
   // --target: the build stops at that stage.
   const multi = await context(join(dir, 'multi'), { Dockerfile: 'FROM busybox AS base\nRUN echo base > /base\n\nFROM base AS final\nRUN exit 9\n' });
   const target = await d.docker(['build', '--target', 'base', '-t', 'multi', multi]);

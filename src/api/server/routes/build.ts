@@ -4,7 +4,7 @@
 import type { BuildOptions } from '../../../engine/index.ts';
 import { invalidArgument } from '../../../errdefs/index.ts';
 import type { ApiRequest } from '../request.ts';
-import { queryBool } from '../request.ts';
+import { queryBool, queryFilters } from '../request.ts';
 import type { Route } from '../router.ts';
 import { JsonStream } from '../image-stream.ts';
 import { renderClassicBuild, runFailureOf } from '../image-build-render.ts';
@@ -38,6 +38,17 @@ function shownTag(t: string): string {
 }
 
 export const buildRoutes: Route[] = [
+  {
+    method: 'POST',
+    path: '/build/prune',
+    handler: async (req, reply, { engine }) => {
+      // berth's build cache keeps no ages or sizes per record: it is pruned whole (`all`: with the step images only it kept).
+      const [filter] = Object.keys(queryFilters(req.query));
+      if (filter !== undefined) throw invalidArgument(`filter '${filter}' is not supported: berth prunes its build cache whole`);
+      const r = await engine.builder.prune({ all: queryBool(req.query, 'all') });
+      reply.json(200, { CachesDeleted: r.CachesDeleted.length > 0 ? r.CachesDeleted : null, SpaceReclaimed: r.SpaceReclaimed });
+    },
+  },
   {
     method: 'POST',
     path: '/build',
