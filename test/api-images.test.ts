@@ -247,8 +247,14 @@ test('images: the API over raw HTTP — errors as dockerd gives them, import, sa
   }
   const v150 = JSON.parse((await http(d, 'GET', '/v1.50/images/json')).text) as Record<string, unknown>[];
   assert.ok(v150.every((i) => !('VirtualSize' in i) && i.SharedSize === -1));
-  const dangling = JSON.parse((await http(d, 'GET', `/v1.50/images/json?filters=${encodeURIComponent('{"dangling":["true"]}')}`)).text) as unknown[];
-  assert.deepEqual(dangling, []);
+  // An untagged image: no names from 1.43 on, `<none>` before.
+  const untagged = lines((await http(d, 'POST', '/v1.50/images/create?fromSrc=-', { body: await readFile(join(dir, 'rootfs.tar')) })).text)[0]?.status;
+  const danglingFilter = `filters=${encodeURIComponent('{"dangling":["true"]}')}`;
+  const dangling = JSON.parse((await http(d, 'GET', `/v1.50/images/json?${danglingFilter}`)).text) as { Id: string; RepoTags: string[]; RepoDigests: string[] }[];
+  assert.deepEqual(dangling.map((i) => [i.Id, i.RepoTags, i.RepoDigests]), [[untagged, [], []]]);
+  const danglingOld = JSON.parse((await http(d, 'GET', `/v1.42/images/json?${danglingFilter}`)).text) as { RepoTags: string[]; RepoDigests: string[] }[];
+  assert.deepEqual(danglingOld.map((i) => [i.RepoTags, i.RepoDigests]), [[['<none>:<none>'], ['<none>@<none>']]]);
+  assert.equal((await http(d, 'DELETE', `/v1.50/images/${untagged as string}`)).status, 200);
   assert.equal((await http(d, 'GET', `/v1.50/images/json?filters=${encodeURIComponent('{"nope":["x"]}')}`)).status, 400);
 
   // Search: berth has no index, and says so.
