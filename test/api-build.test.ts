@@ -4,7 +4,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { startDaemon, type TestDaemon } from './daemon.ts';
 import { tempDir } from './helpers.ts';
@@ -169,6 +170,12 @@ test('build: a failing RUN, a bad Dockerfile and bad parameters are reported as 
   assert.equal(remote.status, 400);
   const notTar = await post(d, '/v1.50/build', 'this is not a tar archive at all, just some words');
   assert.equal(notTar.status, 400, notTar.text);
+  // A context whose entry climbs out: refused, nothing written outside, no unpacked context left.
+  const climbing = await post(d, '/v1.50/build', Buffer.concat([tarOf('Dockerfile', 'FROM busybox\n').subarray(0, 1024), tarOf('../../../evil', 'x')]));
+  assert.equal(climbing.status, 400, climbing.text);
+  assert.match(JSON.parse(climbing.text).message, /escapes/);
+  assert.equal(existsSync(join(d.root, 'evil')), false);
+  assert.deepEqual((await readdir(join(d.root, 'tmp'))).filter((n) => n.startsWith('build-context-')), []);
 
   // A good build over raw HTTP: the stream ends with the aux ID and the classic lines.
   const good = await post(d, '/v1.50/build?t=raw:1', tarOf('Dockerfile', 'FROM busybox\nLABEL a=b\n'));
