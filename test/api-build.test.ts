@@ -153,7 +153,7 @@ test('build: a failing RUN, a bad Dockerfile and bad parameters are reported as 
   const bad = await context(join(dir, 'bad'), { Dockerfile: 'FROM busybox\nNOPE something\n' });
   const parse = await d.docker(['build', bad]);
   assert.equal(parse.code, 1);
-  assert.match(parse.stderr, /Error response from daemon: .*NOPE/i);
+  assert.match(parse.stderr, /^Error response from daemon: dockerfile parse error on line 2 of Dockerfile: unknown instruction: NOPE/m);
   const missing = await post(d, '/v1.50/build?dockerfile=Nope', tarOf('Dockerfile', 'FROM busybox\n'));
   assert.equal(missing.status, 400);
   assert.deepEqual(JSON.parse(missing.text), { message: 'Cannot locate specified Dockerfile: Nope' });
