@@ -5,6 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, request } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { Readable } from 'node:stream';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { startDaemon, type TestDaemon } from './daemon.ts';
@@ -347,6 +348,19 @@ test('images: dockerode lists, pulls with progress, tags, pushes, builds and rem
   assert.ok(built.some((m) => m.stream === 'built by dockerode\n'), JSON.stringify(built));
   const id = built.find((m) => m.aux?.ID)?.aux?.ID;
   assert.equal((await docker.getImage('dockerode:built').inspect()).Id, id);
+
+  // history, save and load, prune.
+  const history = await docker.getImage('dockerode:built').history();
+  assert.equal(history[0]?.Id, id);
+  assert.deepEqual(history[0]?.Tags, ['dockerode:built']);
+  const archive = await docker.getImage('dockerode:built').get();
+  const chunks: Buffer[] = [];
+  for await (const c of archive) chunks.push(c as Buffer);
+  await docker.getImage('dockerode:built').remove();
+  const loaded = await follow(await docker.loadImage(Readable.from([Buffer.concat(chunks)]), { quiet: true }));
+  assert.deepEqual(loaded.map((m) => m.stream), ['Loaded image: dockerode:built\n']);
+  const prunedAll = await docker.pruneImages({ filters: { dangling: ['false'] } });
+  assert.ok((prunedAll.ImagesDeleted ?? []).some((r) => r.Deleted === id), JSON.stringify(prunedAll));
 
   await assert.rejects(docker.getImage('nope').inspect(), (err: { statusCode?: number; json?: { message?: string } }) => err.statusCode === 404 && err.json?.message === 'No such image: nope:latest');
   // A pull that fails before any progress is an HTTP error that dockerode rejects with.
