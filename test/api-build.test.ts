@@ -4,7 +4,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { startDaemon, type TestDaemon } from './daemon.ts';
 import { tempDir } from './helpers.ts';
@@ -110,6 +111,17 @@ test('build: the docker CLI builds with the classic builder protocol', async (t)
   assert.equal(quiet.code, 0, quiet.stderr);
   assert.equal(quiet.stdout.trim(), id);
 
+  // builder prune: the cache goes, so the next build runs its steps again.
+  const pruned = await d.docker(['builder', 'prune', '-f']);
+  assert.equal(pruned.code, 0, pruned.stderr);
+  assert.match(pruned.stdout, /^Total reclaimed space: /m);
+  const rebuilt = await d.docker(['build', ctx]);
+  assert.equal(rebuilt.code, 0, rebuilt.stderr);
+  assert.doesNotMatch(rebuilt.stdout, /Using cache/);
+  const filtered = await d.docker(['builder', 'prune', '-f', '--filter', 'until=24h']);
+  assert.equal(filtered.code, 1);
+  assert.match(filtered.stderr, /filter 'until' is not supported/);
+
   // --target: the build stops at that stage.
   const multi = await context(join(dir, 'multi'), { Dockerfile: 'FROM busybox AS base\nRUN echo base > /base\n\nFROM base AS final\nRUN exit 9\n' });
   const target = await d.docker(['build', '--target', 'base', '-t', 'multi', multi]);
@@ -141,7 +153,7 @@ test('build: a failing RUN, a bad Dockerfile and bad parameters are reported as 
   const bad = await context(join(dir, 'bad'), { Dockerfile: 'FROM busybox\nNOPE something\n' });
   const parse = await d.docker(['build', bad]);
   assert.equal(parse.code, 1);
-  assert.match(parse.stderr, /Error response from daemon: .*NOPE/i);
+  assert.match(parse.stderr, /^Error response from daemon: dockerfile parse error on line 2 of Dockerfile: unknown instruction: NOPE/m);
   const missing = await post(d, '/v1.50/build?dockerfile=Nope', tarOf('Dockerfile', 'FROM busybox\n'));
   assert.equal(missing.status, 400);
   assert.deepEqual(JSON.parse(missing.text), { message: 'Cannot locate specified Dockerfile: Nope' });
@@ -158,6 +170,12 @@ test('build: a failing RUN, a bad Dockerfile and bad parameters are reported as 
   assert.equal(remote.status, 400);
   const notTar = await post(d, '/v1.50/build', 'this is not a tar archive at all, just some words');
   assert.equal(notTar.status, 400, notTar.text);
+  // A context whose entry climbs out: refused, nothing written outside, no unpacked context left.
+  const climbing = await post(d, '/v1.50/build', Buffer.concat([tarOf('Dockerfile', 'FROM busybox\n').subarray(0, 1024), tarOf('../../../evil', 'x')]));
+  assert.equal(climbing.status, 400, climbing.text);
+  assert.match(JSON.parse(climbing.text).message, /escapes/);
+  assert.equal(existsSync(join(d.root, 'evil')), false);
+  assert.deepEqual((await readdir(join(d.root, 'tmp'))).filter((n) => n.startsWith('build-context-')), []);
 
   // A good build over raw HTTP: the stream ends with the aux ID and the classic lines.
   const good = await post(d, '/v1.50/build?t=raw:1', tarOf('Dockerfile', 'FROM busybox\nLABEL a=b\n'));

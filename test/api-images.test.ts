@@ -3,7 +3,9 @@
 // HTTP for what the CLI never sends (bad input, old API versions).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { request } from 'node:http';
+import { createServer, request } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Readable } from 'node:stream';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { startDaemon, type TestDaemon } from './daemon.ts';
@@ -198,6 +200,20 @@ test('images: the API over raw HTTP — errors as dockerd gives them, import, sa
   assert.deepEqual(importedInspect.Config.Env, ['A=1']);
   assert.equal((await http(d, 'POST', '/v1.50/images/create')).status, 400);
 
+  // Import from a URL (a server on loopback); a URL that answers 404 is a 400 before any stream.
+  const tarBytes = await readFile(join(dir, 'rootfs.tar'));
+  const server = createServer((q, s) => (q.url === '/rootfs.tar' ? s.end(tarBytes) : s.writeHead(404).end()));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  t.after(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const fromUrl = await http(d, 'POST', `/v1.50/images/create?fromSrc=${encodeURIComponent(`${base}/rootfs.tar`)}&repo=fromurl`);
+  assert.equal(fromUrl.status, 200, fromUrl.text);
+  assert.equal((JSON.parse((await http(d, 'GET', '/v1.50/images/fromurl/json')).text) as { Comment: string }).Comment, `Imported from ${base}/rootfs.tar`);
+  const urlMissing = await http(d, 'POST', `/v1.50/images/create?fromSrc=${encodeURIComponent(`${base}/nope.tar`)}&repo=fromurl`);
+  assert.equal(urlMissing.status, 400);
+  assert.match(JSON.parse(urlMissing.text).message, /404/);
+  await http(d, 'DELETE', '/v1.50/images/fromurl');
+
   // push -a and pull -a: every tag of the repository (the imported layer is compressed by the first push).
   await docker(d, ['tag', 'imported:2', `${reg.host}/multi:a`]);
   await docker(d, ['tag', 'imported:2', `${reg.host}/multi:b`]);
@@ -232,8 +248,14 @@ test('images: the API over raw HTTP — errors as dockerd gives them, import, sa
   }
   const v150 = JSON.parse((await http(d, 'GET', '/v1.50/images/json')).text) as Record<string, unknown>[];
   assert.ok(v150.every((i) => !('VirtualSize' in i) && i.SharedSize === -1));
-  const dangling = JSON.parse((await http(d, 'GET', `/v1.50/images/json?filters=${encodeURIComponent('{"dangling":["true"]}')}`)).text) as unknown[];
-  assert.deepEqual(dangling, []);
+  // An untagged image: no names from 1.43 on, `<none>` before.
+  const untagged = lines((await http(d, 'POST', '/v1.50/images/create?fromSrc=-', { body: await readFile(join(dir, 'rootfs.tar')) })).text)[0]?.status;
+  const danglingFilter = `filters=${encodeURIComponent('{"dangling":["true"]}')}`;
+  const dangling = JSON.parse((await http(d, 'GET', `/v1.50/images/json?${danglingFilter}`)).text) as { Id: string; RepoTags: string[]; RepoDigests: string[] }[];
+  assert.deepEqual(dangling.map((i) => [i.Id, i.RepoTags, i.RepoDigests]), [[untagged, [], []]]);
+  const danglingOld = JSON.parse((await http(d, 'GET', `/v1.42/images/json?${danglingFilter}`)).text) as { RepoTags: string[]; RepoDigests: string[] }[];
+  assert.deepEqual(danglingOld.map((i) => [i.RepoTags, i.RepoDigests]), [[['<none>:<none>'], ['<none>@<none>']]]);
+  assert.equal((await http(d, 'DELETE', `/v1.50/images/${untagged as string}`)).status, 200);
   assert.equal((await http(d, 'GET', `/v1.50/images/json?filters=${encodeURIComponent('{"nope":["x"]}')}`)).status, 400);
 
   // Search: berth has no index, and says so.
@@ -322,10 +344,23 @@ test('images: dockerode lists, pulls with progress, tags, pushes, builds and rem
   assert.deepEqual((await docker.getImage(`${reg.host}/dockerode/bb:v1`).inspect()).RepoTags, [`${reg.host}/dockerode/bb:v1`]);
 
   await writeFile(join(dir, 'Dockerfile'), `FROM ${reg.host}/dockerode/bb:v1\nARG WHO\nRUN echo "built by $WHO"\n`);
-  const built = await follow(await docker.buildImage({ context: dir, src: ['Dockerfile'] }, { t: 'dockerode:built', buildargs: { WHO: 'dockerode' } }));
+  const built = await follow(await docker.buildImage({ context: dir, src: ['Dockerfile'] }, { t: 'dockerode:built', buildargs: { WHO: 'dockerode' }, pull: true }));
   assert.ok(built.some((m) => m.stream === 'built by dockerode\n'), JSON.stringify(built));
   const id = built.find((m) => m.aux?.ID)?.aux?.ID;
   assert.equal((await docker.getImage('dockerode:built').inspect()).Id, id);
+
+  // history, save and load, prune.
+  const history = await docker.getImage('dockerode:built').history();
+  assert.equal(history[0]?.Id, id);
+  assert.deepEqual(history[0]?.Tags, ['dockerode:built']);
+  const archive = await docker.getImage('dockerode:built').get();
+  const chunks: Buffer[] = [];
+  for await (const c of archive) chunks.push(c as Buffer);
+  await docker.getImage('dockerode:built').remove();
+  const loaded = await follow(await docker.loadImage(Readable.from([Buffer.concat(chunks)]), { quiet: true }));
+  assert.deepEqual(loaded.map((m) => m.stream), ['Loaded image: dockerode:built\n']);
+  const prunedAll = await docker.pruneImages({ filters: { dangling: ['false'] } });
+  assert.ok((prunedAll.ImagesDeleted ?? []).some((r) => r.Deleted === id), JSON.stringify(prunedAll));
 
   await assert.rejects(docker.getImage('nope').inspect(), (err: { statusCode?: number; json?: { message?: string } }) => err.statusCode === 404 && err.json?.message === 'No such image: nope:latest');
   // A pull that fails before any progress is an HTTP error that dockerode rejects with.

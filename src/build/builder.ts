@@ -79,13 +79,13 @@ function isoTime(epoch: number): string {
   return new Date(epoch * 1000).toISOString().replace('.000Z', 'Z');
 }
 
-/** The step's failure as Docker prints it, with the exit status `docker build` gives (1). */
 /** A RUN whose process exited non-zero, on the error (or its cause): what the classic builder's message names. */
 export interface RunFailure {
   command: string;
   code: number;
 }
 
+/** The step's failure as Docker prints it, with the exit status `docker build` gives (1). */
 function buildFailure(message: string, cause?: unknown): BerthError {
   return new BerthError('FailedPrecondition', message, { exitStatus: 1, cause });
 }

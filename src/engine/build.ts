@@ -77,13 +77,14 @@ export class LocalBuilderService implements BuilderService {
       if (o.dockerfileText === undefined && !existsSync(join(dir, name))) throw invalidArgument(`Cannot locate specified Dockerfile: ${name}`);
       // A context that lives for one build: no file digests worth remembering.
       const digests = { get: (): undefined => undefined, set: (): void => undefined, save: async (): Promise<void> => undefined };
-      return await this.buildFromDir({ ...o, contextDir: dir, dockerfile: join(dir, name), contextTar: undefined }, digests);
+      return await this.buildFromDir({ ...o, contextDir: dir, dockerfile: join(dir, name), contextTar: undefined }, digests, name);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
   }
 
-  private async buildFromDir(o: BuildOptions, digests: FileDigests & { save(contextDir: string): Promise<void> }): Promise<{ id: string }> {
+  /** `shownName`: the Dockerfile's name in messages (the tar's name, not where it was unpacked). */
+  private async buildFromDir(o: BuildOptions, digests: FileDigests & { save(contextDir: string): Promise<void> }, shownName = o.dockerfile ?? 'Dockerfile'): Promise<{ id: string }> {
     const contextDir = resolve(o.contextDir);
     const dockerfilePath = o.dockerfile === undefined ? join(contextDir, 'Dockerfile') : isAbsolute(o.dockerfile) ? o.dockerfile : resolve(o.dockerfile);
     let text = o.dockerfileText;
@@ -102,9 +103,9 @@ export class LocalBuilderService implements BuilderService {
     const importer = o.cacheFrom && o.cacheFrom.length > 0 ? await CacheImporter.open(this.store, o.cacheFrom) : undefined;
     for (const w of importer?.warnings ?? []) o.onEvent?.({ type: 'warning', text: w });
     try {
-      return await build(new LocalBuildWorker(this.store, this.containers, { from: importer, to: o.cacheTo }), {
+      return await build(new LocalBuildWorker(this.store, this.containers, { from: importer, to: o.cacheTo, access: o.registry }), {
         dockerfileText: text,
-        dockerfileName: o.dockerfileText === undefined ? (o.dockerfile ?? 'Dockerfile') : 'Dockerfile',
+        dockerfileName: o.dockerfileText === undefined ? shownName : 'Dockerfile',
         context,
         tags,
         target: o.target,

@@ -457,6 +457,8 @@ export interface BuildOptions {
   secrets?: Record<string, string>;
   /** `--output`: where the result goes besides the store. */
   outputs?: BuildOutput[];
+  /** How base images are pulled (the daemon's builds: no credentials file, daemon.json's insecure registries). */
+  registry?: RegistryAccess;
   /** `--cache-from` / `--cache-to`: a shared build cache in an OCI layout or a registry. */
   cacheFrom?: CacheLocation[];
   cacheTo?: CacheLocation[];

@@ -4,11 +4,12 @@
 import type { BuildOptions } from '../../../engine/index.ts';
 import { invalidArgument } from '../../../errdefs/index.ts';
 import type { ApiRequest } from '../request.ts';
-import { queryBool } from '../request.ts';
+import { queryBool, queryFilters } from '../request.ts';
 import type { Route } from '../router.ts';
 import { JsonStream } from '../image-stream.ts';
 import { renderClassicBuild, runFailureOf } from '../image-build-render.ts';
 import { withoutTag } from '../image-names.ts';
+import { registryAccess } from '../image-auth.ts';
 
 /** A JSON object of strings in a query parameter (buildargs, labels); null values mean "not set". */
 function jsonMap(req: ApiRequest, name: string, what: string): Record<string, string> {
@@ -39,8 +40,19 @@ function shownTag(t: string): string {
 export const buildRoutes: Route[] = [
   {
     method: 'POST',
-    path: '/build',
+    path: '/build/prune',
     handler: async (req, reply, { engine }) => {
+      // berth's build cache keeps no ages or sizes per record: it is pruned whole (`all`: with the step images only it kept).
+      const [filter] = Object.keys(queryFilters(req.query));
+      if (filter !== undefined) throw invalidArgument(`filter '${filter}' is not supported: berth prunes its build cache whole`);
+      const r = await engine.builder.prune({ all: queryBool(req.query, 'all') });
+      reply.json(200, { CachesDeleted: r.CachesDeleted.length > 0 ? r.CachesDeleted : null, SpaceReclaimed: r.SpaceReclaimed });
+    },
+  },
+  {
+    method: 'POST',
+    path: '/build',
+    handler: async (req, reply, { engine, state }) => {
       const q = req.query;
       if (q.get('remote')) throw invalidArgument('berth builds from a context sent as the request body only: remote contexts (git, URLs) are not supported');
       if (q.get('version') === '2') throw invalidArgument('BuildKit is not supported by berth\'s daemon: use the classic builder (version=1)');
@@ -59,6 +71,8 @@ export const buildRoutes: Route[] = [
         network: q.get('networkmode') || undefined,
         platform: q.get('platform') || undefined,
         signal: req.signal,
+        // Base images are pulled with daemon.json's insecure registries and no credentials file of the daemon's.
+        registry: registryAccess(state, undefined),
       };
       const out = new JsonStream(reply, req.signal);
       const render = renderClassicBuild(out.text);

@@ -12,10 +12,11 @@ import { JsonStream } from '../image-stream.ts';
 import { lenientAuthHeader, parseAuthConfig, registryAccess, type AuthConfig } from '../image-auth.ts';
 import { hasTagOrDigest, withTag } from '../image-names.ts';
 
-/** The fields API versions before 1.44 still had (VirtualSize; inspect's container fields). */
+/** The fields API versions before 1.44 still had (VirtualSize; inspect's container fields), and before 1.43 `<none>` names. */
 function listShape(req: ApiRequest, images: ImageSummary[], shared: Map<string, number> | undefined): ImageSummary[] {
   return images.map((i) => {
     const out: ImageSummary = { ...i, SharedSize: shared?.get(i.Id) ?? -1 };
+    if (req.version.below('1.43') && i.RepoTags.length === 0 && i.RepoDigests.length === 0) Object.assign(out, { RepoTags: ['<none>:<none>'], RepoDigests: ['<none>@<none>'] });
     if (req.version.below('1.44')) out.VirtualSize = i.Size;
     else delete out.VirtualSize;
     return out;
