@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 
 # Debian packages berth runs on (runtimes, monitor, init), the real clients the tests use, and the
 # reference registry (with htpasswd) the registry tests serve on loopback.
-PACKAGES="runc crun conmon catatonit tini busybox-static skopeo podman umoci zstd iptables iproute2 containernetworking-plugins uidmap docker-registry apache2-utils"
+PACKAGES="runc crun conmon catatonit tini busybox-static skopeo podman umoci zstd iptables iproute2 containernetworking-plugins uidmap docker-registry apache2-utils docker-compose"
 missing=""
 for p in $PACKAGES ${EXTRA_PACKAGES:-}; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing="$missing $p"

@@ -79,6 +79,12 @@ function isoTime(epoch: number): string {
   return new Date(epoch * 1000).toISOString().replace('.000Z', 'Z');
 }
 
+/** A RUN whose process exited non-zero, on the error (or its cause): what the classic builder's message names. */
+export interface RunFailure {
+  command: string;
+  code: number;
+}
+
 /** The step's failure as Docker prints it, with the exit status `docker build` gives (1). */
 function buildFailure(message: string, cause?: unknown): BerthError {
   return new BerthError('FailedPrecondition', message, { exitStatus: 1, cause });
@@ -168,9 +174,31 @@ class Builder {
     return s && s.index < before ? s : undefined;
   }
 
+  /** The classic builder's step number of a stage's instruction (0: its FROM), counting from the file's first line. */
+  private stepOf(stage: Stage, i: number): number {
+    const before = this.df.stages.slice(0, stage.index).reduce((n, s) => n + 1 + s.commands.length, 0);
+    return this.df.globalArgs.length + before + i + 1;
+  }
+
+  private get totalSteps(): number {
+    return this.stepOf(this.df.stages.at(-1) as Stage, (this.df.stages.at(-1) as Stage).commands.length + 1) - 1;
+  }
+
+  /** Runs `fn` as the classic builder's step `step`: announced before, and the image after. */
+  private async instruction<T extends { image?: string }>(step: number, text: string, fn: () => Promise<T>): Promise<T> {
+    this.req.onEvent({ type: 'instruction', step, total: this.totalSteps, text });
+    const r = await fn();
+    this.req.onEvent({ type: 'instruction-done', step, ...(r.image ? { image: r.image } : {}) });
+    return r;
+  }
+
   async run(): Promise<BuildResult> {
     const stages = this.df.stages;
     if (stages.length === 0) throw invalidArgument('the Dockerfile has no FROM instruction: nothing to build');
+    this.df.globalArgs.forEach((a, i) => {
+      this.req.onEvent({ type: 'instruction', step: i + 1, total: this.totalSteps, text: a.node.original });
+      this.req.onEvent({ type: 'instruction-done', step: i + 1 });
+    });
     let target = stages[stages.length - 1] as Stage;
     if (this.req.target !== undefined) {
       const t = stages.find((s) => s.name === this.req.target?.toLowerCase());
@@ -228,7 +256,10 @@ class Builder {
     const v = this.progress.start(`${label(opNo, ops)} FROM ${fromRef}`);
     let st: StageState;
     try {
-      st = await this.fromState(fromRef, stage, v);
+      ({ st } = await this.instruction(this.stepOf(stage, 0), from.node.original, async () => {
+        const r = await this.fromState(fromRef, stage, v);
+        return { st: r, image: r.state.image };
+      }));
       v.done();
     } catch (err) {
       v.fail(err instanceof Error ? err.message : String(err));
@@ -246,12 +277,19 @@ class Builder {
       commands.push(...(parsed.stages[0]?.commands ?? []));
     }
     commands.push(...stage.commands);
-    for (const c of commands) {
+    const triggerCount = commands.length - stage.commands.length;
+    for (const [i, c] of commands.entries()) {
       this.req.signal?.throwIfAborted();
       const layered = c.kind === 'RUN' || c.kind === 'COPY' || c.kind === 'ADD';
       const vertex = layered ? this.progress.start(`${label(++opNo, ops)} ${c.node.original}`) : undefined;
-      try {
+      // ONBUILD triggers run inside their FROM step, as the classic builder ran them.
+      const step = i - triggerCount + 1;
+      const work = async (): Promise<{ image?: string }> => {
         await this.apply(st, c, stage, vertex);
+        return { image: st.state.image };
+      };
+      try {
+        await (step > 0 ? this.instruction(this.stepOf(stage, step), c.node.original, work) : work());
         vertex?.done();
       } catch (err) {
         const message = err instanceof Error ? err.message : String(err);
@@ -469,7 +507,7 @@ class Builder {
       await this.withMounts(mounts, sources, files, [], async (resolved) => {
         await this.freshStep(st, key, { ...step, mounts: resolved }, `RUN ${args.join(' ')} # berth`, async (wc) => {
           const code = await wc.run({ stdout: (d) => vertex.log('stdout', d), stderr: (d) => vertex.log('stderr', d) }, this.req.signal);
-          if (code !== 0) throw buildFailure(`process ${JSON.stringify(args.join(' '))} did not complete successfully: exit code: ${code}`);
+          if (code !== 0) throw Object.assign(buildFailure(`process ${JSON.stringify(args.join(' '))} did not complete successfully: exit code: ${code}`), { runFailure: { command: args.join(' '), code } satisfies RunFailure });
         });
       });
     } finally {

@@ -13,7 +13,13 @@ export type BuildEvent =
   | { type: 'done'; vertex: number; seconds: number }
   | { type: 'error'; vertex: number; message: string; seconds: number }
   /** Not about one step: warnings. */
-  | { type: 'warning'; text: string };
+  | { type: 'warning'; text: string }
+  /**
+   * Every Dockerfile instruction, numbered by its place in the file (the classic builder's
+   * `Step 2/5 : RUN make`), and when it is done the image the build stands on after it.
+   */
+  | { type: 'instruction'; step: number; total: number; text: string }
+  | { type: 'instruction-done'; step: number; image?: string };
 
 export type BuildEventSink = (e: BuildEvent) => void;
 

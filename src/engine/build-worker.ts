@@ -14,7 +14,7 @@ import { storeBlob, type ImageStore } from '../store/index.ts';
 import type { LocalContainerService } from './containers.ts';
 import { imageLayers } from './commit.ts';
 import { exportCache, type CacheImporter } from './build-cache-io.ts';
-import type { CacheLocation } from './types.ts';
+import type { CacheLocation, RegistryAccess } from './types.ts';
 import { pull } from './registry.ts';
 import { resolveImage } from './resolve.ts';
 import { writeImage } from './write-image.ts';
@@ -42,13 +42,15 @@ export class LocalBuildWorker implements BuildWorker {
 
   private readonly importer: CacheImporter | undefined;
   private readonly cacheTo: CacheLocation[];
+  private readonly access: RegistryAccess;
 
-  constructor(store: ImageStore, containers: LocalContainerService, shared: { from?: CacheImporter; to?: CacheLocation[] } = {}) {
+  constructor(store: ImageStore, containers: LocalContainerService, shared: { from?: CacheImporter; to?: CacheLocation[]; access?: RegistryAccess } = {}) {
     this.store = store;
     this.containers = containers;
     this.cache = buildCache(store.root);
     this.importer = shared.from;
     this.cacheTo = shared.to ?? [];
+    this.access = shared.access ?? {};
   }
 
   async base(ref: string, o: { pull: boolean; platform?: string; onProgress?: (line: string) => void }): Promise<BaseImage> {
@@ -59,7 +61,7 @@ export class LocalBuildWorker implements BuildWorker {
         if (!isKind(err, 'NotFound')) throw err;
       }
     }
-    await pull(this.store, ref, { platform: o.platform, onProgress: (m) => o.onProgress?.(`${m.id ? `${m.id}: ` : ''}${m.status}`) });
+    await pull(this.store, ref, { ...this.access, platform: o.platform, onProgress: (m) => o.onProgress?.(`${m.id ? `${m.id}: ` : ''}${m.status}`) });
     return this.found(ref);
   }
 

@@ -1,9 +1,10 @@
 // `build` in the local engine: the context directory and Dockerfile read here, the builder run
 // over the local worker; `builder prune` forgets the cache and the step images only it kept.
-import { createWriteStream, readFileSync } from 'node:fs';
-import { mkdir, rm } from 'node:fs/promises';
+import { createWriteStream, existsSync, readFileSync } from 'node:fs';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { isAbsolute, join, resolve } from 'node:path';
+import { isAbsolute, join, posix, resolve } from 'node:path';
 import { build, BuildContext, type FileDigests } from '../build/index.ts';
 import { errnoCode, invalidArgument } from '../errdefs/index.ts';
 import { parseTaggedName } from '../image/index.ts';
@@ -61,6 +62,29 @@ export class LocalBuilderService implements BuilderService {
   }
 
   private async buildImage(o: BuildOptions): Promise<{ id: string }> {
+    if (o.contextTar) return this.buildFromTar(o, o.contextTar);
+    return this.buildFromDir(o, await rememberedDigests(this.store.root));
+  }
+
+  /** The Docker API's build: the context arrives as a tar, unpacked (hardened, as `cp` unpacks) for the build's length. */
+  private async buildFromTar(o: BuildOptions, tar: Readable): Promise<{ id: string }> {
+    const name = posix.normalize(o.dockerfile || 'Dockerfile');
+    if (posix.isAbsolute(name) || name === '..' || name.startsWith('../')) throw invalidArgument(`the Dockerfile (${o.dockerfile}) must be within the build context`);
+    await mkdir(join(this.store.root, 'tmp'), { recursive: true });
+    const dir = await mkdtemp(join(this.store.root, 'tmp', `build-context-${process.pid}-`));
+    try {
+      await applyLayer(tar, dir, { whiteouts: 'none', what: 'the build context', signal: o.signal });
+      if (o.dockerfileText === undefined && !existsSync(join(dir, name))) throw invalidArgument(`Cannot locate specified Dockerfile: ${name}`);
+      // A context that lives for one build: no file digests worth remembering.
+      const digests = { get: (): undefined => undefined, set: (): void => undefined, save: async (): Promise<void> => undefined };
+      return await this.buildFromDir({ ...o, contextDir: dir, dockerfile: join(dir, name), contextTar: undefined }, digests, name);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }
+
+  /** `shownName`: the Dockerfile's name in messages (the tar's name, not where it was unpacked). */
+  private async buildFromDir(o: BuildOptions, digests: FileDigests & { save(contextDir: string): Promise<void> }, shownName = o.dockerfile ?? 'Dockerfile'): Promise<{ id: string }> {
     const contextDir = resolve(o.contextDir);
     const dockerfilePath = o.dockerfile === undefined ? join(contextDir, 'Dockerfile') : isAbsolute(o.dockerfile) ? o.dockerfile : resolve(o.dockerfile);
     let text = o.dockerfileText;
@@ -75,14 +99,13 @@ export class LocalBuilderService implements BuilderService {
     const network = o.network ?? 'none';
     if (network !== 'none' && network !== 'host' && network !== 'default') throw invalidArgument(`network mode "${network}" not supported by berth builds: use none or host`);
     const tags = (o.tags ?? []).map((t) => parseTaggedName(t));
-    const digests = await rememberedDigests(this.store.root);
     const context = BuildContext.open(contextDir, o.dockerfileText === undefined ? `${dockerfilePath}.dockerignore` : undefined, digests);
     const importer = o.cacheFrom && o.cacheFrom.length > 0 ? await CacheImporter.open(this.store, o.cacheFrom) : undefined;
     for (const w of importer?.warnings ?? []) o.onEvent?.({ type: 'warning', text: w });
     try {
-      return await build(new LocalBuildWorker(this.store, this.containers, { from: importer, to: o.cacheTo }), {
+      return await build(new LocalBuildWorker(this.store, this.containers, { from: importer, to: o.cacheTo, access: o.registry }), {
         dockerfileText: text,
-        dockerfileName: o.dockerfileText === undefined ? (o.dockerfile ?? 'Dockerfile') : 'Dockerfile',
+        dockerfileName: o.dockerfileText === undefined ? shownName : 'Dockerfile',
         context,
         tags,
         target: o.target,

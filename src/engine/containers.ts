@@ -1,12 +1,11 @@
 // Containers: records in meta/containers.json, a root filesystem from the overlay snapshotter, a
 // spec from runtime/spec, and conmon + runc to run them. berth itself keeps no process per
 // container: conmon holds it, writes its exit code, and runs `berth container cleanup` after.
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { constants as fsConstants, existsSync, readFileSync, statSync, watch } from 'node:fs';
-import { mkdir, open, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { readFileSync, statSync, watch } from 'node:fs';
+import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { hostname, constants as osConstants } from 'node:os';
+import { hostname } from 'node:os';
 import { arch } from 'node:process';
 import type { Digest } from '../content/index.ts';
 import { BerthError, conflict, errnoCode, invalidArgument, isKind, notFound } from '../errdefs/index.ts';
@@ -14,7 +13,7 @@ import { parseConfig, parseManifest, type Descriptor, type ImageConfig } from '.
 import { ContainerMeta, holdShared, isHeld, withLock, type ContainerRecord, type ContainersDocument, type LayerRecord, type NetworkAttachment } from '../meta/index.ts';
 import {
   AttachSession, OciRuntime, chooseRuntime, cgroupMode, commandLine, defaultSeccompProfile, effectiveCapabilities, environment,
-  execProcess, findExecutable, hostCapabilities, generateSpec, resolveUser, runtimeMessage, startConmon, type SpecProcess,
+  findExecutable, generateSpec, resizeConmonTerminal, resolveUser, startConmon,
 } from '../runtime/index.ts';
 import { chooseSnapshotter, snapshotterFor, type LayerSource, type Snapshotter } from '../snapshot/index.ts';
 import type { Finding, ImageStore } from '../store/index.ts';
@@ -35,7 +34,9 @@ import { containerTop, type TopResult } from './container-top.ts';
 import { readContainerStats, type ContainerStats } from './container-stats.ts';
 import { containerChanges, type Change } from './container-changes.ts';
 import { commitContainer, storeChanges, type CommitOptions } from './commit.ts';
-import type { Attached, AttachStreams, ContainerService, ContainerSummary, CreateOptions, ListContainersOptions, LogEntry, LogOptions, UpdateOptions, ExecOptions, TerminalSize } from './types.ts';
+import type { Attached, AttachStreams, ContainerService, ContainerSummary, CreateOptions, ListContainersOptions, LogEntry, LogOptions, UpdateOptions, ExecOptions, ExecSession, ExecStreams, TerminalSize } from './types.ts';
+import { execInContainer } from './container-exec.ts';
+import { eventLog, signalNumber } from './events.ts';
 
 const INIT_PATH = '/sbin/berth-init';
 
@@ -57,7 +58,7 @@ export class LocalContainerService implements ContainerService {
     this.root = store.root;
     this.meta = new ContainerMeta(store.root);
     this.opts = opts;
-    this.volumes = new VolumeStore(store.root);
+    this.volumes = new VolumeStore(store.root, (action, name) => eventLog(store.root).volume(action, name));
     this.networks = new NetworkStore(store.root);
   }
 
@@ -68,8 +69,15 @@ export class LocalContainerService implements ContainerService {
       const mode = rec.HostConfig.NetworkMode;
       if (!onNetwork(mode)) throw invalidArgument(`container cannot be connected to network ${net.Name}: it runs with --network ${mode}`);
       const first = await this.networks.get(mode === 'default' ? DEFAULT_NETWORK : mode);
-      if (first.Id === net.Id || (rec.HostConfig.ExtraNetworks ?? []).some((e) => e.name === net.Name)) throw conflict(`endpoint with name ${rec.Name} already exists in network ${net.Name}`, ref);
       if ((o.aliases?.length || o.ip) && net.Name === DEFAULT_NETWORK) throw invalidArgument('user specified IP address and network aliases are supported only on user-defined networks');
+      // Docker keeps the settings of a container that is not running: its own network again adds aliases, no error (compose v1 connects so).
+      if (first.Id === net.Id && !isLive(rec) && !o.ip) {
+        await this.save(rec.Id, (r) => {
+          r.HostConfig.NetworkAliases = [...new Set([...(r.HostConfig.NetworkAliases ?? []), ...(o.aliases ?? [])])];
+        });
+        return;
+      }
+      if (first.Id === net.Id || (rec.HostConfig.ExtraNetworks ?? []).some((e) => e.name === net.Name)) throw conflict(`endpoint with name ${rec.Name} already exists in network ${net.Name}`, ref);
       const extra = { name: net.Name, aliases: o.aliases ?? [], ...(o.ip ? { ip: o.ip } : {}) };
       let attachment: NetworkAttachment | undefined;
       if (rec.NetworkSettings && isLive(rec) && (await this.stillRunning(rec))) {
@@ -130,6 +138,7 @@ export class LocalContainerService implements ContainerService {
     if (!settings) return;
     const others = Object.values((await this.meta.read()).containers).filter((c) => c.Id !== rec.Id);
     await detach({ ...rec, NetworkSettings: settings }, this.networks);
+    eventLog(this.root).attachments('disconnect', rec.Id, await Promise.all(Object.keys(settings.Networks).map((n) => this.networks.get(n).catch(() => ({ Id: n, Name: n })))));
     await refreshHosts(others, others, (id) => this.paths(id).userdata);
   }
 
@@ -223,13 +232,14 @@ export class LocalContainerService implements ContainerService {
     if (!isLive(rec)) throw conflict('You cannot attach to a stopped container, start it first', ref);
     if (rec.State.Status === 'paused') throw conflict('You cannot attach to a paused container, unpause it first', ref);
     const session = await this.connect(this.paths(rec.Id), streams);
-    if (streams.size && rec.Config.Tty) await resizeTerminal(this.paths(rec.Id).dir, streams.size);
+    if (streams.size && rec.Config.Tty) await resizeConmonTerminal(this.paths(rec.Id).dir, streams.size);
+    eventLog(this.root).container('attach', rec);
     return session;
   }
 
   async resize(ref: string, size: TerminalSize): Promise<void> {
     const rec = await this.running(ref);
-    if (rec.Config.Tty) await resizeTerminal(this.paths(rec.Id).dir, size);
+    if (rec.Config.Tty) await resizeConmonTerminal(this.paths(rec.Id).dir, size);
   }
 
   async pause(ref: string): Promise<void> {
@@ -240,6 +250,7 @@ export class LocalContainerService implements ContainerService {
       await this.save(rec.Id, (r) => {
         r.State.Status = 'paused';
       });
+      eventLog(this.root).container('pause', rec);
     });
   }
 
@@ -250,6 +261,7 @@ export class LocalContainerService implements ContainerService {
       await this.save(rec.Id, (r) => {
         r.State.Status = 'running';
       });
+      eventLog(this.root).container('unpause', rec);
     });
   }
 
@@ -262,6 +274,7 @@ export class LocalContainerService implements ContainerService {
       if (rec.Name === name) throw invalidArgument('Renaming a container with the same name as its current name');
       const holder = Object.values(doc.containers).find((c) => c.Name === name);
       if (holder) throw nameConflict(name, holder.Id);
+      eventLog(this.root).container('rename', { ...rec, Name: name }, { oldName: `/${rec.Name}` });
       rec.Name = name;
     });
   }
@@ -315,42 +328,12 @@ export class LocalContainerService implements ContainerService {
     return storeChanges(this.store, rec, this.upperDir(rec, 'a build step'), o);
   }
 
-  async exec(ref: string, o: ExecOptions): Promise<number> {
+  async exec(ref: string, o: ExecOptions, streams?: ExecStreams): Promise<ExecSession> {
     const rec = await this.running(ref);
-    if (rec.State.Status === 'paused') throw conflict(`Container ${rec.Id} is paused, unpause the container before exec`, ref);
+    if (rec.State.Status === 'paused') throw conflict(`Container ${ref} is paused, unpause the container before exec`, ref);
     if (o.cmd.length === 0) throw invalidArgument('No exec command specified');
-    const p = this.paths(rec.Id);
-    const spec = JSON.parse(await readFile(p.config, 'utf8')) as { process: SpecProcess };
-    const rootfs = this.snapshotter(rec).paths(p.dir).merged;
-    const tty = o.tty === true && o.detach !== true; // a detached process has no terminal to talk to
-    const proc = execProcess(spec.process, {
-      args: o.cmd,
-      env: o.env ?? [],
-      cwd: o.workdir,
-      user: o.user ? resolveUser(rootfs, o.user, rec.HostConfig.GroupAdd ?? []) : undefined,
-      terminal: tty,
-      consoleSize: o.size,
-      capabilities: o.privileged ? hostCapabilities() : undefined,
-    });
-    const tag = randomBytes(8).toString('hex');
-    const processFile = join(p.dir, `exec-${tag}.json`);
-    const logFile = join(p.dir, `exec-${tag}.log`);
-    await writeFile(processFile, JSON.stringify(proc));
-    try {
-      const runtime = this.runtimeFor(rec);
-      // The runtime's own errors go to a log file, apart from the process's output on our stderr.
-      const pidFile = join(p.dir, `exec-${tag}.pid`);
-      const argv = ['--log', logFile, '--log-format', 'json', ...runtime.execArgs(rec.Id, processFile, { detach: o.detach, pidFile })];
-      const { code, early } = await runExec(runtime.path, argv, { stdin: o.interactive === true || tty, output: o.detach !== true }, pidFile);
-      await rm(pidFile, { force: true });
-      const failure = await readRuntimeLog(logFile);
-      if (failure) throw execError(failure);
-      for (const chunk of early) process.stderr.write(chunk);
-      return code;
-    } finally {
-      await rm(processFile, { force: true });
-      await rm(logFile, { force: true });
-    }
+    const dir = this.paths(rec.Id).dir;
+    return execInContainer({ rec, dir, rootfs: this.snapshotter(rec).paths(dir).merged, runtime: this.runtimeFor(rec) }, o, streams);
   }
 
   /**
@@ -594,6 +577,7 @@ export class LocalContainerService implements ContainerService {
       await rm(p.dir, { recursive: true, force: true });
       throw err;
     }
+    eventLog(this.root).container('create', rec);
     return { Id: id, Warnings: [] };
   }
 
@@ -624,6 +608,7 @@ export class LocalContainerService implements ContainerService {
         const ports = await allocatePorts(rec.HostConfig.PortBindings ?? {}, taken);
         held = ports.held;
         const settings = await joinNetwork(rec, this.networks, ports.mappings);
+        eventLog(this.root).attachments('connect', rec.Id, await Promise.all(Object.keys(settings.Networks).map((n) => this.networks.get(n))));
         if (Object.keys(ports.ports).length > 0) settings.Ports = ports.ports;
         rec = await this.save(rec.Id, (r) => {
           r.NetworkSettings = settings;
@@ -663,6 +648,8 @@ export class LocalContainerService implements ContainerService {
         r.State = { ...r.State, Status: 'running', Pid: started.pid, ConmonPid: started.conmonPid, ExitCode: 0, Error: '', StartedAt: new Date().toISOString(), FinishedAt: '0001-01-01T00:00:00Z' };
         delete r.StoppedByUser;
       });
+      eventLog(this.root).mounts('mount', rec);
+      eventLog(this.root).container('start', rec);
     } catch (err) {
       releasePorts(held);
       await session?.close();
@@ -759,6 +746,8 @@ export class LocalContainerService implements ContainerService {
     await this.runtimeFor(rec).delete(rec.Id, true).catch(() => undefined);
     await this.leaveNetwork(rec);
     this.snapshotter(rec).unmount(p.dir);
+    eventLog(this.root).container('die', rec, { exitCode: String(code) });
+    eventLog(this.root).mounts('unmount', rec);
     return this.save(rec.Id, (r) => {
       delete r.NetworkSettings;
       r.State = { ...r.State, Status: 'exited', Pid: 0, ConmonPid: 0, ExitCode: code, FinishedAt: finishedAt, Error: error || r.State.Error, OOMKilled: oom };
@@ -864,6 +853,7 @@ export class LocalContainerService implements ContainerService {
     }
     const sig = normalizeSignal(signal);
     await this.runtimeFor(rec).kill(rec.Id, sig);
+    eventLog(this.root).container('kill', rec, { signal: signalNumber(sig) });
     // A frozen process gets its SIGKILL only once thawed (Docker thaws it too).
     if (rec.State.Status === 'paused' && (sig === 'KILL' || sig === '9')) await this.unpause(rec.Id).catch(() => undefined);
   }
@@ -882,11 +872,13 @@ export class LocalContainerService implements ContainerService {
     const signal = normalizeSignal(opts.signal ?? rec.Config.StopSignal ?? 'TERM');
     if (rec.State.Status === 'paused') await runtime.resume(rec.Id).catch(() => undefined);
     await runtime.kill(rec.Id, signal).catch(() => undefined);
+    eventLog(this.root).container('kill', rec, { signal: signalNumber(signal) });
     if (!(await waitForFile(this.paths(rec.Id).exitFile, rec.State.ConmonPid, timeout * 1000))) {
       await runtime.kill(rec.Id, 'KILL', true).catch(() => undefined);
       await waitForFile(this.paths(rec.Id).exitFile, rec.State.ConmonPid, 10_000);
     }
     await this.cleanup(rec.Id);
+    eventLog(this.root).container('stop', rec);
   }
 
   async remove(ref: string, opts: { force?: boolean; volumes?: boolean } = {}): Promise<void> {
@@ -898,18 +890,21 @@ export class LocalContainerService implements ContainerService {
       }
       const runtime = this.runtimeFor(rec);
       await runtime.kill(rec.Id, 'KILL', true).catch(() => undefined);
+      eventLog(this.root).container('kill', rec, { signal: '9' });
       await waitForFile(this.paths(rec.Id).exitFile, rec.State.ConmonPid, 10_000);
     }
     const p = this.paths(rec.Id);
     await withLock(p.lock, 'exclusive', async () => {
       const current = (await this.meta.read()).containers[rec.Id];
       if (!current) return;
+      if (running && isLive(current)) eventLog(this.root).container('die', current, { exitCode: (await readFile(p.exitFile, 'utf8').catch(() => '137')).trim() });
       await this.runtimeFor(rec).delete(rec.Id, true).catch(() => undefined);
       await this.leaveNetwork(current);
       await this.snapshotter(rec).remove(p.dir);
       await this.meta.update((doc) => {
         delete doc.containers[rec.Id];
       });
+      eventLog(this.root).container('destroy', rec);
       await rm(p.exitFile, { force: true });
     });
     await rm(p.dir, { recursive: true, force: true });
@@ -977,73 +972,6 @@ function shouldRestart(rec: ContainerRecord): boolean {
       return rec.State.ExitCode !== 0 && (policy.MaximumRetryCount === 0 || rec.RestartCount < policy.MaximumRetryCount);
     default:
       return false;
-  }
-}
-
-/**
- * Runs the runtime's exec with our stdio; resolves to its exit code (128 + n when a signal ended it).
- * Its stderr is held back until the process has started (the pid file exists): before that, what
- * comes is the runtime's own complaint, which the caller reports in Docker's words instead.
- */
-function runExec(cmd: string, args: string[], stdio: { stdin: boolean; output: boolean }, pidFile: string): Promise<{ code: number; early: Buffer[] }> {
-  return new Promise((resolve, reject) => {
-    const ignore = (): void => undefined;
-    process.on('SIGINT', ignore); // the terminal's ^C reaches the process through the runtime, not us
-    const child = spawn(cmd, args, { stdio: [stdio.stdin ? 'inherit' : 'ignore', stdio.output ? 'inherit' : 'ignore', 'pipe'] });
-    const early: Buffer[] = [];
-    let started = false;
-    child.stderr?.on('data', (chunk: Buffer) => {
-      started ||= existsSync(pidFile);
-      if (started) process.stderr.write(chunk);
-      else early.push(chunk);
-    });
-    child.on('error', reject);
-    child.on('close', (code, signal) => {
-      process.off('SIGINT', ignore);
-      resolve({ code: code ?? 128 + (signal ? osConstants.signals[signal] : 0), early });
-    });
-  });
-}
-
-/** The runtime's error lines from its JSON log (runc and crun: {"level":"error","msg":…}). */
-async function readRuntimeLog(file: string): Promise<string> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch {
-    return '';
-  }
-  const msgs = text.split('\n').flatMap((line) => {
-    try {
-      const entry = JSON.parse(line) as { level?: string; msg?: string };
-      return entry.level === 'error' && entry.msg ? [entry.msg] : [];
-    } catch {
-      return line.trim() ? [runtimeMessage(line)] : [];
-    }
-  });
-  return msgs.join('; ');
-}
-
-/** Docker's exec failures: 127 when the command is not found, 126 when it cannot be run. */
-function execError(message: string): BerthError {
-  const text = `OCI runtime exec failed: ${message}: unknown`;
-  const started = startError(new Error(message));
-  return new BerthError(started.exitStatus ? 'InvalidArgument' : 'Internal', text, { exitStatus: started.exitStatus ?? 126 });
-}
-
-/** conmon's control FIFO in the bundle: `1 HEIGHT WIDTH` resizes the container's terminal. */
-async function resizeTerminal(bundle: string, size: TerminalSize): Promise<void> {
-  let fh;
-  try {
-    fh = await open(join(bundle, 'ctl'), fsConstants.O_WRONLY | fsConstants.O_NONBLOCK);
-  } catch (err) {
-    if (errnoCode(err) === 'ENXIO' || errnoCode(err) === 'ENOENT') return; // conmon is gone: nothing to resize
-    throw err;
-  }
-  try {
-    await fh.write(`1 ${Math.max(0, Math.floor(size.height))} ${Math.max(0, Math.floor(size.width))}\n`);
-  } finally {
-    await fh.close();
   }
 }
 

@@ -7,12 +7,13 @@ import type { ImageRecord, ImagesDocument } from '../meta/index.ts';
 import type { ImageStore } from '../store/index.ts';
 // Archives (and tar-stream) are loaded only by load and save: every other command starts faster.
 import type { SaveItem } from '../transport/index.ts';
-import { parseConfig, parseTaggedName, familiarName, type ImageConfig } from '../image/index.ts';
+import { parseConfig, parseReference, parseTaggedName, familiarName, repositoryOf, type ImageConfig } from '../image/index.ts';
 import { resolveImage } from './resolve.ts';
 import { matchImageFilters, matchesReference, parseImageFilters } from './filters.ts';
 import { importImage } from './import.ts';
 import { inspectRemote, pull, push, remoteTags } from './registry.ts';
 import { copyBetween } from './copy.ts';
+import { eventLog } from './events.ts';
 import type { CopyImageOptions, CopyReport, HistoryItem, ImageInspect, ImageService, ImageSummary, ImportOptions, ListImagesOptions, PullOptions, PullReport, PushOptions, PushReport, RegistryAccess, RemoteInspect, RemoteTags, RemoveReport } from './types.ts';
 
 /** Which container, if any, uses an image (it may not be deleted then). */
@@ -123,12 +124,14 @@ export class LocalImageService implements ImageService {
     const name = parseTaggedName(target);
     const { image } = resolveImage(await this.store.document(), source);
     await this.store.tag(image.id, name);
+    eventLog(this.store.root).image('tag', image.id, familiarName(name));
   }
 
   async remove(ref: string, opts: { force?: boolean } = {}): Promise<RemoveReport[]> {
     const doc = await this.store.document();
     const { image, name } = resolveImage(doc, ref);
     const r = await this.store.remove(image.id, { name, force: opts.force, inUse: this.inUse });
+    eventLog(this.store.root).removal(image.id, r);
     return [...r.untagged.map((u): RemoveReport => ({ Untagged: familiarName(u) })), ...r.deleted.map((d): RemoveReport => ({ Deleted: d }))];
   }
 
@@ -144,27 +147,29 @@ export class LocalImageService implements ImageService {
       if (!matchImageFilters(filters, rec, (config.config?.Labels ?? {}) as Record<string, string>, doc)) continue;
       if (await this.inUse(rec.id)) continue; // Docker's prune skips images containers use
       const r = await this.store.remove(rec.id, { force: true });
+      eventLog(this.store.root).removal(rec.id, r);
       deleted.push(...r.untagged.map((u): RemoveReport => ({ Untagged: familiarName(u) })), ...r.deleted.map((d): RemoveReport => ({ Deleted: d })));
     }
     return { ImagesDeleted: deleted, SpaceReclaimed: Math.max(0, before - totalLayerBytes(await this.store.document())) };
   }
 
   import(source: Readable | { directory: string }, opts: ImportOptions = {}): Promise<string> {
-    return importImage(this.store, source, opts);
+    return importImage(this.store, source, opts).then((id) => eventLog(this.store.root).image('import', id, id, id));
   }
 
   async load(input: Readable): Promise<{ id: string; names: string[] }[]> {
     const { loadArchive } = await import('../transport/index.ts');
     const loaded = await loadArchive(input, this.store);
+    for (const l of loaded) eventLog(this.store.root).image('load', l.id, l.id);
     return loaded.map((l) => ({ id: l.id, names: l.names.map(familiarName) }));
   }
 
   pull(ref: string, opts?: PullOptions): Promise<PullReport[]> {
-    return pull(this.store, ref, opts);
+    return pull(this.store, ref, opts).then((reports) => eventLog(this.store.root).references('pull', reports.map((r) => r.name), reports));
   }
 
   push(ref: string, opts?: PushOptions): Promise<PushReport[]> {
-    return push(this.store, ref, opts);
+    return push(this.store, ref, opts).then((reports) => eventLog(this.store.root).references('push', reports.map((r) => `${repositoryOf(parseReference(ref))}${r.tag.startsWith('sha256:') ? '@' : ':'}${r.tag}`), reports));
   }
 
   copy(src: string, dst: string, opts?: CopyImageOptions): Promise<CopyReport> {
@@ -194,6 +199,7 @@ export class LocalImageService implements ImageService {
       for (const b of item.image.blobs) if (!(await this.store.content.has(b))) throw notFound(`image ${item.image.id} is incomplete: blob ${b} is missing; run 'berth system check'`);
     }
     const { saveArchive } = await import('../transport/index.ts');
+    for (const id of items.keys()) eventLog(this.store.root).image('save', id, id);
     return saveArchive([...items.values()], this.store, opts.format ?? 'docker-archive');
   }
 }

@@ -7,3 +7,4 @@ export { statInRoot, archiveFromRoot, extractIntoRoot, FileMode, hasMode, goBase
 export { hostConfig } from './container-options.ts';
 export { parsePublish, parseExpose } from './container-ports.ts';
 export { parseTmpfs } from './container-mounts.ts';
+export { DEFAULT_DETACH_KEYS, DetachScanner, parseDetachKeys } from './detach-keys.ts';

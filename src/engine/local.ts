@@ -6,8 +6,10 @@ import { LocalVolumeService } from './volumes.ts';
 import { LocalNetworkService } from './networks.ts';
 import { LocalImageService } from './images.ts';
 import { authService } from './registry.ts';
+import { eventLog } from './events.ts';
+import { dockerDiskUsage } from './disk-usage.ts';
 import { manifestService } from './manifest-lists.ts';
-import type { AuthService, BuilderService, Engine, ManifestService, NetworkService, SystemService, VolumeService } from './types.ts';
+import type { AuthService, BuilderService, Engine, EventService, ManifestService, NetworkService, SystemService, VolumeService } from './types.ts';
 
 export interface LocalEngineOptions {
   root: string;
@@ -24,6 +26,7 @@ export class LocalEngine implements Engine {
   readonly builder: BuilderService;
   readonly volumes: VolumeService;
   readonly networks: NetworkService;
+  readonly events: EventService;
   readonly store: ImageStore;
 
   private constructor(store: ImageStore, opts: LocalEngineOptions) {
@@ -34,8 +37,10 @@ export class LocalEngine implements Engine {
     this.builder = new LocalBuilderService(store, this.containers, this.images);
     this.volumes = new LocalVolumeService(this.containers);
     this.networks = new LocalNetworkService(this.containers.networks, store.root, this.containers);
+    this.events = eventLog(store.root);
     this.system = {
       df: async () => diskUsage(await store.document()),
+      diskUsage: (types) => dockerDiskUsage({ store, containers: this.containers, images: this.images, volumes: this.volumes }, types),
       // Containers first: a repair there can release what the store check then judges.
       check: async (o) => [...(await this.containers.check(o.repair)), ...(await checkStore(store, o))],
     };

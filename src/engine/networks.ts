@@ -5,7 +5,8 @@ import { conflict, invalidArgument, notFound } from '../errdefs/index.ts';
 import { DEFAULT_NETWORK, type NetworkRecord, type NetworkStore } from '../network/index.ts';
 import type { ContainerRecord } from '../meta/index.ts';
 import type { LocalContainerService } from './containers.ts';
-import { matchLabel } from './filters.ts';
+import { matchLabel, parseUntil } from './filters.ts';
+import { eventLog } from './events.ts';
 import type { Network, NetworkCreateOptions, NetworkService } from './types.ts';
 
 /** host and none: fixed networks whose IDs are stable for a root (Docker makes them once per daemon). */
@@ -43,13 +44,19 @@ export class LocalNetworkService implements NetworkService {
     this.containers = () => service.records();
   }
 
-  connect(network: string, container: string, o: { aliases?: string[]; ip?: string } = {}): Promise<void> {
-    if (network === 'host' || network === 'none') return Promise.reject(invalidArgument(`container cannot be disconnected from host network or connected to host network`));
-    return this.service.connectNetwork(container, network, o);
+  async connect(network: string, container: string, o: { aliases?: string[]; ip?: string } = {}): Promise<void> {
+    if (network === 'host' || network === 'none') throw invalidArgument(`container cannot be disconnected from host network or connected to host network`);
+    await this.service.connectNetwork(container, network, o);
+    await this.emitAttachment('connect', network, container);
   }
 
-  disconnect(network: string, container: string): Promise<void> {
-    return this.service.disconnectNetwork(container, network);
+  async disconnect(network: string, container: string): Promise<void> {
+    await this.service.disconnectNetwork(container, network);
+    await this.emitAttachment('disconnect', network, container);
+  }
+
+  private async emitAttachment(action: string, network: string, container: string): Promise<void> {
+    eventLog(this.root).network(action, await this.store.get(network), { container: await this.service.resolve(container) });
   }
 
   private async shown(rec: NetworkRecord): Promise<Network> {
@@ -70,6 +77,7 @@ export class LocalNetworkService implements NetworkService {
     if (o.driver !== undefined && o.driver !== 'bridge') throw invalidArgument(`plugin "${o.driver}" not found: berth has the bridge driver`);
     if ([DEFAULT_NETWORK, 'host', 'none'].includes(o.name)) throw invalidArgument(`operation is not permitted on predefined ${o.name} network`);
     const rec = await this.store.create({ name: o.name, subnet: o.subnet, gateway: o.gateway, ipRange: o.ipRange, internal: o.internal, labels: o.labels, options: o.options });
+    eventLog(this.root).network('create', rec);
     return { Id: rec.Id };
   }
 
@@ -102,15 +110,20 @@ export class LocalNetworkService implements NetworkService {
     const users = (await this.containers()).filter((c) => c.NetworkSettings?.Networks[rec.Name] !== undefined);
     if (users.length > 0) throw conflict(`error while removing network: network ${rec.Name} id ${rec.Id} has active endpoints`, ref);
     await this.store.remove(rec.Id);
+    eventLog(this.root).network('destroy', rec);
   }
 
-  async prune(): Promise<{ NetworksDeleted: string[] }> {
+  async prune(filters: Record<string, string[]> = {}): Promise<{ NetworksDeleted: string[] }> {
     const deleted: string[] = [];
     const containers = await this.containers();
+    const until = (filters.until ?? []).map(parseUntil);
     for (const n of await this.store.list()) {
       if (n.Name === DEFAULT_NETWORK) continue;
-      if (containers.some((c) => c.HostConfig.NetworkMode === n.Name || c.HostConfig.NetworkMode === n.Id)) continue;
+      if (containers.some((c) => c.HostConfig.NetworkMode === n.Name || c.HostConfig.NetworkMode === n.Id || c.HostConfig.ExtraNetworks?.some((e) => e.name === n.Name))) continue;
+      if (!(filters.label ?? []).every((l) => matchLabel(n.Labels, l)) || (filters['label!'] ?? []).some((l) => matchLabel(n.Labels, l))) continue;
+      if (until.some((t) => Date.parse(n.Created) >= t)) continue;
       await this.store.remove(n.Id);
+      eventLog(this.root).network('destroy', n);
       deleted.push(n.Name);
     }
     return { NetworksDeleted: deleted };

@@ -29,9 +29,9 @@ export async function clientOptions(access: RegistryAccess): Promise<ClientOptio
   return {
     tlsVerify: access.tlsVerify,
     certDir: access.certDir,
-    insecureRegistries: loadConfig()['insecure-registries'],
+    insecureRegistries: access.insecureRegistries ?? loadConfig()['insecure-registries'],
     credential: access.creds,
-    credentials: new CredentialStore(access.authFile),
+    credentials: access.credentialStore === false ? undefined : new CredentialStore(access.authFile),
   };
 }
 
@@ -83,7 +83,8 @@ export async function push(store: ImageStore, name: string, opts: PushOptions = 
     const local = ref.digest ? `${repository}@${ref.digest}` : `${repository}:${tag}`;
     let image;
     try {
-      image = resolveImage(doc, local).image;
+      // Read again for each tag: pushing the one before may have replaced the image's manifest and blobs.
+      image = resolveImage(await store.document(), local).image;
     } catch {
       throw notFound(`An image does not exist locally with the tag: ${familiarName(local)}`);
     }
@@ -114,7 +115,7 @@ export function authService(): AuthService {
       } finally {
         client.close();
       }
-      await new CredentialStore(access.authFile).store(domain, creds);
+      if (access.credentialStore !== false) await new CredentialStore(access.authFile).store(domain, creds);
       return 'Login Succeeded';
     },
     async logout(server, opts = {}) {
@@ -152,7 +153,7 @@ export async function inspectRemote(name: string, access: RegistryAccess = {}): 
   const ref = remoteReference(name);
   return withClient(ref, access, async (c) => {
     const top = await c.manifest(ref.path, ref.digest ?? (ref.tag as string));
-    const out: RemoteInspect = { Name: repositoryOf(ref), Digest: top.digest, MediaType: top.mediaType, Manifest: JSON.parse(top.bytes.toString('utf8')) as unknown, Tags: await c.tags(ref.path) };
+    const out: RemoteInspect = { Name: repositoryOf(ref), Digest: top.digest, MediaType: top.mediaType, Size: top.bytes.length, Manifest: JSON.parse(top.bytes.toString('utf8')) as unknown, Tags: await c.tags(ref.path) };
     let manifest = top;
     if (detectManifestKind(top.bytes, top.mediaType) === 'index') {
       const index = parseIndex(top.bytes, `index ${top.digest}`);

@@ -9,6 +9,11 @@ import type { ContainerStats } from './container-stats.ts';
 import type { Change } from './container-changes.ts';
 import type { CommitOptions } from './commit.ts';
 import type { BuildEvent } from '../build/index.ts';
+import type { EventService } from './events.ts';
+import type { DiskUsage, DiskUsageType } from './disk-usage.ts';
+
+export type { EngineEvent, EventQuery, EventService, EventType } from './events.ts';
+export type { DiskUsage, DiskUsageType } from './disk-usage.ts';
 
 export interface ImageSummary {
   Id: string;
@@ -78,6 +83,10 @@ export interface RegistryAccess {
   creds?: { username: string; password: string };
   /** The credentials file (default: Docker's config.json). */
   authFile?: string;
+  /** false: only `creds` (the daemon's case: a client sends its own); nothing is read or stored in a credentials file. */
+  credentialStore?: boolean;
+  /** Registries reached without TLS verification (daemon.json's insecure-registries); default: berth's config file. */
+  insecureRegistries?: string[];
 }
 
 /** A step of a pull or push, as Docker's JSON progress stream has it. */
@@ -145,6 +154,8 @@ export interface RemoteInspect {
   Name: string;
   Digest: string;
   MediaType: string;
+  /** The size in bytes of the manifest or index as the registry sent it. */
+  Size: number;
   /** The manifest or index as the registry sent it. */
   Manifest: unknown;
   /** For an index: the platforms it has. */
@@ -201,6 +212,8 @@ export interface AuthService {
 
 export interface SystemService {
   df(): Promise<StoreUsage>;
+  /** Disk usage as the Docker API's /system/df has it (only the types asked for; the others null). */
+  diskUsage(types?: DiskUsageType[]): Promise<DiskUsage>;
   check(opts: { repair: boolean }): Promise<Finding[]>;
 }
 
@@ -347,7 +360,31 @@ export interface ExecOptions {
   /** Keep stdin open (without it the process gets /dev/null). */
   interactive?: boolean;
   privileged?: boolean;
+  /** The caller does not wait for the process: its end keeps nobody's event loop alive. */
   detach?: boolean;
+}
+
+/** Where an exec'd process's output goes (what has no callback is dropped). */
+export interface ExecStreams {
+  stdout?(data: Buffer): void;
+  stderr?(data: Buffer): void;
+}
+
+/** A process exec'd into a container, as its caller follows it. */
+export interface ExecSession {
+  /** Its pid, as the host sees it. */
+  readonly pid: number;
+  /** Feeds its stdin (with `interactive`). */
+  writeStdin(data: Buffer): Promise<void>;
+  endStdin(): Promise<void>;
+  /** Sets its terminal's size (nothing when it has none). */
+  resize(size: TerminalSize): Promise<void>;
+  /** Resolves when its output ended, or the session was closed. */
+  readonly finished: Promise<void>;
+  /** Its exit code (128 + n for signal n; -1 when unknown), once it ended and its output was delivered. */
+  readonly exitCode: Promise<number>;
+  /** Stops following it; it runs on (a detach, a client gone). */
+  close(): Promise<void>;
 }
 
 export interface ContainerService {
@@ -385,13 +422,22 @@ export interface ContainerService {
   prune(filters?: Record<string, string[]>): Promise<{ ContainersDeleted: string[]; SpaceReclaimed: number }>;
   /** A new image from the container's filesystem changes and configuration; returns its ID. */
   commit(ref: string, opts: CommitOptions & { pause?: boolean }): Promise<string>;
-  /** Runs a process in the running container with this process's stdio; resolves to its exit code (0 at once with `detach`). */
-  exec(ref: string, opts: ExecOptions): Promise<number>;
+  /**
+   * Runs a process in the running container; resolves once it runs. With `streams`, its output is
+   * connected before it starts; without, nobody reads it. Throws with `exitStatus` 126/127 when the
+   * runtime cannot start it.
+   */
+  exec(ref: string, opts: ExecOptions, streams?: ExecStreams): Promise<ExecSession>;
 }
 
 export interface BuildOptions {
   /** The context directory. */
   contextDir: string;
+  /**
+   * The context as a tar (maybe compressed), as the Docker API sends it: unpacked into a temporary
+   * directory that replaces `contextDir`; `dockerfile` is then relative to the context.
+   */
+  contextTar?: Readable;
   /** The Dockerfile's path (default CONTEXT/Dockerfile); ignored when `dockerfileText` is given. */
   dockerfile?: string;
   /** The Dockerfile itself (`-f -`). */
@@ -411,6 +457,8 @@ export interface BuildOptions {
   secrets?: Record<string, string>;
   /** `--output`: where the result goes besides the store. */
   outputs?: BuildOutput[];
+  /** How base images are pulled (the daemon's builds: no credentials file, daemon.json's insecure registries). */
+  registry?: RegistryAccess;
   /** `--cache-from` / `--cache-to`: a shared build cache in an OCI layout or a registry. */
   cacheFrom?: CacheLocation[];
   cacheTo?: CacheLocation[];
@@ -473,7 +521,8 @@ export interface NetworkService {
   list(filters?: Record<string, string[]>): Promise<Network[]>;
   inspect(ref: string): Promise<Network>;
   remove(ref: string): Promise<void>;
-  prune(): Promise<{ NetworksDeleted: string[] }>;
+  /** Networks no container uses; filters: label, label!, until. */
+  prune(filters?: Record<string, string[]>): Promise<{ NetworksDeleted: string[] }>;
   connect(network: string, container: string, o?: { aliases?: string[]; ip?: string }): Promise<void>;
   disconnect(network: string, container: string): Promise<void>;
 }
@@ -487,6 +536,7 @@ export interface Engine {
   system: SystemService;
   auth: AuthService;
   manifests: ManifestService;
+  events: EventService;
   close(): Promise<void>;
 }
 export type { MountSpec } from '../meta/index.ts';
@@ -494,3 +544,4 @@ export type { TopResult } from './container-top.ts';
 export type { ContainerStats } from './container-stats.ts';
 export type { Change } from './container-changes.ts';
 export type { CommitOptions } from './commit.ts';
+export type { BuildEvent, RunFailure } from '../build/index.ts';

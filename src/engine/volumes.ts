@@ -57,7 +57,8 @@ export class LocalVolumeService implements VolumeService {
     let reclaimed = 0;
     for (const v of await this.store.list()) {
       if (!opts.all && !v.Anonymous) continue; // Docker 23+: named volumes only with --all
-      if (!Object.entries(opts.filters ?? {}).every(([k, vals]) => k !== 'label' || vals.every((l) => matchLabel(v.Labels, l)))) continue;
+      if (!(opts.filters?.label ?? []).every((l) => matchLabel(v.Labels, l))) continue;
+      if ((opts.filters?.['label!'] ?? []).some((l) => matchLabel(v.Labels, l))) continue;
       if ((await this.containers.volumeUsers(v.Name)).length > 0) continue;
       const size = this.store.size(v.Name);
       try {

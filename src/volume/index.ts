@@ -1,1 +1,1 @@
-export { VolumeStore, type VolumeRecord } from './store.ts';
+export { VolumeStore, type VolumeObserver, type VolumeRecord } from './store.ts';

@@ -33,12 +33,17 @@ const ANONYMOUS_LABEL = 'com.docker.volume.anonymous';
 const NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/;
 const OPTIONS = ['type', 'device', 'o'];
 
+/** Told of each volume made or removed (the engine records them as events). */
+export type VolumeObserver = (action: 'create' | 'destroy', name: string) => void;
+
 export class VolumeStore {
   private readonly root: string;
   private readonly doc: JsonDocument<VolumesDocument>;
+  private readonly observe: VolumeObserver;
 
-  constructor(root: string) {
+  constructor(root: string, observe: VolumeObserver = () => undefined) {
     this.root = root;
+    this.observe = observe;
     this.doc = new JsonDocument<VolumesDocument>(root, 'volumes', () => ({ volumes: {} }), (raw) => JSON.parse(raw.toString()) as VolumesDocument);
   }
 
@@ -66,12 +71,14 @@ export class VolumeStore {
       ...(anonymous ? { Anonymous: true } : {}),
     };
     await mkdir(rec.Mountpoint, { recursive: true, mode: 0o755 });
-    return this.doc.update((d) => {
+    const stored = await this.doc.update((d) => {
       const had = d.volumes[name];
       if (had) return had;
       d.volumes[name] = rec;
       return rec;
     });
+    if (stored === rec) this.observe('create', name);
+    return stored;
   }
 
   async get(name: string): Promise<VolumeRecord> {
@@ -93,6 +100,7 @@ export class VolumeStore {
       delete d.volumes[name];
     });
     await rm(join(this.root, 'volumes', name), { recursive: true, force: true });
+    this.observe('destroy', name);
   }
 
   /** Notes that the image's content was copied into the volume. */

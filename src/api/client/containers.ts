@@ -4,7 +4,7 @@
 import type { Duplex } from 'node:stream';
 import type {
   AttachStreams, Attached, Change, CommitOptions, ContainerService, ContainerStats, ContainerSummary, CreateOptions,
-  ExecOptions, ListContainersOptions, LogEntry, LogOptions, TerminalSize, TopResult, UpdateOptions,
+  ExecOptions, ExecSession, ExecStreams, ListContainersOptions, LogEntry, LogOptions, TerminalSize, TopResult, UpdateOptions,
 } from '../../engine/index.ts';
 import type { ContainerRecord } from '../../meta/index.ts';
 import { createBody } from './create-body.ts';
@@ -165,27 +165,34 @@ export class RemoteContainers implements ContainerService {
     return r.Id;
   }
 
-  async exec(ref: string, o: ExecOptions): Promise<number> {
+  async exec(ref: string, o: ExecOptions, streams: ExecStreams = {}): Promise<ExecSession> {
     const tty = o.tty === true && o.detach !== true;
+    const size = o.size ? [o.size.height, o.size.width] : undefined;
     const created = await this.api.json<{ Id: string }>('POST', `/containers/${id(ref)}/exec`, {
-      json: { Cmd: o.cmd, Env: o.env, User: o.user, WorkingDir: o.workdir, Tty: tty, Privileged: o.privileged, AttachStdin: o.interactive === true, AttachStdout: !o.detach, AttachStderr: !o.detach, ConsoleSize: o.size ? [o.size.height, o.size.width] : undefined },
+      json: { Cmd: o.cmd, Env: o.env, User: o.user, WorkingDir: o.workdir, Tty: tty, Privileged: o.privileged, AttachStdin: o.interactive === true && !o.detach, AttachStdout: !o.detach, AttachStderr: !o.detach, ConsoleSize: size },
     });
+    const execPath = `/exec/${created.Id}`;
+    const inspect = (): Promise<{ Pid: number; ExitCode: number | null }> => this.api.json('GET', `${execPath}/json`);
     if (o.detach) {
-      await this.api.call('POST', `/exec/${created.Id}/start`, { json: { Detach: true, Tty: false } });
-      return 0;
+      await this.api.call('POST', `${execPath}/start`, { json: { Detach: true, Tty: false } });
+      const done = Promise.resolve();
+      return { pid: (await inspect()).Pid, writeStdin: async () => undefined, endStdin: async () => undefined, resize: async () => undefined, finished: done, exitCode: done.then(() => -1), close: async () => undefined };
     }
-    const socket = await this.api.hijack('POST', `/exec/${created.Id}/start`, { json: { Detach: false, Tty: tty, ConsoleSize: o.size ? [o.size.height, o.size.width] : undefined } });
-    const restore = tty && o.interactive && process.stdin.isTTY ? rawMode() : (): void => undefined;
-    try {
-      if (o.interactive) process.stdin.pipe(socket);
-      await pump(socket, tty, { stdout: (d) => process.stdout.write(d), stderr: (d) => process.stderr.write(d) });
-    } finally {
-      process.stdin.unpipe(socket);
-      process.stdin.pause();
-      restore();
-    }
-    const info = await this.api.json<{ ExitCode: number | null }>('GET', `/exec/${created.Id}/json`);
-    return info.ExitCode ?? 0;
+    const socket = await this.api.hijack('POST', `${execPath}/start`, { json: { Detach: false, Tty: tty, ConsoleSize: size } });
+    const finished = pump(socket, tty, { stdout: (d) => streams.stdout?.(d), stderr: (d) => streams.stderr?.(d) });
+    return {
+      pid: (await inspect()).Pid,
+      writeStdin: (data) => new Promise<void>((resolve, reject) => socket.write(data, (err) => (err ? reject(err) : resolve()))),
+      endStdin: async () => {
+        socket.end();
+      },
+      resize: (s) => this.api.call('POST', `${execPath}/resize`, { query: { h: s.height, w: s.width } }),
+      finished,
+      exitCode: finished.then(async () => (await inspect()).ExitCode ?? -1),
+      close: async () => {
+        socket.destroy();
+      },
+    };
   }
 
   /** A hijacked attach whose output goes to the streams' handlers. */
@@ -224,9 +231,4 @@ function pump(socket: Duplex, tty: boolean, out: { stdout(d: Buffer): void; stde
     socket.on('close', () => resolve());
     socket.on('error', () => resolve());
   });
-}
-
-function rawMode(): () => void {
-  process.stdin.setRawMode(true);
-  return () => process.stdin.setRawMode(false);
 }

@@ -136,11 +136,12 @@ export class RemoteImages implements ImageService {
   }
 
   async inspectRemote(ref: string, opts: RegistryAccess = {}): Promise<RemoteInspect> {
-    const d = await this.api.json<{ Descriptor: { mediaType: string; digest: string }; Platforms?: { os: string; architecture: string; variant?: string }[] }>('GET', `/distribution/${path(ref)}/json`, { headers: await registryAuth(ref, opts) });
+    const d = await this.api.json<{ Descriptor: { mediaType: string; digest: string; size: number }; Platforms?: { os: string; architecture: string; variant?: string }[] }>('GET', `/distribution/${path(ref)}/json`, { headers: await registryAuth(ref, opts) });
     return {
       Name: familiarName(formatReference(parseReference(ref))),
       Digest: d.Descriptor.digest,
       MediaType: d.Descriptor.mediaType,
+      Size: d.Descriptor.size,
       Manifest: undefined,
       Platforms: d.Platforms?.map((p) => [p.os, p.architecture, p.variant].filter(Boolean).join('/')),
       Tags: [],

@@ -1,7 +1,7 @@
 // Volumes, networks, the system and registry logins over the Docker Engine API.
 import { CredentialStore, credentialKey } from '../../transport/index.ts';
 import type {
-  AuthService, Network, NetworkCreateOptions, NetworkService, RegistryAccess, SystemService, Volume, VolumeService,
+  AuthService, DiskUsage, DiskUsageType, EngineEvent, EventQuery, EventService, Network, NetworkCreateOptions, NetworkService, RegistryAccess, SystemService, Volume, VolumeService,
 } from '../../engine/index.ts';
 import type { Digest } from '../../content/index.ts';
 import type { ApiClient } from './transport.ts';
@@ -48,6 +48,7 @@ export function remoteSystem(api: ApiClient): SystemService {
       // The API counts bytes, not layers: the layer counts are unknown remotely.
       return { images, layers: { total: 0, shared: 0, size: df.LayersSize }, totalSize: df.LayersSize };
     },
+    diskUsage: (types?: DiskUsageType[]) => api.json<DiskUsage>('GET', '/system/df', { query: { type: types } }),
     check: () => Promise.reject(remoteOnly('system check')),
   };
 }
@@ -61,5 +62,16 @@ export function remoteAuth(api: ApiClient): AuthService {
       return r.Status;
     },
     logout: async (server, opts = {}) => ({ key: credentialKey(server), removed: await new CredentialStore(opts.authFile).erase(server) }),
+  };
+}
+
+/** Events as the daemon streams them (since/until in seconds on the wire). */
+export function remoteEvents(api: ApiClient): EventService {
+  const seconds = (ms?: number): string | undefined => (ms === undefined ? undefined : (ms / 1000).toFixed(3));
+  return {
+    watch: async function* (q: EventQuery = {}) {
+      const res = await api.request('GET', '/events', { query: { since: seconds(q.since), until: seconds(q.until), filters: filterQuery(q.filters) }, signal: q.signal });
+      yield* api.jsonLines<EngineEvent>(res);
+    },
   };
 }

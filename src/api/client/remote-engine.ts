@@ -1,10 +1,10 @@
 // RemoteEngine: the Engine interface over a daemon's Docker Engine API (podman's "tunnel" engine).
 // The CLI drives it exactly as it drives the LocalEngine, so both modes print the same things.
-import type { AuthService, BuilderService, Engine, ManifestService, NetworkService, SystemService, VolumeService } from '../../engine/index.ts';
+import type { AuthService, BuilderService, Engine, EventService, ManifestService, NetworkService, SystemService, VolumeService } from '../../engine/index.ts';
 import { ApiClient, type ClientOptions } from './transport.ts';
 import { RemoteImages, remoteOnly } from './images.ts';
 import { RemoteContainers } from './containers.ts';
-import { remoteAuth, remoteNetworks, remoteSystem, remoteVolumes } from './objects.ts';
+import { remoteAuth, remoteEvents, remoteNetworks, remoteSystem, remoteVolumes } from './objects.ts';
 import { remoteBuilder } from './builder.ts';
 
 /** Docker's API has no manifest-list endpoints: these stay local operations. */
@@ -22,6 +22,7 @@ export class RemoteEngine implements Engine {
   readonly system: SystemService;
   readonly auth: AuthService;
   readonly manifests: ManifestService = remoteManifests();
+  readonly events: EventService;
   private readonly api: ApiClient;
 
   constructor(opts: ClientOptions) {
@@ -33,6 +34,7 @@ export class RemoteEngine implements Engine {
     this.builder = remoteBuilder(this.api);
     this.system = remoteSystem(this.api);
     this.auth = remoteAuth(this.api);
+    this.events = remoteEvents(this.api);
   }
 
   async close(): Promise<void> {

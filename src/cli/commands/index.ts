@@ -78,6 +78,7 @@ export const commands: CommandEntry[] = [
   { paths: [['network', 'connect']], summary: 'Connect a container to a network', load: () => import('./network/connect.ts') },
   { paths: [['network', 'disconnect']], summary: 'Disconnect a container from a network', load: () => import('./network/disconnect.ts') },
   { paths: [['network', 'prune']], summary: 'Remove all unused networks', load: () => import('./network/prune.ts') },
+  { paths: [['system', 'events'], ['events']], summary: 'Get real time events from the server', load: () => import('./system/events.ts') },
   { paths: [['system', 'df']], summary: 'Show berth disk usage', load: () => import('./system/df.ts') },
   { paths: [['system', 'check']], summary: 'Verify every blob, layer and reference in the store', load: () => import('./system/check.ts') },
   { paths: [['version']], summary: 'Show the berth version information', common: true, load: () => import('./system/version.ts') },

@@ -52,9 +52,9 @@ function scaled(size: number, base: number, units: string[], precision: number):
   return `${goFormatG(v, precision)}${units[i] as string}`;
 }
 
-/** go-units HumanSizeWithPrecision(size, 3): 4.26MB, 105MB, 0B. */
-export function humanSize(size: number): string {
-  return scaled(size, 1000, DECIMAL, 3);
+/** go-units HumanSizeWithPrecision(size, 3): 4.26MB, 105MB, 0B. `precision` 4 is go-units' HumanSize (`system df` uses it). */
+export function humanSize(size: number, precision = 3): string {
+  return scaled(size, 1000, DECIMAL, precision);
 }
 
 /** go-units BytesSize: 1.5MiB. */

@@ -26,7 +26,7 @@ export function terminalSize(): TerminalSize | undefined {
  * Feeds our stdin to the container until it ends (then closes the container's stdin), or until
  * the detach keys are typed: then `onDetach` runs and the container's stdin stays open.
  */
-function pipeStdin(session: Attached, detachKeys: number[] | undefined, onDetach: () => void): void {
+export function pipeStdin(session: Pick<Attached, 'writeStdin' | 'endStdin' | 'finished'>, detachKeys: number[] | undefined, onDetach: () => void): void {
   const stdin = process.stdin;
   const scanner = detachKeys && detachKeys.length > 0 ? new DetachScanner(detachKeys) : undefined;
   stdin.on('data', (chunk: Buffer) => {

@@ -1,8 +1,10 @@
-// `berth exec`: a new process in a running container, with our stdio (a terminal with -t).
+// `berth exec`: a new process in a running container, connected to our stdio (a terminal with -t:
+// ours goes raw and its size follows ours).
 import type { Command } from '../../command.ts';
 import { StatusError } from '../../command.ts';
 import { BerthError } from '../../../errdefs/index.ts';
-import { terminalSize } from './attach-io.ts';
+import type { ExecSession } from '../../../engine/index.ts';
+import { outputHandlers, pipeStdin, rawTerminal, terminalSize } from './attach-io.ts';
 import { expandEnv, parseEnvFile } from './create-flags.ts';
 
 export const command: Command = {
@@ -23,11 +25,15 @@ export const command: Command = {
   async run(ctx, flags, args) {
     const tty = flags.tty === true;
     const interactive = flags.interactive === true;
-    if (tty && interactive && !process.stdin.isTTY) throw new StatusError(1, 'the input device is not a TTY');
+    const detach = flags.detach === true;
+    if (tty && interactive && !detach && !process.stdin.isTTY) throw new StatusError(1, 'the input device is not a TTY');
     const list = (k: string): string[] => (flags[k] as string[] | undefined) ?? [];
     const engine = await ctx.engine();
+    // Raw before the process starts, so that its first output already finds our terminal raw.
+    const restore = detach ? () => undefined : rawTerminal(tty, interactive);
+    let session: ExecSession;
     try {
-      return await engine.containers.exec(args[0] as string, {
+      session = await engine.containers.exec(args[0] as string, {
         cmd: args.slice(1),
         env: [...list('env-file').flatMap(parseEnvFile), ...list('env').map(expandEnv)],
         user: flags.user as string | undefined,
@@ -36,13 +42,27 @@ export const command: Command = {
         size: tty ? terminalSize() : undefined,
         interactive,
         privileged: flags.privileged === true,
-        detach: flags.detach === true,
-      });
+        detach,
+      }, detach ? undefined : outputHandlers());
     } catch (err) {
+      restore();
       // The process could not be started: Docker prints the runtime's reason and exits 126 or 127.
       if (err instanceof BerthError && err.exitStatus) throw new StatusError(err.exitStatus, err.message);
       if (err instanceof BerthError) throw new StatusError(1, `Error response from daemon: ${err.message}`);
       throw err;
+    }
+    if (detach) return 0;
+    const onResize = (): void => {
+      const size = terminalSize();
+      if (size) void session.resize(size).catch(() => undefined);
+    };
+    if (tty) process.on('SIGWINCH', onResize);
+    try {
+      if (interactive) pipeStdin(session, undefined, () => undefined);
+      return await session.exitCode;
+    } finally {
+      process.off('SIGWINCH', onResize);
+      restore();
     }
   },
 };
