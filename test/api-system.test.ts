@@ -1,27 +1,17 @@
 // The daemon's core: listening, version negotiation, errors, and the configuration file.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { request } from 'node:http';
 import { writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { startDaemon } from './daemon.ts';
+import { apiRequest } from './api-http.ts';
 import { berth, berthBin, run, tempDir } from './helpers.ts';
 import { makeCa, makeClientCert, makeServerCert } from './registry-servers.ts';
 import { createServer, type AddressInfo } from 'node:net';
 
-function get(socket: string, method: string, path: string, body?: string): Promise<{ status: number; headers: Record<string, unknown>; text: string }> {
-  return new Promise((resolve, reject) => {
-    const req = request({ socketPath: socket, method, path, headers: body ? { 'Content-Type': 'application/json' } : {} }, (res) => {
-      let text = '';
-      res.on('data', (c: Buffer) => (text += c.toString()));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, text }));
-    });
-    req.on('error', reject);
-    req.end(body);
-  });
-}
+const get = apiRequest;
 
 test('daemon: the docker CLI sees berth; versions are negotiated; errors are JSON', async (t) => {
   const d = await startDaemon();

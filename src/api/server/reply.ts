@@ -46,6 +46,9 @@ export class ApiReply {
     this.raw = raw;
   }
 
+  /** The status sent (101 for an upgrade), for the request log. */
+  status = 0;
+
   get sent(): boolean {
     return this.hijacked || (this.res?.headersSent ?? false);
   }
@@ -76,6 +79,7 @@ export class ApiReply {
       // An upgrade request answered without upgrading: write a plain HTTP response on the socket.
       throw new Error('a streamed reply needs a regular request');
     }
+    this.status = status;
     this.res.writeHead(status, { 'Content-Type': contentType, ...headers });
     this.res.flushHeaders();
     return this.res;
@@ -90,12 +94,14 @@ export class ApiReply {
     if (this.sent) throw new Error('the reply was already sent');
     this.hijacked = true;
     if (this.raw?.upgrade) {
+      this.status = 101;
       const socket = this.raw.socket;
       socket.write(`HTTP/1.1 101 UPGRADED\r\nContent-Type: ${contentType}\r\nConnection: Upgrade\r\nUpgrade: tcp\r\n\r\n`);
       return { output: socket, input: socket, end: () => socket.destroyed || socket.end() };
     }
     if (!this.res) throw new Error('no connection to hijack');
     const res = this.res;
+    this.status = 200;
     res.writeHead(200, { 'Content-Type': contentType });
     res.flushHeaders();
     return { output: res, input: body, end: () => res.writableEnded || res.end() };
@@ -106,6 +112,7 @@ export class ApiReply {
   }
 
   private send(status: number, contentType: string, body: string, headers: Record<string, string> = {}): void {
+    this.status = status;
     if (this.res) {
       const h: Record<string, string | number> = { ...headers };
       if (status !== 204 && status !== 304) {

@@ -76,7 +76,7 @@ export async function serveApi(opts: ApiServerOptions): Promise<RunningApiServer
         throw Object.assign(invalidArgument(`page not found`), { status: 404 });
       }
       const request: ApiRequest = { method, path, params: found.params, query: url.searchParams, version, headers: req.headers, body, signal: abort.signal };
-      found.route.handler(request, reply, ctx).then(() => done(200), fail);
+      found.route.handler(request, reply, ctx).then(() => done(reply.status), fail);
     } catch (err) {
       fail(err);
     }

@@ -85,6 +85,9 @@ export const command: Command = {
       };
       process.on('SIGINT', stop).on('SIGTERM', stop);
     });
+    // Attached sessions block worker threads in reads of conmon's sockets until their containers
+    // exit; the listeners are closed, so nothing is lost by not waiting for them.
+    process.exit(0);
   },
 };
 
