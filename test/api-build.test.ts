@@ -201,9 +201,11 @@ test('build: a failing RUN, a bad Dockerfile and bad parameters are reported as 
   assert.equal((await d.docker(['images', '-q', 'busybox'])).stdout.trim().length, 12);
 
   // A good build over raw HTTP: the stream ends with the aux ID and the classic lines.
-  const good = await post(d, '/v1.50/build?t=raw:1', tarOf('Dockerfile', 'FROM busybox\nLABEL a=b\n'));
+  const good = await post(d, '/v1.50/build?t=raw:1', tarOf('Dockerfile', 'ARG BASE=busybox\nFROM $BASE\nLABEL a=b\n'));
   assert.equal(good.status, 200);
   const msgs = good.text.trim().split('\n').map((l) => JSON.parse(l) as { stream?: string; aux?: { ID: string } });
+  // Steps count every instruction, the ARGs before FROM too, as written.
+  assert.deepEqual(msgs.filter((m) => m.stream?.startsWith('Step ')).map((m) => m.stream), ['Step 1/3 : ARG BASE=busybox\n', 'Step 2/3 : FROM $BASE\n', 'Step 3/3 : LABEL a=b\n']);
   const aux = msgs.find((m) => m.aux)?.aux;
   assert.match(aux?.ID ?? '', /^sha256:[0-9a-f]{64}$/);
   assert.deepEqual(msgs.slice(-2), [{ stream: `Successfully built ${aux?.ID.slice(7, 19)}\n` }, { stream: 'Successfully tagged raw:1\n' }]);
