@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { startDaemon, type TestDaemon } from './daemon.ts';
-import { tempDir } from './helpers.ts';
+import { berth, tempDir } from './helpers.ts';
 
 async function context(dir: string, files: Record<string, string>): Promise<string> {
   await mkdir(dir, { recursive: true });
@@ -177,10 +177,35 @@ test('build: a failing RUN, a bad Dockerfile and bad parameters are reported as 
   assert.equal(existsSync(join(d.root, 'evil')), false);
   assert.deepEqual((await readdir(join(d.root, 'tmp'))).filter((n) => n.startsWith('build-context-')), []);
 
+  // A client that goes away while a RUN runs: the build stops, its working container goes, the daemon serves on.
+  await new Promise<void>((resolve, reject) => {
+    const req = request({ socketPath: d.socket, method: 'POST', path: '/v1.50/build?t=abandoned' }, (res) => {
+      res.on('data', (c: Buffer) => {
+        if (c.toString().includes('{"stream":"started\\n"}')) {
+          req.destroy();
+          resolve();
+        }
+      });
+      res.on('end', () => reject(new Error('the build ended before the client left')));
+    });
+    req.on('error', () => undefined);
+    req.end(tarOf('Dockerfile', 'FROM busybox\nRUN echo started && sleep 600\n'));
+  });
+  let left = 'not yet checked';
+  for (let i = 0; i < 100 && left !== ''; i++) {
+    if (i > 0) await new Promise((r) => setTimeout(r, 200));
+    left = (await berth(d.root, ['ps', '-aq'])).stdout.trim();
+  }
+  assert.equal(left, '', 'the working container is gone');
+  assert.equal((await d.docker(['image', 'inspect', 'abandoned'])).code, 1);
+  assert.equal((await d.docker(['images', '-q', 'busybox'])).stdout.trim().length, 12);
+
   // A good build over raw HTTP: the stream ends with the aux ID and the classic lines.
-  const good = await post(d, '/v1.50/build?t=raw:1', tarOf('Dockerfile', 'FROM busybox\nLABEL a=b\n'));
+  const good = await post(d, '/v1.50/build?t=raw:1', tarOf('Dockerfile', 'ARG BASE=busybox\nFROM $BASE\nLABEL a=b\n'));
   assert.equal(good.status, 200);
   const msgs = good.text.trim().split('\n').map((l) => JSON.parse(l) as { stream?: string; aux?: { ID: string } });
+  // Steps count every instruction, the ARGs before FROM too, as written.
+  assert.deepEqual(msgs.filter((m) => m.stream?.startsWith('Step ')).map((m) => m.stream), ['Step 1/3 : ARG BASE=busybox\n', 'Step 2/3 : FROM $BASE\n', 'Step 3/3 : LABEL a=b\n']);
   const aux = msgs.find((m) => m.aux)?.aux;
   assert.match(aux?.ID ?? '', /^sha256:[0-9a-f]{64}$/);
   assert.deepEqual(msgs.slice(-2), [{ stream: `Successfully built ${aux?.ID.slice(7, 19)}\n` }, { stream: 'Successfully tagged raw:1\n' }]);

@@ -208,10 +208,13 @@ class ImageContainer implements WorkingContainer {
   async run(output: StepOutput, signal?: AbortSignal): Promise<number> {
     if (!this.runnable) throw new Error('this working container was made without a command, or has run it');
     this.runnable = false;
+    signal?.throwIfAborted();
     const id = this.id;
     const attached = await this.containers.start(id, { attach: { stdout: (d) => output.stdout(d), stderr: (d) => output.stderr(d) } });
     const stop = (): void => void this.containers.kill(id, 'KILL').catch(() => undefined);
     signal?.addEventListener('abort', stop, { once: true });
+    // Aborted while the container started: the listener came too late to hear it.
+    if (signal?.aborted) stop();
     try {
       await attached?.finished;
       const { StatusCode } = await this.containers.wait(id);

@@ -27,10 +27,6 @@ export class JsonStream {
     this.signal = signal;
   }
 
-  get started(): boolean {
-    return this.res !== undefined;
-  }
-
   /** Sends the headers now: what follows, errors too, is in the stream. */
   open(): ServerResponse {
     this.res ??= this.reply.stream(200, 'application/json');
