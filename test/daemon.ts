@@ -24,10 +24,11 @@ export interface TestDaemon {
 /** The docker CLI the tests drive: the one on PATH. */
 export const dockerCli = 'docker';
 
-export async function startDaemon(opts: { args?: string[] } = {}): Promise<TestDaemon> {
-  const { root, cleanup } = await rootWithBusybox();
+/** A daemon on a new root with busybox:latest; or, with `root`, on that root (whose owner cleans it up). */
+export async function startDaemon(opts: { args?: string[]; root?: string } = {}): Promise<TestDaemon> {
+  const { root, cleanup } = opts.root ? { root: opts.root, cleanup: async () => undefined } : await rootWithBusybox();
   const dir = join(root, '..');
-  const socket = join(dir, 'berth.sock');
+  const socket = join(dir, opts.root ? `berth-${process.hrtime.bigint()}.sock` : 'berth.sock');
   const dockerConfig = join(dir, 'docker-config');
   await mkdir(dockerConfig, { recursive: true });
   let child: ChildProcess | undefined;

@@ -49,10 +49,10 @@ export async function serveApi(opts: ApiServerOptions): Promise<RunningApiServer
   const ctx = { engine: opts.engine, state };
   const log = opts.log ?? ((): void => undefined);
 
-  const dispatch = (req: IncomingMessage, reply: ApiReply, body: Readable): void => {
+  const dispatch = (req: IncomingMessage, reply: ApiReply, body: Readable, gone: (onGone: () => void) => void): void => {
     const started = Date.now();
     const abort = new AbortController();
-    req.socket.once('close', () => abort.abort());
+    gone(() => abort.abort());
     const url = new URL(req.url ?? '/', 'http://berth');
     let path = url.pathname;
     const method = req.method ?? 'GET';
@@ -84,12 +84,13 @@ export async function serveApi(opts: ApiServerOptions): Promise<RunningApiServer
 
   const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
     for (const [k, v] of Object.entries(commonHeaders())) res.setHeader(k, v);
-    dispatch(req, new ApiReply(res), req);
+    // A keep-alive connection carries many requests: the client is gone when this response closes unfinished.
+    dispatch(req, new ApiReply(res), req, (onGone) => res.once('close', () => res.writableFinished || onGone()));
   };
   // `Upgrade: tcp` (attach, exec start): the socket is ours once the body is read.
   const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
     readUpgradeBody(socket as Socket, head, Number(req.headers['content-length'] ?? 0)).then(
-      (body) => dispatch(req, new ApiReply(undefined, { socket, upgrade: true }), Readable.from(body.length > 0 ? [body] : [])),
+      (body) => dispatch(req, new ApiReply(undefined, { socket, upgrade: true }), Readable.from(body.length > 0 ? [body] : []), (onGone) => socket.once('close', onGone)),
       () => socket.destroy(),
     );
   };

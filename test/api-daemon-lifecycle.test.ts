@@ -1,0 +1,47 @@
+// The daemon's own life: containers outlive it (they belong to conmon), a new daemon finds them —
+// running, or dead meanwhile — and restart policies go on while it runs.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { startDaemon } from './daemon.ts';
+import { berth, ok } from './helpers.ts';
+
+async function until(what: string, check: () => Promise<boolean>): Promise<void> {
+  for (let i = 0; i < 100; i++) {
+    if (await check()) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  assert.fail(`timed out waiting until ${what}`);
+}
+
+test('daemon: containers outlive a daemon; the next one finds them running, or exited when they died meanwhile', async (t) => {
+  const d = await startDaemon();
+  t.after(() => d.cleanup());
+  await ok(d.docker(['run', '-d', '--name', 'stays', 'busybox', 'sleep', '300']));
+  await ok(d.docker(['run', '-d', '--name', 'dies', 'busybox', 'sleep', '300']));
+  const diesPid = Number((await ok(d.docker(['inspect', '-f', '{{.State.Pid}}', 'dies']))).stdout.trim());
+  await d.stop();
+
+  // No daemon: both still run. Then one dies with its monitor (nothing records its exit).
+  assert.match((await ok(berth(d.root, ['ps', '--format', '{{.Names}}']))).stdout, /stays/);
+  const conmonPid = Number(readFileSync(`/proc/${diesPid}/stat`, 'utf8').split(') ')[1]?.split(' ')[1]);
+  process.kill(conmonPid, 'SIGKILL');
+  process.kill(diesPid, 'SIGKILL');
+
+  const again = await startDaemon({ root: d.root });
+  t.after(() => again.stop());
+  const ps = await ok(again.docker(['ps', '-a', '--format', '{{.Names}} {{.State}}']));
+  assert.match(ps.stdout, /^stays running$/m);
+  assert.match(ps.stdout, /^dies exited$/m);
+  await ok(again.docker(['rm', '-f', 'stays', 'dies']));
+});
+
+test('daemon: a restart policy brings a container back while the daemon runs', async (t) => {
+  const d = await startDaemon();
+  t.after(() => d.cleanup());
+  await ok(d.docker(['run', '-d', '--name', 'flaky', '--restart', 'on-failure:2', 'busybox', 'sh', '-c', 'sleep 0.2; exit 3']));
+  await until('it was restarted twice and gave up', async () => {
+    const r = await d.docker(['inspect', '-f', '{{.RestartCount}} {{.State.Status}} {{.State.ExitCode}}', 'flaky']);
+    return r.stdout.trim() === '2 exited 3';
+  });
+});
