@@ -1,10 +1,8 @@
-// Named network namespaces (/run/netns/NAME) through iproute2, as CNI wants a path to join.
-import { execFile } from 'node:child_process';
+// Named network namespaces (/run/netns/NAME, where iproute2 keeps them), as CNI wants a path to join.
 import { existsSync } from 'node:fs';
-import { promisify } from 'node:util';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { unavailable } from '../errdefs/index.ts';
-
-const run = promisify(execFile);
+import { makeNetns, MNT_DETACH, umount2 } from '../sys/index.ts';
 
 export const NETNS_DIR = '/run/netns';
 
@@ -13,17 +11,29 @@ export function netnsPath(name: string): string {
 }
 
 export async function createNetns(name: string): Promise<string> {
+  const path = netnsPath(name);
   try {
-    await run('ip', ['netns', 'add', name]);
+    await mkdir(NETNS_DIR, { recursive: true });
+    await writeFile(path, '', { flag: 'wx', mode: 0o444 });
   } catch (err) {
-    throw unavailable(`cannot create network namespace ${name}: ${(err as { stderr?: string }).stderr?.trim() ?? (err as Error).message}`);
+    throw unavailable(`cannot create network namespace ${name}: ${(err as Error).message}`);
   }
-  // Its loopback up, as Docker and CNI's loopback plugin leave it.
-  await run('ip', ['-n', name, 'link', 'set', 'lo', 'up']);
-  return netnsPath(name);
+  try {
+    makeNetns(path);
+  } catch (err) {
+    await rm(path, { force: true });
+    throw unavailable(`cannot create network namespace ${name}: ${(err as Error).message}`);
+  }
+  return path;
 }
 
 export async function deleteNetns(name: string): Promise<void> {
-  if (!existsSync(netnsPath(name))) return;
-  await run('ip', ['netns', 'delete', name]).catch(() => undefined);
+  const path = netnsPath(name);
+  if (!existsSync(path)) return;
+  try {
+    umount2(path, MNT_DETACH);
+  } catch {
+    // not mounted (a create that failed half way): the file alone goes
+  }
+  await rm(path, { force: true });
 }

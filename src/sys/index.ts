@@ -25,6 +25,9 @@ interface Libc {
   close: (fd: number) => number;
   shutdown: (fd: number, how: number) => number;
   ioctlInt: (fd: number, request: number, out: Buffer) => number;
+  ioctlBuf: (fd: number, request: number, arg: Buffer) => number;
+  unshare: (flags: number) => number;
+  setns: (fd: number, nstype: number) => number;
   flockAsync: (fd: number, op: number, cb: (err: unknown, res: number) => void) => void;
   tcgetattr: (fd: number, termios: Buffer) => number;
   tcsetattr: (fd: number, when: number, termios: Buffer) => number;
@@ -54,6 +57,9 @@ function load(): Libc {
     close: lib.func('int close(int fd)'),
     shutdown: lib.func('int shutdown(int fd, int how)'),
     ioctlInt: lib.func('int ioctl(int fd, unsigned long request, _Out_ void *out)'),
+    ioctlBuf: lib.func('int ioctl(int fd, unsigned long request, _Inout_ void *arg)'),
+    unshare: lib.func('int unshare(int flags)'),
+    setns: lib.func('int setns(int fd, int nstype)'),
     flockAsync: flock.async as Libc['flockAsync'],
     tcgetattr: lib.func('int tcgetattr(int fd, _Out_ void *termios)'),
     tcsetattr: lib.func('int tcsetattr(int fd, int when, const void *termios)'),
@@ -253,6 +259,45 @@ function ipv6Bytes(ip: string): Buffer {
   const out = Buffer.alloc(16);
   all.forEach((g, i) => out.writeUInt16BE(parseInt(g, 16), i * 2));
   return out;
+}
+
+const CLONE_NEWNET = 0x40000000;
+const SIOCGIFFLAGS = 0x8913;
+const SIOCSIFFLAGS = 0x8914;
+const IFF_UP = 0x1;
+
+/**
+ * A new network namespace, bound on `path` (an existing empty file) as `ip netns add` binds it, with
+ * its loopback up. Done on this thread without running `ip` twice: the thread enters a new namespace
+ * (unshare), binds it, raises lo, and goes back (setns) before anything else runs on it.
+ */
+export function makeNetns(path: string): void {
+  const c = load();
+  const home = openSync('/proc/thread-self/ns/net', 'r');
+  try {
+    check(c.unshare(CLONE_NEWNET), 'unshare');
+    try {
+      mount('/proc/thread-self/ns/net', path, null, MS_BIND);
+      const fd = check(c.socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), 'socket');
+      try {
+        const ifreq = Buffer.alloc(40);
+        ifreq.write('lo', 0, 'latin1');
+        check(c.ioctlBuf(fd, SIOCGIFFLAGS, ifreq), 'ioctl');
+        ifreq.writeUInt16LE(ifreq.readUInt16LE(16) | IFF_UP, 16);
+        check(c.ioctlBuf(fd, SIOCSIFFLAGS, ifreq), 'ioctl');
+      } finally {
+        c.close(fd);
+      }
+    } finally {
+      // Back home whatever happened: the rest of berth must never run in the new namespace.
+      if (c.setns(home, CLONE_NEWNET) !== 0) {
+        process.stderr.write(`berth: cannot return to the host's network namespace (errno ${c.errno()})\n`);
+        process.exit(70);
+      }
+    }
+  } finally {
+    closeSync(home);
+  }
 }
 
 /** shutdown(2): 'write' sends the end of input; 'both' also wakes a reader blocked on the socket. */
