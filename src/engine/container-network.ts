@@ -10,6 +10,7 @@ import { promisify } from 'node:util';
 import { withLock, type ContainerRecord, type NetworkAttachment, type NetworkSettings } from '../meta/index.ts';
 import { cniAdd, cniDel, createNetns, deleteNetns, DEFAULT_NETWORK, netnsPath, type CniResult, type NetworkRecord, type NetworkStore } from '../network/index.ts';
 import { hostsFile } from './container-files.ts';
+import { deleteBridge } from '../sys/index.ts';
 import type { PortMapping } from './container-ports.ts';
 
 const run = promisify(execFile);
@@ -189,7 +190,11 @@ export async function leaveOne(rec: ContainerRecord, a: NetworkAttachment, setti
     }
     // The kernel says who is still on the bridge (any root, any process): no port, no bridge.
     if (bridgePorts(net.Bridge) === 0) {
-      await run('ip', ['link', 'delete', net.Bridge]).catch(() => undefined);
+      try {
+        deleteBridge(net.Bridge);
+      } catch {
+        // gone already
+      }
       await dropNetworkRules(net);
     }
   });

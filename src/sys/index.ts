@@ -300,6 +300,24 @@ export function makeNetns(path: string): void {
   }
 }
 
+const SIOCBRDELBR = 0x89a1;
+
+/** Takes a bridge down and deletes it (brctl delbr's two ioctls, not a run of ip). */
+export function deleteBridge(name: string): void {
+  const c = load();
+  const fd = check(c.socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), 'socket');
+  try {
+    const ifreq = Buffer.alloc(40);
+    ifreq.write(name, 0, 'latin1');
+    check(c.ioctlBuf(fd, SIOCGIFFLAGS, ifreq), 'ioctl');
+    ifreq.writeUInt16LE(ifreq.readUInt16LE(16) & ~IFF_UP, 16);
+    check(c.ioctlBuf(fd, SIOCSIFFLAGS, ifreq), 'ioctl');
+    check(c.ioctlBuf(fd, SIOCBRDELBR, Buffer.from(`${name}\0`, 'latin1')), 'ioctl');
+  } finally {
+    c.close(fd);
+  }
+}
+
 /** shutdown(2): 'write' sends the end of input; 'both' also wakes a reader blocked on the socket. */
 export function shutdownSocket(fd: number, how: 'write' | 'both'): void {
   const ret = load().shutdown(fd, how === 'write' ? 1 : 2);
