@@ -7,8 +7,6 @@ import { endpointsFor, isDockerHub, mirrorEndpoint, type Endpoint } from './host
 export interface MirrorOptions extends ClientOptions {
   /** Mirror URLs (validated, http(s)://host[:port][/path]), for Docker Hub names only. */
   mirrors?: string[];
-  /** Told of each mirror given up on, and why (the daemon's log). */
-  onMirrorFailed?: (mirror: string, err: unknown) => void;
 }
 
 /** Runs `fn` with a client for each place a pull of `domain` may come from, until one succeeds. */
@@ -16,8 +14,8 @@ export async function withPullClient<T>(domain: string, opts: MirrorOptions, fn:
   for (const mirror of isDockerHub(domain) ? (opts.mirrors ?? []) : []) {
     try {
       return await withClient(domain, opts, [mirrorEndpoint(mirror, opts)], fn);
-    } catch (err) {
-      opts.onMirrorFailed?.(mirror, err);
+    } catch {
+      // dockerd goes on to the next place whatever went wrong; the Hub's own failure is the one reported.
     }
   }
   return withClient(domain, opts, endpointsFor(domain, opts), fn);
