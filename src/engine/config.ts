@@ -2,6 +2,7 @@
 // it does not say takes the default. Validated here, at the edge.
 import { readFileSync } from 'node:fs';
 import { errnoCode, invalidArgument } from '../errdefs/index.ts';
+import { validateMirrors } from './mirrors.ts';
 
 export interface BerthConfig {
   /** The OCI runtime for new containers: a name on PATH (runc, crun) or a path. Default: detected. */
@@ -10,6 +11,8 @@ export interface BerthConfig {
   snapshotter?: string;
   /** Registries (host:port or CIDR) reached without TLS verification, then plain HTTP (Docker's daemon.json key). */
   'insecure-registries'?: string[];
+  /** Docker Hub mirrors (http(s) URLs) a pull tries in order before the Hub (Docker's daemon.json key). */
+  'registry-mirrors'?: string[];
 }
 
 export function loadConfig(path = process.env.BERTH_CONFIG ?? '/etc/berth/config.json'): BerthConfig {
@@ -32,6 +35,10 @@ export function loadConfig(path = process.env.BERTH_CONFIG ?? '/etc/berth/config
     if (k === 'insecure-registries') {
       const list = c[k];
       if (!Array.isArray(list) || !list.every((x) => typeof x === 'string' && x !== '')) throw invalidArgument(`config file ${path}: "${k}" must be a list of host:port or CIDR strings`);
+      continue;
+    }
+    if (k === 'registry-mirrors') {
+      c[k] = validateMirrors(c[k], `config file ${path}`);
       continue;
     }
     if (k !== 'runtime' && k !== 'snapshotter') throw invalidArgument(`config file ${path}: unknown setting "${k}"`);

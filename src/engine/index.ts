@@ -8,3 +8,4 @@ export { hostConfig } from './container-options.ts';
 export { parsePublish, parseExpose } from './container-ports.ts';
 export { parseTmpfs } from './container-mounts.ts';
 export { DEFAULT_DETACH_KEYS, DetachScanner, parseDetachKeys } from './detach-keys.ts';
+export { validateMirror } from './mirrors.ts';

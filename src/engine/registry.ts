@@ -42,13 +42,13 @@ function toMessage(onProgress?: (m: ProgressMessage) => void): ((e: ProgressEven
 
 export async function pull(store: ImageStore, name: string, opts: PullOptions = {}): Promise<PullReport[]> {
   const ref = parseReference(name);
-  const { pullImage } = await import('../transport/index.ts');
-  const client = await clientOptions(opts);
+  const { pullImage, withPullClient } = await import('../transport/index.ts');
+  const client = { ...(await clientOptions(opts)), mirrors: opts.registryMirrors ?? loadConfig()['registry-mirrors'] };
   const platform = opts.platform ? parsePlatform(opts.platform) : undefined;
   let refs: Reference[] = [ref.tag === undefined && ref.digest === undefined && !opts.allTags ? { ...ref, tag: 'latest' } : ref];
   if (opts.allTags) {
     if (ref.tag !== undefined || ref.digest !== undefined) throw invalidArgument('tag can\'t be used with --all-tags/-a');
-    refs = (await withClient(ref, opts, (c) => c.tags(ref.path))).sort().map((tag) => ({ ...ref, tag }));
+    refs = (await withPullClient(ref.domain, client, (c) => c.tags(ref.path))).sort().map((tag) => ({ ...ref, tag }));
     if (refs.length === 0) throw notFound(`no tags found for ${repositoryOf(ref)}`);
   }
   const reports: PullReport[] = [];

@@ -87,6 +87,8 @@ export interface RegistryAccess {
   credentialStore?: boolean;
   /** Registries reached without TLS verification (daemon.json's insecure-registries); default: berth's config file. */
   insecureRegistries?: string[];
+  /** Docker Hub mirrors a pull tries first, in order (daemon.json's registry-mirrors); default: berth's config file. */
+  registryMirrors?: string[];
 }
 
 /** A step of a pull or push, as Docker's JSON progress stream has it. */

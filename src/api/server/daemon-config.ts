@@ -2,6 +2,7 @@
 // users know, merged with the command line as dockerd merges them: a setting given both as a flag
 // and in the file is an error, an unknown key is an error, a value of the wrong type is an error.
 import { readFileSync } from 'node:fs';
+import { validateMirror } from '../../engine/index.ts';
 import { errnoCode, invalidArgument } from '../../errdefs/index.ts';
 
 export interface DaemonConfig {
@@ -64,6 +65,13 @@ function fits(kind: Kind, v: unknown): boolean {
  * The default file may be absent; a file named with --config-file must exist.
  */
 export function loadDaemonConfig(file: string, flags: DaemonConfig, fileMustExist: boolean): DaemonConfig {
+  const config = mergedConfig(file, flags, fileMustExist);
+  // dockerd refuses a bad mirror at start, and keeps (and shows) each as a URL ending in '/'.
+  if (config['registry-mirrors']) config['registry-mirrors'] = config['registry-mirrors'].map(validateMirror);
+  return config;
+}
+
+function mergedConfig(file: string, flags: DaemonConfig, fileMustExist: boolean): DaemonConfig {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');

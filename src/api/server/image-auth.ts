@@ -1,7 +1,7 @@
 // Registry credentials as clients send them: X-Registry-Auth (base64url JSON of Docker's
 // AuthConfig) on pull, push and distribution; the same JSON as the body of POST /auth. The daemon
 // uses only what the client sent, never a credentials file of its own, and daemon.json's
-// insecure-registries.
+// insecure-registries and registry-mirrors.
 import type { RegistryAccess } from '../../engine/index.ts';
 import { invalidArgument } from '../../errdefs/index.ts';
 import type { DaemonState } from './state.ts';
@@ -73,13 +73,17 @@ export function credentialsOf(auth: AuthConfig | undefined): { username: string;
   return username === '' ? undefined : { username, password };
 }
 
-/** How the daemon reaches a registry for a client: its credentials only, daemon.json's insecure registries. */
+/** How the daemon reaches a registry for a client: its credentials only, daemon.json's insecure registries and mirrors. */
 export function registryAccess(state: DaemonState, auth: AuthConfig | undefined): RegistryAccess {
-  const listed = state.info.config['insecure-registries'];
+  const strings = (key: string): string[] => {
+    const listed = state.info.config[key];
+    return Array.isArray(listed) ? listed.filter((x): x is string => typeof x === 'string') : [];
+  };
   const creds = credentialsOf(auth);
   return {
     credentialStore: false,
     ...(creds ? { creds } : {}),
-    insecureRegistries: Array.isArray(listed) ? listed.filter((x): x is string => typeof x === 'string') : [],
+    insecureRegistries: strings('insecure-registries'),
+    registryMirrors: strings('registry-mirrors'),
   };
 }

@@ -31,8 +31,8 @@ test('credentials: the fields, or the base64 `auth` config.json keeps; none with
 
 test("registry access for a client: its credentials only, never a credentials file, daemon.json's insecure registries", () => {
   const state = new DaemonState({ root: '/r', version: '0', config: { 'insecure-registries': ['10.0.0.0/8', 'reg.example:5000'] } });
-  assert.deepEqual(registryAccess(state, { username: 'a', password: 'b' }), { credentialStore: false, creds: { username: 'a', password: 'b' }, insecureRegistries: ['10.0.0.0/8', 'reg.example:5000'] });
-  assert.deepEqual(registryAccess(new DaemonState({ root: '/r', version: '0', config: {} }), undefined), { credentialStore: false, insecureRegistries: [] });
+  assert.deepEqual(registryAccess(state, { username: 'a', password: 'b' }), { credentialStore: false, creds: { username: 'a', password: 'b' }, insecureRegistries: ['10.0.0.0/8', 'reg.example:5000'], registryMirrors: [] });
+  assert.deepEqual(registryAccess(new DaemonState({ root: '/r', version: '0', config: {} }), undefined), { credentialStore: false, insecureRegistries: [], registryMirrors: [] });
 });
 
 test('names and tags: a port is not a tag; a digest tag makes NAME@DIGEST', () => {

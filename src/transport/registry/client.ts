@@ -11,7 +11,7 @@ import type { RawManifest } from '../copy.ts';
 import { Authorizer, repositoryScope } from './auth.ts';
 import type { Credential, CredentialStore } from './credentials.ts';
 import { registryError, retryableError, retryableStatus } from './errors.ts';
-import { endpointsFor, type RegistryOptions } from './hosts.ts';
+import { endpointsFor, endpointUrl, type Endpoint, type RegistryOptions } from './hosts.ts';
 import { discard, HttpTransport, readBody, type HttpRequest, type HttpResponse } from './http.ts';
 
 export interface ClientOptions extends RegistryOptions {
@@ -42,12 +42,15 @@ export class RegistryClient {
     this.opts = opts;
   }
 
-  /** Finds the registry's endpoint and what authentication it asks for. */
-  static async connect(domain: string, opts: ClientOptions = {}): Promise<RegistryClient> {
+  /**
+   * Finds the registry's endpoint and what authentication it asks for. `endpoints` replaces the
+   * domain's own (a mirror's); credentials and messages still go by the domain.
+   */
+  static async connect(domain: string, opts: ClientOptions = {}, endpoints: Endpoint[] = endpointsFor(domain, opts)): Promise<RegistryClient> {
     let lastError: { err: unknown; url: URL } | undefined;
-    for (const endpoint of endpointsFor(domain, opts)) {
+    for (const endpoint of endpoints) {
       const http = new HttpTransport(endpoint);
-      const url = new URL('/v2/', endpoint.base);
+      const url = endpointUrl(endpoint.base, '/v2/');
       try {
         const res = await http.request({ method: 'GET', url });
         discard(res);
@@ -217,7 +220,7 @@ export class RegistryClient {
   }
 
   private request(r: { method: string; path: string; scopes: string[]; headers?: Record<string, string>; body?: Body }): Promise<HttpResponse> {
-    return this.send({ method: r.method, url: new URL(r.path, this.base), headers: r.headers, body: r.body }, r.scopes);
+    return this.send({ method: r.method, url: endpointUrl(this.base, r.path), headers: r.headers, body: r.body }, r.scopes);
   }
 
   /**

@@ -33,7 +33,30 @@ const SYSTEM_CERT_DIRS = ['/etc/berth/certs.d', '/etc/containers/certs.d', '/etc
 
 /** The host that serves a domain's registry API: Docker Hub's names map to registry-1.docker.io. */
 export function apiHost(domain: string): string {
-  return domain === DEFAULT_DOMAIN || domain === 'index.docker.io' ? 'registry-1.docker.io' : domain;
+  return isDockerHub(domain) ? 'registry-1.docker.io' : domain;
+}
+
+/** Docker Hub's names: the only registry that mirrors (`registry-mirrors`) stand in for. */
+export function isDockerHub(domain: string): boolean {
+  return domain === DEFAULT_DOMAIN || domain === 'index.docker.io';
+}
+
+/**
+ * A mirror's endpoint: its URL as given (a path is a prefix before /v2/), HTTPS verified unless
+ * its host is insecure, as dockerd reaches a mirror; no fallback to plain HTTP, the scheme is the
+ * user's.
+ */
+export function mirrorEndpoint(mirror: string, opts: RegistryOptions = {}): Endpoint {
+  const url = new URL(mirror);
+  const base = `${url.protocol}//${url.host}${url.pathname.replace(/\/+$/, '')}`;
+  if (url.protocol === 'http:') return { base, verify: false, tls: {} };
+  const insecure = opts.tlsVerify === false || (opts.tlsVerify === undefined && isInsecure(url.host, opts.insecureRegistries ?? []));
+  return { base, verify: !insecure, tls: tlsFiles(url.host, opts.certDir) };
+}
+
+/** An API path (`/v2/...`) on an endpoint whose base may carry a path prefix; a whole URL (a `Link`) as it is. */
+export function endpointUrl(base: string, path: string): URL {
+  return /^https?:\/\//i.test(path) ? new URL(path) : new URL(`${base}${path}`);
 }
 
 /** The endpoints to try, in order, for a registry domain. */

@@ -5,3 +5,4 @@ export { RegistrySource, RegistryDestination } from './location.ts';
 export { pushImage, type PushOptions, type PushResult } from './push.ts';
 export { parseChallenges } from './auth.ts';
 export type { RegistryOptions } from './hosts.ts';
+export { withPullClient, type MirrorOptions } from './mirrors.ts';

@@ -21,6 +21,11 @@ export class RegistrySource implements ImageSource {
     return new RegistrySource(await RegistryClient.connect(ref.domain, opts), ref);
   }
 
+  /** A source over a client its caller connected (a mirror's) and closes. */
+  static over(client: RegistryClient, ref: Reference): RegistrySource {
+    return new RegistrySource(client, ref);
+  }
+
   top(): Promise<RawManifest> {
     return this.client.manifest(this.ref.path, this.ref.digest ?? this.ref.tag ?? 'latest');
   }

@@ -6,8 +6,8 @@ import type { Platform, Reference } from '../../image/index.ts';
 import type { ImageStore } from '../../store/index.ts';
 import { copyImage, type CopyProgress } from '../copy.ts';
 import { StoreDestination } from '../store-location.ts';
-import type { ClientOptions } from './client.ts';
 import { RegistrySource } from './location.ts';
+import { withPullClient, type MirrorOptions } from './mirrors.ts';
 
 export interface ProgressEvent {
   /** The layer's short digest, or a tag/digest for a line about the whole image. */
@@ -17,7 +17,7 @@ export interface ProgressEvent {
   total?: number;
 }
 
-export interface PullOptions extends ClientOptions {
+export interface PullOptions extends MirrorOptions {
   platform?: Platform;
   onProgress?: (e: ProgressEvent) => void;
   /** Parallel layer downloads (Docker's default is 3). */
@@ -38,9 +38,10 @@ export async function pullImage(store: ImageStore, ref: Reference, opts: PullOpt
   const progress = opts.onProgress ?? ((): void => undefined);
   const repository = `${ref.domain}/${ref.path}`;
   const name = ref.tag !== undefined || ref.digest === undefined ? `${repository}:${ref.tag ?? 'latest'}` : undefined;
-  const src = await RegistrySource.open(ref, opts);
-  try {
-    return await store.writing(async () => {
+  // Stored under the name asked for (docker.io/library/busybox:latest) wherever it came from.
+  return withPullClient(ref.domain, opts, (client) => {
+    const src = RegistrySource.over(client, ref);
+    return store.writing(async () => {
       const before = name ? (await store.list()).find((i) => i.names.includes(name))?.id : undefined;
       const dst = new StoreDestination(store, { name });
       const result = await copyImage(src, dst, {
@@ -53,7 +54,5 @@ export async function pullImage(store: ImageStore, ref: Reference, opts: PullOpt
       await store.addDigest(id, `${repository}@${result.digest}`);
       return { id, digest: result.digest, upToDate: before === id };
     });
-  } finally {
-    await src.close();
-  }
+  });
 }

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { parseChallenges } from './auth.ts';
 import { CredentialStore, credentialKey } from './credentials.ts';
 import { describeErrorBody, kindForStatus } from './errors.ts';
-import { apiHost, endpointsFor, isInsecure } from './hosts.ts';
+import { apiHost, endpointsFor, endpointUrl, isDockerHub, isInsecure, mirrorEndpoint } from './hosts.ts';
 
 test('WWW-Authenticate challenges: Bearer with quoted params, Basic, several in one header', () => {
   assert.deepEqual(parseChallenges('Bearer realm="https://auth.docker.io/token",service="registry.docker.io",scope="repository:library/busybox:pull"'), [
@@ -112,4 +112,16 @@ esac
   assert.equal(await store.get('localhost:5000'), undefined);
   await writeFile(file, JSON.stringify({ credsStore: 'missing' }));
   await assert.rejects(store.get('x:1'), /error getting credentials - docker-credential-missing: spawn docker-credential-missing ENOENT/);
+});
+
+test('mirror endpoints: the URL as given (a path is a prefix before /v2/), verified HTTPS unless insecure, never a fallback', () => {
+  assert.ok(isDockerHub('docker.io') && isDockerHub('index.docker.io') && !isDockerHub('registry-1.docker.io') && !isDockerHub('quay.io'));
+  const plain = mirrorEndpoint('http://127.0.0.1:5000/');
+  assert.deepEqual([plain.base, plain.verify], ['http://127.0.0.1:5000', false]);
+  const prefixed = mirrorEndpoint('https://mirror.example/hub/', { certDir: '/nonexistent' });
+  assert.deepEqual([prefixed.base, prefixed.verify], ['https://mirror.example/hub', true]);
+  assert.equal(endpointUrl(prefixed.base, '/v2/library/busybox/manifests/latest').href, 'https://mirror.example/hub/v2/library/busybox/manifests/latest');
+  assert.equal(endpointUrl(prefixed.base, 'https://other.example/v2/x/tags/list?last=a').href, 'https://other.example/v2/x/tags/list?last=a');
+  assert.equal(mirrorEndpoint('https://mirror.example:5000/', { certDir: '/nonexistent', insecureRegistries: ['mirror.example:5000'] }).verify, false);
+  assert.equal(mirrorEndpoint('https://127.0.0.1:5000/', { certDir: '/nonexistent', tlsVerify: true }).verify, true);
 });

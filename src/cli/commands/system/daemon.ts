@@ -40,8 +40,6 @@ export const command: Command = {
     } catch (err) {
       throw new StatusError(1, `berth daemon: ${(err as Error).message}`);
     }
-    // Accepted in the file's grammar (dockerd's), but not carried out yet: refused rather than ignored.
-    if (config['registry-mirrors']?.length) throw new StatusError(1, 'berth daemon: registry-mirrors is not supported yet: pull from the mirror by its own name');
     const root = config['data-root'] ?? ctx.root;
     const hosts = config.hosts && config.hosts.length > 0 ? config.hosts : [DEFAULT_HOST];
     const verify = config.tlsverify === true;
