@@ -1,6 +1,6 @@
 // Exec routes (moby's api/server/router/container/exec.go): create an instance, start it (on a
 // hijacked connection, or detached), resize its terminal, inspect it.
-import { BerthError, conflict, invalidArgument, notFound } from '../../../errdefs/index.ts';
+import { BerthError, invalidArgument, notFound } from '../../../errdefs/index.ts';
 import { parseDetachKeys, type Engine, type TerminalSize } from '../../../engine/index.ts';
 import { ExecStore, type ExecRecord } from '../exec-store.ts';
 import { connectionWriter, followOnConnection } from '../exec-stream.ts';
@@ -36,27 +36,22 @@ function store(state: DaemonState): ExecStore {
   return state.slot('exec', () => new ExecStore());
 }
 
-/** dockerd's checks on the instance's container before a start or a resize. */
+/** dockerd's checks before a start or a resize: the instance's container still runs, unpaused. */
 async function checkContainer(engine: Engine, rec: ExecRecord): Promise<void> {
-  let ctr;
   try {
-    ctr = await engine.containers.get(rec.containerId);
+    await engine.containers.checkExec(rec.containerId, { cmd: rec.cmd });
   } catch (err) {
     if (err instanceof BerthError && err.kind === 'NotFound') throw notFound(`No such container: ${rec.id}`, rec.id);
     throw err;
   }
-  if (ctr.State.Status === 'paused') throw conflict(`Container ${ctr.Id} is paused, unpause the container before exec`, ctr.Id);
-  if (ctr.State.Status !== 'running') throw conflict(`container ${ctr.Id} is not running`, ctr.Id);
 }
 
 async function create(req: ApiRequest, reply: ApiReply, { engine, state }: RouteContext): Promise<void> {
   const body = parseBody(createBody, await readJson(req));
   const cmd = body.Cmd ?? [];
   if (cmd.length === 0) throw invalidArgument('No exec command specified');
-  const name = req.params.id as string;
-  const ctr = await engine.containers.get(name);
-  if (ctr.State.Status === 'paused') throw conflict(`Container ${name} is paused, unpause the container before exec`, name);
-  if (ctr.State.Status !== 'running') throw conflict(`container ${ctr.Id} is not running`, ctr.Id);
+  // The engine's checks, as dockerd makes them at create: the container runs, the user exists.
+  const containerId = await engine.containers.checkExec(req.params.id as string, { cmd, user: body.User || undefined });
   let detachKeys: number[] = [];
   if (body.DetachKeys) {
     try {
@@ -66,7 +61,7 @@ async function create(req: ApiRequest, reply: ApiReply, { engine, state }: Route
     }
   }
   const rec = store(state).add({
-    containerId: ctr.Id,
+    containerId,
     cmd,
     env: body.Env ?? [],
     user: body.User ?? '',
