@@ -1,7 +1,7 @@
 // Exec routes (moby's api/server/router/container/exec.go): create an instance, start it (on a
 // hijacked connection, or detached), resize its terminal, inspect it.
 import { BerthError, invalidArgument, notFound } from '../../../errdefs/index.ts';
-import { parseDetachKeys, type Engine, type TerminalSize } from '../../../engine/index.ts';
+import { parseDetachKeys, type Engine, type ExecSession, type ExecStreams, type TerminalSize } from '../../../engine/index.ts';
 import { ExecStore, type ExecRecord } from '../exec-store.ts';
 import { connectionWriter, followOnConnection } from '../exec-stream.ts';
 import { messageOf, type ApiReply } from '../reply.ts';
@@ -84,7 +84,7 @@ async function start(req: ApiRequest, reply: ApiReply, { engine, state }: RouteC
   await checkContainer(engine, rec);
   // A size given at start wins over create's; neither means anything without a terminal.
   const size = (body.Tty && req.version.atLeast('1.42') ? body.ConsoleSize : undefined) ?? rec.consoleSize;
-  const run = (streams?: { stdout?: (d: Buffer) => void; stderr?: (d: Buffer) => void }): ReturnType<Engine['containers']['exec']> =>
+  const run = (streams?: ExecStreams): Promise<ExecSession> =>
     engine.containers.exec(rec.containerId, {
       cmd: rec.cmd, env: rec.env, user: rec.user || undefined, workdir: rec.workingDir || undefined,
       tty: rec.tty, size: rec.tty ? size : undefined, interactive: rec.openStdin && streams !== undefined,
@@ -98,7 +98,7 @@ async function start(req: ApiRequest, reply: ApiReply, { engine, state }: RouteC
       failed(err);
       throw err;
     });
-    started(rec, session.pid);
+    running(rec, session);
     void session.exitCode.then((code) => execs.finish(rec, code));
     reply.empty(200);
     return;
@@ -130,12 +130,13 @@ async function start(req: ApiRequest, reply: ApiReply, { engine, state }: RouteC
     tell(err);
     return;
   }
-  started(rec, session.pid, session);
+  running(rec, session);
   await followOnConnection(session, conn, { stdin: rec.openStdin, tty: raw, detachKeys: rec.detachKeys, onExit: (code) => execs.finish(rec, code) });
 }
 
-function started(rec: ExecRecord, pid: number, session?: ExecRecord['session']): void {
-  rec.pid = pid;
+/** The process runs: its pid for inspect, its session for resize. */
+function running(rec: ExecRecord, session: ExecSession): void {
+  rec.pid = session.pid;
   rec.session = session;
   rec.markStarted();
 }
