@@ -74,6 +74,9 @@ test('docker exec: output, exit codes, stderr apart, stdin with -i, -e -u -w, -d
   const settings = await ok(d.docker(['exec', '-e', 'EXTRA=2', '-u', 'nobody', '-w', '/tmp', 'box', 'sh', '-c', 'echo $EXTRA; id -u; pwd']));
   assert.equal(settings.stdout, '2\n65534\n/tmp\n');
 
+  const caps = (await ok(d.docker(['exec', '--privileged', 'box', 'grep', 'CapEff', '/proc/self/status']))).stdout;
+  assert.ok(BigInt(`0x${caps.split('\t')[1]?.trim() ?? '0'}`) > 0xa80425fbn, '--privileged gives more than the default capabilities');
+
   const detached = await d.docker(['exec', '-d', 'box', 'sh', '-c', 'echo later > /tmp/detached']);
   assert.deepEqual([detached.code, detached.stdout], [0, '']);
   let seen = '';
