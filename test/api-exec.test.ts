@@ -8,7 +8,7 @@ import { request } from 'node:http';
 import { PassThrough, type Duplex } from 'node:stream';
 import Docker from 'dockerode';
 import { startDaemon, dockerCli, type TestDaemon } from './daemon.ts';
-import { berth, ok } from './helpers.ts';
+import { berth, berthBin, ok } from './helpers.ts';
 import { PtySession } from './pty.ts';
 import { demultiplex } from '../src/api/server/stdcopy.ts';
 
@@ -69,8 +69,13 @@ test('docker exec: output, exit codes, stderr apart, stdin with -i, -e -u -w, -d
   assert.equal((await ok(d.docker(['exec', '-i', 'box', 'cat'], { input: 'data\nmore\n' }))).stdout, 'data\nmore\n');
   assert.equal((await ok(d.docker(['exec', 'box', 'cat'], { input: 'not read\n' }))).stdout, '', 'without -i the process gets no stdin');
 
+  const nobody = await d.docker(['exec', '-u', 'nosuch', 'box', 'true']);
+  assert.deepEqual([nobody.code, nobody.stderr], [1, 'Error response from daemon: unable to find user nosuch: no matching entries in passwd file\n'], 'the user is checked at create, as dockerd does');
   const settings = await ok(d.docker(['exec', '-e', 'EXTRA=2', '-u', 'nobody', '-w', '/tmp', 'box', 'sh', '-c', 'echo $EXTRA; id -u; pwd']));
   assert.equal(settings.stdout, '2\n65534\n/tmp\n');
+
+  const caps = (await ok(d.docker(['exec', '--privileged', 'box', 'grep', 'CapEff', '/proc/self/status']))).stdout;
+  assert.ok(BigInt(`0x${caps.split('\t')[1]?.trim() ?? '0'}`) > 0xa80425fbn, '--privileged gives more than the default capabilities');
 
   const detached = await d.docker(['exec', '-d', 'box', 'sh', '-c', 'echo later > /tmp/detached']);
   assert.deepEqual([detached.code, detached.stdout], [0, '']);
@@ -104,6 +109,26 @@ test('docker exec -it: a terminal of our size that follows ours, and the exit co
   await pty.waitFor(/50 132\r\n/, 15_000, () => pty.type('x\r'));
   pty.type('end\r');
   assert.equal(await pty.finish(), 4);
+
+  // ctrl-p ctrl-q: the CLI leaves (with its words and 1), the process runs on.
+  const left = new PtySession('env', [...env, dockerCli, 'exec', '-it', 'box', 'sh', '-c', 'echo ready; exec sleep 300'], { rows: 24, cols: 80 });
+  await left.waitFor(/ready/);
+  left.type(Buffer.from([0x10, 0x11]));
+  assert.equal(await left.finish(), 1);
+  assert.match(left.output, /read escape sequence/);
+  assert.match((await ok(d.docker(['exec', 'box', 'ps', '-o', 'args']))).stdout, /^sleep 300$/m);
+});
+
+test('berth exec -it on the same engine path: resized with our terminal, detached with the keys', async (t) => {
+  const { d } = await withContainer(t);
+  const pty = new PtySession(berthBin, ['--root', d.root, 'exec', '-it', '--detach-keys', 'ctrl-x', 'box', 'sh', '-c', 'stty size; while read l; do stty size; done'], { rows: 20, cols: 70 });
+  await pty.waitFor(/20 70\r\n/);
+  pty.resize(41, 99);
+  await pty.waitFor(/41 99\r\n/, 15_000, () => pty.type('x\r'));
+  pty.type(Buffer.from([0x18]));
+  assert.equal(await pty.finish(), 1, "detaching exits as docker exec's does");
+  assert.match(pty.output, /read escape sequence/);
+  assert.match((await ok(berth(d.root, ['exec', 'box', 'ps', '-o', 'args']))).stdout, /while read l/, 'the process runs on');
 });
 
 test('exec endpoints: inspect, detached start, hijacked streams, resize, and bad input', async (t) => {
@@ -180,6 +205,23 @@ test('exec endpoints: inspect, detached start, hijacked streams, resize, and bad
   assert.match([...demultiplex(failed.data)].map((f) => f.payload.toString()).join(''), /executable file not found in \$PATH: unknown\r\n$/);
   assert.equal((JSON.parse((await call(d, 'GET', `/exec/${wrong.Id}/json`)).body) as { ExitCode: number }).ExitCode, 127);
 
+  // A client that hangs up mid-stream: the process runs on, and its exit code is still recorded.
+  const gone = JSON.parse((await call(d, 'POST', '/containers/box/exec', { Cmd: ['sh', '-c', 'echo started; sleep 1; echo finished > /tmp/after; exit 6'], AttachStdout: true })).body) as { Id: string };
+  await new Promise<void>((resolve, reject) => {
+    const sock = connect(d.socket);
+    const payload = JSON.stringify({ Tty: false });
+    sock.on('data', (c: Buffer) => c.includes('started') && (sock.destroy(), resolve()));
+    sock.on('error', reject);
+    sock.write(`POST /exec/${gone.Id}/start HTTP/1.1\r\nHost: berth\r\nContent-Type: application/json\r\nConnection: Upgrade\r\nUpgrade: tcp\r\nContent-Length: ${payload.length}\r\n\r\n${payload}`);
+  });
+  let goneCode: number | null = null;
+  for (let i = 0; i < 100 && goneCode === null; i++) {
+    await new Promise((r) => setTimeout(r, 100));
+    goneCode = (JSON.parse((await call(d, 'GET', `/exec/${gone.Id}/json`)).body) as { ExitCode: number | null }).ExitCode;
+  }
+  assert.equal(goneCode, 6);
+  assert.equal((await ok(d.docker(['exec', 'box', 'cat', '/tmp/after']))).stdout, 'finished\n');
+
   // The container stopped: its instances cannot start.
   const late = JSON.parse((await call(d, 'POST', '/containers/box/exec', { Cmd: ['true'] })).body) as { Id: string };
   await ok(berth(d.root, ['stop', '-t', '0', 'box']));
@@ -213,4 +255,23 @@ test('dockerode: container.exec, exec.start with hijack and stdin, exec.inspect'
   await new Promise<void>((resolve) => body.on('end', () => resolve()));
   assert.equal(got.join(''), 'plain\n');
   assert.equal((await plain.inspect()).ExitCode, 0);
+});
+
+test('a daemon that stops ends its exec connections and leaves their processes running', async (t) => {
+  const { d } = await withContainer(t);
+  const exec = JSON.parse((await call(d, 'POST', '/containers/box/exec', { Cmd: ['sh', '-c', 'echo up; exec sleep 300'], AttachStdout: true })).body) as { Id: string };
+  // Once the process runs, the daemon is stopped: the client's connection ends, the daemon exits.
+  let stopping: Promise<void> | undefined;
+  await new Promise<void>((resolve, reject) => {
+    const sock = connect(d.socket);
+    const payload = JSON.stringify({ Tty: false });
+    sock.on('data', (c: Buffer) => {
+      if (c.includes('up\n')) stopping ??= d.stop();
+    });
+    sock.on('error', reject);
+    sock.on('close', () => resolve());
+    sock.write(`POST /exec/${exec.Id}/start HTTP/1.1\r\nHost: berth\r\nContent-Type: application/json\r\nConnection: Upgrade\r\nUpgrade: tcp\r\nContent-Length: ${payload.length}\r\n\r\n${payload}`);
+  });
+  await stopping;
+  assert.match((await ok(berth(d.root, ['exec', 'box', 'ps', '-o', 'args']))).stdout, /^sleep 300$/m);
 });

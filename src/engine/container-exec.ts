@@ -9,7 +9,7 @@ import { BerthError } from '../errdefs/index.ts';
 import type { ContainerRecord } from '../meta/index.ts';
 import {
   AttachSession, execProcess, findExecutable, hostCapabilities, prepareConmonExec, resizeConmonTerminal, resolveUser,
-  type OciRuntime, type SpecProcess,
+  type OciRuntime, type ResolvedUser, type SpecProcess,
 } from '../runtime/index.ts';
 import type { ExecOptions, ExecSession, ExecStreams } from './types.ts';
 
@@ -33,7 +33,7 @@ export async function execInContainer(t: ExecTarget, o: ExecOptions, streams?: E
     args: o.cmd,
     env: o.env ?? [],
     cwd: o.workdir,
-    user: o.user ? resolveUser(t.rootfs, o.user, t.rec.HostConfig.GroupAdd ?? []) : undefined,
+    user: execUser(t, o.user),
     terminal: tty,
     consoleSize: o.size,
     capabilities: o.privileged ? hostCapabilities() : undefined,
@@ -87,8 +87,16 @@ export async function execInContainer(t: ExecTarget, o: ExecOptions, streams?: E
     finished,
     // Output first: conmon closes the socket once it has sent the last of it, then reports the exit.
     exitCode: Promise.all([finished, conmon.exited]).then(([, code]) => code),
-    close: () => attach?.close() ?? Promise.resolve(),
+    close: async () => {
+      conmon.unref(); // nobody follows it now: its end keeps no event loop alive
+      await attach?.close();
+    },
   };
+}
+
+/** The exec's user as the container's files name it (Docker's error when they do not); none: the container's own. */
+export function execUser(t: ExecTarget, user: string | undefined): ResolvedUser | undefined {
+  return user ? resolveUser(t.rootfs, user, t.rec.HostConfig.GroupAdd ?? []) : undefined;
 }
 
 /** Docker's exec failures: 127 when the command is not found, 126 when it cannot be run. */

@@ -35,7 +35,7 @@ import { readContainerStats, type ContainerStats } from './container-stats.ts';
 import { containerChanges, type Change } from './container-changes.ts';
 import { commitContainer, storeChanges, type CommitOptions } from './commit.ts';
 import type { Attached, AttachStreams, ContainerService, ContainerSummary, CreateOptions, ListContainersOptions, LogEntry, LogOptions, UpdateOptions, ExecOptions, ExecSession, ExecStreams, TerminalSize } from './types.ts';
-import { execInContainer } from './container-exec.ts';
+import { execInContainer, execUser, type ExecTarget } from './container-exec.ts';
 import { eventLog, signalNumber } from './events.ts';
 
 const INIT_PATH = '/sbin/berth-init';
@@ -328,12 +328,23 @@ export class LocalContainerService implements ContainerService {
     return storeChanges(this.store, rec, this.upperDir(rec, 'a build step'), o);
   }
 
+  async checkExec(ref: string, o: ExecOptions): Promise<string> {
+    return (await this.execTarget(ref, o)).rec.Id;
+  }
+
   async exec(ref: string, o: ExecOptions, streams?: ExecStreams): Promise<ExecSession> {
+    return execInContainer(await this.execTarget(ref, o), o, streams);
+  }
+
+  /** Docker's checks before an exec (the container runs, unpaused; a command; a known user), and what it runs in. */
+  private async execTarget(ref: string, o: ExecOptions): Promise<ExecTarget> {
     const rec = await this.running(ref);
     if (rec.State.Status === 'paused') throw conflict(`Container ${ref} is paused, unpause the container before exec`, ref);
     if (o.cmd.length === 0) throw invalidArgument('No exec command specified');
     const dir = this.paths(rec.Id).dir;
-    return execInContainer({ rec, dir, rootfs: this.snapshotter(rec).paths(dir).merged, runtime: this.runtimeFor(rec) }, o, streams);
+    const target = { rec, dir, rootfs: this.snapshotter(rec).paths(dir).merged, runtime: this.runtimeFor(rec) };
+    execUser(target, o.user);
+    return target;
   }
 
   /**

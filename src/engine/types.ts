@@ -430,6 +430,8 @@ export interface ContainerService {
    * runtime cannot start it.
    */
   exec(ref: string, opts: ExecOptions, streams?: ExecStreams): Promise<ExecSession>;
+  /** What `exec` checks before it starts anything (Docker's exec create); resolves to the container's ID. */
+  checkExec(ref: string, opts: ExecOptions): Promise<string>;
 }
 
 export interface BuildOptions {

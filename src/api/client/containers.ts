@@ -165,6 +165,11 @@ export class RemoteContainers implements ContainerService {
     return r.Id;
   }
 
+  /** The daemon checks at exec create; here the container only has to exist. */
+  checkExec(ref: string): Promise<string> {
+    return this.resolve(ref);
+  }
+
   async exec(ref: string, o: ExecOptions, streams: ExecStreams = {}): Promise<ExecSession> {
     const tty = o.tty === true && o.detach !== true;
     const size = o.size ? [o.size.height, o.size.width] : undefined;

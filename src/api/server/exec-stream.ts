@@ -46,7 +46,11 @@ export async function followOnConnection(session: ExecSession, conn: Hijacked, o
     );
   });
   input.on('end', () => {
-    if (o.stdin) void session.endStdin().catch(() => undefined);
+    if (!o.stdin) return; // clients half-close at once when they send nothing (the docker CLI does)
+    // As dockerd: the end of a terminal's input is the client leaving (the process runs on); the
+    // end of a pipe's is the end of the process's stdin, whose output still comes.
+    if (o.tty) stopped();
+    else void session.endStdin().catch(() => undefined);
   });
   // The client hung up: stop following (the process runs on, as with dockerd).
   conn.output.on('close', () => stopped());

@@ -87,8 +87,12 @@ export async function serveApi(opts: ApiServerOptions): Promise<RunningApiServer
     // A keep-alive connection carries many requests: the client is gone when this response closes unfinished.
     dispatch(req, new ApiReply(res), req, (onGone) => res.once('close', () => res.writableFinished || onGone()));
   };
-  // `Upgrade: tcp` (attach, exec start): the socket is ours once the body is read.
+  // `Upgrade: tcp` (attach, exec start): the socket is ours once the body is read. The servers no
+  // longer count it among their connections, so close() ends these itself.
+  const upgraded = new Set<Duplex>();
   const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
+    upgraded.add(socket);
+    socket.once('close', () => upgraded.delete(socket));
     readUpgradeBody(socket as Socket, head, Number(req.headers['content-length'] ?? 0)).then(
       (body) => dispatch(req, new ApiReply(undefined, { socket, upgrade: true }), Readable.from(body.length > 0 ? [body] : []), (onGone) => socket.once('close', onGone)),
       () => socket.destroy(),
@@ -117,6 +121,7 @@ export async function serveApi(opts: ApiServerOptions): Promise<RunningApiServer
       await Promise.all(servers.map((s) => new Promise<void>((resolve) => {
         s.close(() => resolve());
         (s as http.Server).closeAllConnections();
+        for (const socket of upgraded) socket.destroy();
       })));
       for (const a of addresses) if (a.startsWith('/')) await rm(a, { force: true });
     },

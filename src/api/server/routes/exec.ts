@@ -1,7 +1,7 @@
 // Exec routes (moby's api/server/router/container/exec.go): create an instance, start it (on a
 // hijacked connection, or detached), resize its terminal, inspect it.
-import { BerthError, conflict, invalidArgument, notFound } from '../../../errdefs/index.ts';
-import { parseDetachKeys, type Engine, type TerminalSize } from '../../../engine/index.ts';
+import { BerthError, invalidArgument, notFound } from '../../../errdefs/index.ts';
+import { parseDetachKeys, type Engine, type ExecSession, type ExecStreams, type TerminalSize } from '../../../engine/index.ts';
 import { ExecStore, type ExecRecord } from '../exec-store.ts';
 import { connectionWriter, followOnConnection } from '../exec-stream.ts';
 import { messageOf, type ApiReply } from '../reply.ts';
@@ -36,27 +36,22 @@ function store(state: DaemonState): ExecStore {
   return state.slot('exec', () => new ExecStore());
 }
 
-/** dockerd's checks on the instance's container before a start or a resize. */
+/** dockerd's checks before a start or a resize: the instance's container still runs, unpaused. */
 async function checkContainer(engine: Engine, rec: ExecRecord): Promise<void> {
-  let ctr;
   try {
-    ctr = await engine.containers.get(rec.containerId);
+    await engine.containers.checkExec(rec.containerId, { cmd: rec.cmd });
   } catch (err) {
     if (err instanceof BerthError && err.kind === 'NotFound') throw notFound(`No such container: ${rec.id}`, rec.id);
     throw err;
   }
-  if (ctr.State.Status === 'paused') throw conflict(`Container ${ctr.Id} is paused, unpause the container before exec`, ctr.Id);
-  if (ctr.State.Status !== 'running') throw conflict(`container ${ctr.Id} is not running`, ctr.Id);
 }
 
 async function create(req: ApiRequest, reply: ApiReply, { engine, state }: RouteContext): Promise<void> {
   const body = parseBody(createBody, await readJson(req));
   const cmd = body.Cmd ?? [];
   if (cmd.length === 0) throw invalidArgument('No exec command specified');
-  const name = req.params.id as string;
-  const ctr = await engine.containers.get(name);
-  if (ctr.State.Status === 'paused') throw conflict(`Container ${name} is paused, unpause the container before exec`, name);
-  if (ctr.State.Status !== 'running') throw conflict(`container ${ctr.Id} is not running`, ctr.Id);
+  // The engine's checks, as dockerd makes them at create: the container runs, the user exists.
+  const containerId = await engine.containers.checkExec(req.params.id as string, { cmd, user: body.User || undefined });
   let detachKeys: number[] = [];
   if (body.DetachKeys) {
     try {
@@ -66,7 +61,7 @@ async function create(req: ApiRequest, reply: ApiReply, { engine, state }: Route
     }
   }
   const rec = store(state).add({
-    containerId: ctr.Id,
+    containerId,
     cmd,
     env: body.Env ?? [],
     user: body.User ?? '',
@@ -89,7 +84,7 @@ async function start(req: ApiRequest, reply: ApiReply, { engine, state }: RouteC
   await checkContainer(engine, rec);
   // A size given at start wins over create's; neither means anything without a terminal.
   const size = (body.Tty && req.version.atLeast('1.42') ? body.ConsoleSize : undefined) ?? rec.consoleSize;
-  const run = (streams?: { stdout?: (d: Buffer) => void; stderr?: (d: Buffer) => void }): ReturnType<Engine['containers']['exec']> =>
+  const run = (streams?: ExecStreams): Promise<ExecSession> =>
     engine.containers.exec(rec.containerId, {
       cmd: rec.cmd, env: rec.env, user: rec.user || undefined, workdir: rec.workingDir || undefined,
       tty: rec.tty, size: rec.tty ? size : undefined, interactive: rec.openStdin && streams !== undefined,
@@ -103,7 +98,7 @@ async function start(req: ApiRequest, reply: ApiReply, { engine, state }: RouteC
       failed(err);
       throw err;
     });
-    started(rec, session.pid);
+    running(rec, session);
     void session.exitCode.then((code) => execs.finish(rec, code));
     reply.empty(200);
     return;
@@ -135,12 +130,13 @@ async function start(req: ApiRequest, reply: ApiReply, { engine, state }: RouteC
     tell(err);
     return;
   }
-  started(rec, session.pid, session);
+  running(rec, session);
   await followOnConnection(session, conn, { stdin: rec.openStdin, tty: raw, detachKeys: rec.detachKeys, onExit: (code) => execs.finish(rec, code) });
 }
 
-function started(rec: ExecRecord, pid: number, session?: ExecRecord['session']): void {
-  rec.pid = pid;
+/** The process runs: its pid for inspect, its session for resize. */
+function running(rec: ExecRecord, session: ExecSession): void {
+  rec.pid = session.pid;
   rec.session = session;
   rec.markStarted();
 }

@@ -6,6 +6,7 @@ import { BerthError } from '../../../errdefs/index.ts';
 import type { ExecSession } from '../../../engine/index.ts';
 import { outputHandlers, pipeStdin, rawTerminal, terminalSize } from './attach-io.ts';
 import { expandEnv, parseEnvFile } from './create-flags.ts';
+import { DEFAULT_DETACH_KEYS, parseDetachKeys } from './detach-keys.ts';
 
 export const command: Command = {
   usage: '[OPTIONS] CONTAINER COMMAND [ARG...]',
@@ -14,6 +15,7 @@ export const command: Command = {
   stopAtFirstArg: true,
   flags: [
     { name: 'detach', short: 'd', type: 'bool', help: 'Detached mode: run command in the background' },
+    { name: 'detach-keys', type: 'string', value: 'string', help: 'Override the key sequence for detaching a container' },
     { name: 'env', short: 'e', type: 'list', value: 'list', help: 'Set environment variables' },
     { name: 'env-file', type: 'list', value: 'list', help: 'Read in a file of environment variables' },
     { name: 'interactive', short: 'i', type: 'bool', help: 'Keep STDIN open even if not attached' },
@@ -28,6 +30,8 @@ export const command: Command = {
     const detach = flags.detach === true;
     if (tty && interactive && !detach && !process.stdin.isTTY) throw new StatusError(1, 'the input device is not a TTY');
     const list = (k: string): string[] => (flags[k] as string[] | undefined) ?? [];
+    // As Docker's CLI: typed into a terminal, the keys leave the process running and us gone.
+    const detachKeys = tty ? parseDetachKeys((flags['detach-keys'] as string | undefined) ?? DEFAULT_DETACH_KEYS) : undefined;
     const engine = await ctx.engine();
     // Raw before the process starts, so that its first output already finds our terminal raw.
     const restore = detach ? () => undefined : rawTerminal(tty, interactive);
@@ -58,8 +62,14 @@ export const command: Command = {
     };
     if (tty) process.on('SIGWINCH', onResize);
     try {
-      if (interactive) pipeStdin(session, undefined, () => undefined);
-      return await session.exitCode;
+      const detached = new Promise<'detached'>((resolve) => {
+        if (interactive) pipeStdin(session, detachKeys, () => resolve('detached'));
+      });
+      const code = await Promise.race([session.exitCode, detached]);
+      await session.close(); // after a detach: our stdin goes with it (pipeStdin)
+      // Docker's CLI ends an exec's detach so (unlike run's and attach's, which exit 0).
+      if (code === 'detached') throw new StatusError(1, 'read escape sequence');
+      return code;
     } finally {
       process.off('SIGWINCH', onResize);
       restore();
