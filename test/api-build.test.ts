@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
 import { existsSync } from 'node:fs';
-import { mkdir, readdir, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { startDaemon, type TestDaemon } from './daemon.ts';
 import { berth, tempDir } from './helpers.ts';
@@ -209,4 +209,30 @@ test('build: a failing RUN, a bad Dockerfile and bad parameters are reported as 
   const aux = msgs.find((m) => m.aux)?.aux;
   assert.match(aux?.ID ?? '', /^sha256:[0-9a-f]{64}$/);
   assert.deepEqual(msgs.slice(-2), [{ stream: `Successfully built ${aux?.ID.slice(7, 19)}\n` }, { stream: 'Successfully tagged raw:1\n' }]);
+});
+
+test('build: symlinks in a context never bring the daemon host\'s files into an image', async (t) => {
+  const d = await startDaemon();
+  t.after(() => d.cleanup());
+  const { dir, cleanup } = await tempDir();
+  t.after(cleanup);
+  const secret = join(dir, 'host-only');
+  await mkdir(secret);
+  await writeFile(join(secret, 'secret.txt'), 'host secret\n');
+
+  // A symlinked directory on the way to a COPY source.
+  const viaDir = await context(join(dir, 'via-dir'), { Dockerfile: 'FROM busybox\nCOPY link/secret.txt /got\n' });
+  await symlink(secret, join(viaDir, 'link'));
+  const r1 = await d.docker(['build', '-t', 'leak1', viaDir]);
+  assert.notEqual(r1.code, 0, r1.stdout);
+  assert.match(r1.stderr, /leads out of the build context/);
+  assert.equal((await d.docker(['image', 'inspect', 'leak1'])).code, 1, 'nothing was built');
+
+  // A Dockerfile that is a symlink to a host file.
+  const viaDockerfile = join(dir, 'via-dockerfile');
+  await mkdir(viaDockerfile);
+  await symlink(join(secret, 'secret.txt'), join(viaDockerfile, 'Dockerfile'));
+  const r2 = await d.docker(['build', '-t', 'leak2', viaDockerfile]);
+  assert.notEqual(r2.code, 0);
+  assert.doesNotMatch(r2.stdout + r2.stderr, /host secret/);
 });

@@ -126,3 +126,18 @@ test('daemon: TCP with TLS verifies client certificates (docker --tlsverify and 
   assert.notEqual(anonymous.code, 0);
   assert.match(anonymous.stderr, /certificate|tls|handshake/i);
 });
+
+test('daemon: names that are members of every JavaScript object are ordinary names', async (t) => {
+  const d = await startDaemon();
+  t.after(() => d.cleanup());
+  for (const name of ['constructor', '__proto__', 'toString']) {
+    assert.equal((await d.docker(['volume', 'inspect', name])).code, 1, `no volume ${name} yet`);
+    assert.equal((await apiRequest(d.socket, 'GET', `/containers/${name}/json`)).status, 404);
+    assert.equal((await apiRequest(d.socket, 'GET', `/images/${name}/json`)).status, 404);
+  }
+  const created = await d.docker(['volume', 'create', 'constructor']);
+  assert.equal(created.stdout, 'constructor\n', created.stderr);
+  assert.equal((await d.docker(['volume', 'inspect', '-f', '{{.Name}}', 'constructor'])).stdout, 'constructor\n');
+  assert.equal((await d.docker(['volume', 'rm', 'constructor'])).code, 0);
+  assert.equal((await d.docker(['volume', 'ls', '-q'])).stdout, '');
+});

@@ -3,7 +3,7 @@
 // touched but unchanged keeps its key, a changed byte changes it.
 import { createHash } from 'node:crypto';
 import { createReadStream, existsSync, lstatSync, readdirSync, readFileSync, readlinkSync, realpathSync, statSync, type Stats } from 'node:fs';
-import { join, posix, relative, sep } from 'node:path';
+import { isAbsolute, join, posix, relative } from 'node:path';
 import { invalidArgument, notFound } from '../errdefs/index.ts';
 import { globMatch, hasGlob, IgnoreMatcher, parseDockerignore } from './patterns.ts';
 
@@ -97,16 +97,20 @@ export class BuildContext {
     } catch {
       return undefined;
     }
-    if (!st.isSymbolicLink()) return { path, rel, isDirectory: st.isDirectory() };
-    // A symlink named as a source is followed, but only within the context.
+    // Symlinks on the way (a parent directory, or the source itself) are followed, but only within
+    // the context: a link to the host's files must not bring them into an image.
     let target: string;
     try {
       target = realpathSync(path);
     } catch {
       return undefined;
     }
-    const inside = relative(this.dir, target);
-    if (inside.startsWith('..') || inside.startsWith(sep)) throw invalidArgument(`COPY source ${rel} is a symlink that leads out of the build context (${readlinkSync(path)})`, rel);
+    const inside = relative(realpathSync(this.dir), target);
+    if (inside.startsWith('..') || isAbsolute(inside)) {
+      const link = st.isSymbolicLink() ? ` (${readlinkSync(path)})` : ' through a symlinked directory';
+      throw invalidArgument(`COPY source ${rel} leads out of the build context${link}`, rel);
+    }
+    if (!st.isSymbolicLink() && target === path) return { path, rel, isDirectory: st.isDirectory() };
     return { path: target, rel, isDirectory: statSync(target).isDirectory() };
   }
 

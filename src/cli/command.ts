@@ -22,6 +22,8 @@ export interface Command {
   stopAtFirstArg?: boolean;
   /** Works on the local store even when a daemon is named (--host): what conmon runs, for one. */
   localOnly?: boolean;
+  /** The process exits as soon as the command returns, whatever is still pending (a daemon's leftovers). */
+  exitWhenDone?: boolean;
   /** Returns the exit code (0 when omitted). */
   run(ctx: Context, flags: FlagValues, args: string[]): Promise<number | void>;
 }

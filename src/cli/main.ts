@@ -158,7 +158,12 @@ async function main(argv: string[]): Promise<number> {
       return engine;
     },
   };
-  return (await command.run(ctx, flags, args)) ?? 0;
+  const code = (await command.run(ctx, flags, args)) ?? 0;
+  if (command.exitWhenDone) {
+    settled = true;
+    process.exit(code);
+  }
+  return code;
 }
 
 /** The daemon to drive: --host, else $BERTH_HOST, else $DOCKER_HOST when berth runs as `docker`. */

@@ -1,10 +1,10 @@
 // `build` in the local engine: the context directory and Dockerfile read here, the builder run
 // over the local worker; `builder prune` forgets the cache and the step images only it kept.
-import { createWriteStream, existsSync, readFileSync } from 'node:fs';
+import { createWriteStream, existsSync, readFileSync, realpathSync } from 'node:fs';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { isAbsolute, join, posix, resolve } from 'node:path';
+import { isAbsolute, join, posix, relative, resolve } from 'node:path';
 import { build, BuildContext, type FileDigests } from '../build/index.ts';
 import { errnoCode, invalidArgument } from '../errdefs/index.ts';
 import { parseTaggedName } from '../image/index.ts';
@@ -75,6 +75,11 @@ export class LocalBuilderService implements BuilderService {
     try {
       await applyLayer(tar, dir, { whiteouts: 'none', what: 'the build context', signal: o.signal });
       if (o.dockerfileText === undefined && !existsSync(join(dir, name))) throw invalidArgument(`Cannot locate specified Dockerfile: ${name}`);
+      // A context sent to the daemon may hold symlinks: what the build reads must stay inside it.
+      for (const f of [name, `${name}.dockerignore`, '.dockerignore']) {
+        if (!existsSync(join(dir, f))) continue;
+        if (!isWithin(realpathSync(dir), realpathSync(join(dir, f)))) throw invalidArgument(`${f} is a symlink that leads out of the build context`);
+      }
       // A context that lives for one build: no file digests worth remembering.
       const digests = { get: (): undefined => undefined, set: (): void => undefined, save: async (): Promise<void> => undefined };
       return await this.buildFromDir({ ...o, contextDir: dir, dockerfile: join(dir, name), contextTar: undefined }, digests, name);
@@ -187,4 +192,9 @@ async function rememberedDigests(root: string): Promise<FileDigests & { save(con
       });
     },
   };
+}
+
+function isWithin(dir: string, path: string): boolean {
+  const rel = relative(dir, path);
+  return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel));
 }

@@ -26,7 +26,7 @@ export class JsonDocument<T> {
 
   async read(): Promise<T> {
     const raw = await readFileIfExists(this.file);
-    return raw === undefined ? this.empty() : this.parse(raw, this.file);
+    return keyedMaps(raw === undefined ? this.empty() : this.parse(raw, this.file));
   }
 
   /** Read-modify-write under the exclusive lock. `change` mutates the document it is given. */
@@ -38,4 +38,16 @@ export class JsonDocument<T> {
       return result;
     });
   }
+}
+
+/**
+ * A document's top-level objects are maps keyed by what users type (names, IDs): without a
+ * prototype, so that "constructor" or "__proto__" finds nothing instead of Object's own members.
+ */
+function keyedMaps<T>(doc: T): T {
+  const d = doc as Record<string, unknown>;
+  for (const [k, v] of Object.entries(d)) {
+    if (typeof v === 'object' && v !== null && !Array.isArray(v)) d[k] = Object.assign(Object.create(null) as object, v);
+  }
+  return doc;
 }

@@ -103,6 +103,8 @@ export class ApiClient {
       const body = opts.json === undefined ? undefined : Buffer.from(JSON.stringify(opts.json));
       const req = this.transport().request({
         ...this.target,
+        // The agent carries the TLS settings (CA, client certificate); an upgraded socket leaves its pool.
+        agent: this.agent,
         method,
         path: `/v${version}${path}${queryString(opts.query)}`,
         headers: { Connection: 'Upgrade', Upgrade: 'tcp', ...(body ? { 'Content-Type': 'application/json', 'Content-Length': String(body.length) } : {}), ...opts.headers },

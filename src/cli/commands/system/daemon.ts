@@ -15,6 +15,9 @@ export const command: Command = {
   usage: '[OPTIONS]',
   summary: 'Serve the Docker Engine API',
   maxArgs: 0,
+  // Attached sessions may hold worker threads in reads of conmon's sockets until their containers
+  // exit; once the listeners are closed nothing is lost by not waiting for them.
+  exitWhenDone: true,
   flags: [
     { name: 'host', short: 'H', type: 'list', value: 'list', help: `Daemon socket(s) to listen on (default ${DEFAULT_HOST})` },
     { name: 'config-file', type: 'string', value: 'string', help: 'Daemon configuration file (default /etc/berth/daemon.json)' },
@@ -83,9 +86,6 @@ export const command: Command = {
       };
       process.on('SIGINT', stop).on('SIGTERM', stop);
     });
-    // Attached sessions block worker threads in reads of conmon's sockets until their containers
-    // exit; the listeners are closed, so nothing is lost by not waiting for them.
-    process.exit(0);
   },
 };
 
