@@ -3,7 +3,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startDaemon } from './daemon.ts';
-import { berth, ok } from './helpers.ts';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { berth, ok, tempDir } from './helpers.ts';
 
 test('remote CLI: read commands print what local mode prints on the same root', async (t) => {
   const d = await startDaemon();
@@ -69,4 +71,23 @@ test('remote CLI: a daemon that is not there', async () => {
   const r = await berth('/nonexistent-root', ['--host', 'unix:///nonexistent/berth.sock', 'ps']);
   assert.equal(r.code, 1);
   assert.match(r.stderr, /Cannot connect to the berth daemon at unix:\/\/\/nonexistent\/berth\.sock\. Is the berth daemon running\?/);
+});
+
+test('remote CLI: build sends the context as docker does (.dockerignore applied, -f inside the context)', async (t) => {
+  const d = await startDaemon();
+  t.after(() => d.cleanup());
+  const { dir, cleanup } = await tempDir();
+  t.after(cleanup);
+  await mkdir(join(dir, 'sub'));
+  await writeFile(join(dir, 'Dockerfile.dev'), 'FROM busybox\nCOPY . /ctx\nCMD ["ls", "-A", "/ctx", "/ctx/sub"]\n');
+  await writeFile(join(dir, '.dockerignore'), 'secret.txt\nsub/*.log\n');
+  await writeFile(join(dir, 'secret.txt'), 'not for the daemon\n');
+  await writeFile(join(dir, 'kept.txt'), 'kept\n');
+  await writeFile(join(dir, 'sub', 'debug.log'), 'log\n');
+  await writeFile(join(dir, 'sub', 'data'), 'data\n');
+  const built = await berth(d.root, ['--host', `unix://${d.socket}`, 'build', '-q', '-t', 'remote-built', '-f', join(dir, 'Dockerfile.dev'), dir]);
+  assert.equal(built.code, 0, built.stderr);
+  // The image is in the daemon's store: run it there with the local engine.
+  const listing = await ok(berth(d.root, ['run', '--rm', 'remote-built']));
+  assert.equal(listing.stdout, '/ctx:\n.dockerignore\nDockerfile.dev\nkept.txt\nsub\n\n/ctx/sub:\ndata\n');
 });

@@ -1,6 +1,9 @@
 // Builds on a daemon: the context directory sent as a tar to POST /build (the classic builder
 // protocol), the daemon's output lines shown as the output of one step.
-import { BerthError, invalidArgument } from '../../errdefs/index.ts';
+import { lstatSync, readdirSync } from 'node:fs';
+import { isAbsolute, join, relative, resolve } from 'node:path';
+import { BerthError } from '../../errdefs/index.ts';
+import { BuildContext } from '../../build/index.ts';
 import type { BuildOptions, BuilderService } from '../../engine/index.ts';
 import type { ApiClient } from './transport.ts';
 import { remoteOnly } from './images.ts';
@@ -19,13 +22,13 @@ export function remoteBuilder(api: ApiClient): BuilderService {
       if (o.dockerfileText !== undefined || o.outputs?.length || o.cacheFrom?.length || o.cacheTo?.length || o.secrets && Object.keys(o.secrets).length > 0) {
         throw remoteOnly('-f -, --output, --cache-from/--cache-to and --secret');
       }
-      if (o.dockerfile && !o.dockerfile.startsWith(o.contextDir)) {
-        throw invalidArgument('with --host, the Dockerfile must be inside the build context');
-      }
+      const contextDir = resolve(o.contextDir);
+      const dockerfile = relative(contextDir, resolve(o.dockerfile ?? join(contextDir, 'Dockerfile')));
+      if (dockerfile.startsWith('..') || isAbsolute(dockerfile)) throw remoteOnly('a Dockerfile outside the build context');
       const res = await api.request('POST', '/build', {
         query: {
           t: o.tags,
-          dockerfile: o.dockerfile ? o.dockerfile.slice(o.contextDir.length).replace(/^\/+/, '') : undefined,
+          dockerfile,
           buildargs: o.buildArgs ? JSON.stringify(o.buildArgs) : undefined,
           labels: o.labels ? JSON.stringify(o.labels) : undefined,
           target: o.target,
@@ -34,7 +37,7 @@ export function remoteBuilder(api: ApiClient): BuilderService {
           networkmode: o.network,
           platform: o.platform,
         },
-        body: directoryTar(o.contextDir),
+        body: directoryTar(contextDir, contextFiles(contextDir, dockerfile)),
         headers: { 'Content-Type': 'application/x-tar' },
         signal: o.signal,
       });
@@ -59,4 +62,29 @@ export function remoteBuilder(api: ApiClient): BuilderService {
       return { CachesDeleted: r.CachesDeleted ?? [], SpaceReclaimed: r.SpaceReclaimed };
     },
   };
+}
+
+/**
+ * What the daemon gets of a context: what .dockerignore leaves in (as docker/cli sends it), with
+ * the Dockerfile and .dockerignore always; directories listed so that empty ones arrive too.
+ */
+function contextFiles(dir: string, dockerfile: string): string[] {
+  const context = BuildContext.open(dir, join(dir, `${dockerfile}.dockerignore`));
+  const out: string[] = [];
+  const walk = (rel: string): void => {
+    for (const name of readdirSync(rel ? join(dir, rel) : dir).sort()) {
+      const child = rel ? `${rel}/${name}` : name;
+      const isDirectory = lstatSync(join(dir, child)).isDirectory();
+      if (context.skipped(child, isDirectory)) continue;
+      if (isDirectory) {
+        out.push(child);
+        walk(child);
+      } else if (!context.excluded(child)) {
+        out.push(child);
+      }
+    }
+  };
+  walk('');
+  for (const always of [dockerfile, '.dockerignore']) if (!out.includes(always) && lstatSync(join(dir, always), { throwIfNoEntry: false })) out.push(always);
+  return out;
 }
