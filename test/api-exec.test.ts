@@ -10,7 +10,7 @@ import Docker from 'dockerode';
 import { startDaemon, dockerCli, type TestDaemon } from './daemon.ts';
 import { berth, berthBin, ok } from './helpers.ts';
 import { PtySession } from './pty.ts';
-import { demultiplex } from '../src/api/server/stdcopy.ts';
+import { demultiplex } from '../src/api/stdcopy.ts';
 
 interface Reply {
   status: number;

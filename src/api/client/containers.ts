@@ -8,6 +8,7 @@ import type {
 } from '../../engine/index.ts';
 import type { ContainerRecord } from '../../meta/index.ts';
 import { createBody } from './create-body.ts';
+import { Demultiplexer, STDERR } from '../stdcopy.ts';
 import { logEntries } from './logs.ts';
 import { remoteOnly } from './images.ts';
 import type { ApiClient } from './transport.ts';
@@ -221,16 +222,10 @@ export class RemoteContainers implements ContainerService {
 /** Copies a hijacked stream to the handlers (stdcopy frames without a terminal) until it ends. */
 function pump(socket: Duplex, tty: boolean, out: { stdout(d: Buffer): void; stderr(d: Buffer): void }): Promise<void> {
   return new Promise((resolve) => {
-    let frames = Buffer.alloc(0);
+    const frames = new Demultiplexer();
     socket.on('data', (c: Buffer) => {
       if (tty) return out.stdout(c);
-      frames = Buffer.concat([frames, c]);
-      while (frames.length >= 8) {
-        const size = frames.readUInt32BE(4);
-        if (frames.length < 8 + size) break;
-        (frames[0] === 2 ? out.stderr : out.stdout)(frames.subarray(8, 8 + size));
-        frames = frames.subarray(8 + size);
-      }
+      for (const f of frames.push(c)) (f.stream === STDERR ? out.stderr : out.stdout)(f.payload);
     });
     socket.on('end', () => resolve());
     socket.on('close', () => resolve());

@@ -2,6 +2,7 @@
 // one — back into the engine's log entries (one per line, with conmon's timestamp).
 import type { Readable } from 'node:stream';
 import type { LogEntry } from '../../engine/index.ts';
+import { Demultiplexer, STDERR } from '../stdcopy.ts';
 
 /** Splits `timestamps=1` output ("2026-…Z text\n") into entries; `tty` streams are all stdout. */
 export async function* logEntries(body: Readable, tty: boolean): AsyncIterable<LogEntry> {
@@ -17,19 +18,13 @@ export async function* logEntries(body: Readable, tty: boolean): AsyncIterable<L
     }
     pending[stream] = buf;
   };
-  let frames = Buffer.alloc(0);
+  const frames = new Demultiplexer();
   for await (const c of body) {
     if (tty) {
       yield* lines('stdout', c as Buffer);
       continue;
     }
-    frames = Buffer.concat([frames, c as Buffer]);
-    while (frames.length >= 8) {
-      const size = frames.readUInt32BE(4);
-      if (frames.length < 8 + size) break;
-      yield* lines(frames[0] === 2 ? 'stderr' : 'stdout', frames.subarray(8, 8 + size));
-      frames = frames.subarray(8 + size);
-    }
+    for (const f of frames.push(c as Buffer)) yield* lines(f.stream === STDERR ? 'stderr' : 'stdout', f.payload);
   }
   yield* lines('stdout', Buffer.alloc(0), true);
   yield* lines('stderr', Buffer.alloc(0), true);

@@ -5,7 +5,8 @@ import http, { type IncomingMessage } from 'node:http';
 import https from 'node:https';
 import { readFileSync } from 'node:fs';
 import type { Duplex, Readable } from 'node:stream';
-import { BerthError, invalidArgument, unavailable, type ErrorKind } from '../../errdefs/index.ts';
+import { BerthError, unavailable, type ErrorKind } from '../../errdefs/index.ts';
+import { parseTcpHost } from '../hosts.ts';
 
 /** The version berth's client asks for; lower when the daemon is older. */
 const CLIENT_VERSION = '1.50';
@@ -43,9 +44,7 @@ export class ApiClient {
     if (opts.host.startsWith('unix://')) {
       this.target = { socketPath: opts.host.slice('unix://'.length) };
     } else {
-      const m = /^tcp:\/\/(\[[^\]]+\]|[^:/]+)(?::(\d+))?\/?$/.exec(opts.host);
-      if (!m) throw invalidArgument(`invalid host ${JSON.stringify(opts.host)}: use unix:///path or tcp://host:port`);
-      this.target = { host: (m[1] as string).replace(/^\[|\]$/g, ''), port: Number(m[2] ?? (this.secure ? 2376 : 2375)) };
+      this.target = parseTcpHost(opts.host, this.secure);
     }
     const tls = opts.tls;
     this.agent = tls

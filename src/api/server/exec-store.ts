@@ -36,13 +36,19 @@ const GC_INTERVAL = 5 * 60_000;
 export class ExecStore {
   private readonly records = new Map<string, ExecRecord>();
   private timer: NodeJS.Timeout | undefined;
+  /** Whether a container still exists: instances of a removed one go, started or not (as dockerd's). */
+  private readonly containerExists: (id: string) => Promise<boolean>;
+
+  constructor(containerExists: (id: string) => Promise<boolean>) {
+    this.containerExists = containerExists;
+  }
 
   add(fields: Omit<ExecRecord, 'id' | 'running' | 'exitCode' | 'pid' | 'canRemove' | 'session' | 'started' | 'markStarted'>): ExecRecord {
     let markStarted = (): void => undefined;
     const started = new Promise<void>((resolve) => (markStarted = resolve));
     const rec: ExecRecord = { ...fields, id: randomBytes(32).toString('hex'), running: false, exitCode: null, pid: 0, canRemove: false, session: undefined, started, markStarted };
     this.records.set(rec.id, rec);
-    this.timer ??= setInterval(() => this.collect(), GC_INTERVAL).unref();
+    this.timer ??= setInterval(() => void this.collect(), GC_INTERVAL).unref();
     return rec;
   }
 
@@ -68,8 +74,16 @@ export class ExecStore {
     rec.markStarted();
   }
 
-  private collect(): void {
+  private async collect(): Promise<void> {
+    const gone = new Set<string>();
+    for (const id of new Set([...this.records.values()].map((r) => r.containerId))) {
+      if (!(await this.containerExists(id).catch(() => true))) gone.add(id);
+    }
     for (const rec of this.records.values()) {
+      if (!rec.running && gone.has(rec.containerId)) {
+        this.records.delete(rec.id);
+        continue;
+      }
       if (rec.running || rec.exitCode === null) continue;
       if (rec.canRemove) this.records.delete(rec.id);
       else rec.canRemove = true;

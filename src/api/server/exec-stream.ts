@@ -4,7 +4,7 @@
 // so that the client's inspect right after sees it.
 import { DetachScanner, type ExecSession } from '../../engine/index.ts';
 import type { Hijacked } from './reply.ts';
-import { frame, STDERR, STDOUT } from './stdcopy.ts';
+import { frame, STDERR, STDOUT } from '../stdcopy.ts';
 
 /** ctrl-p, ctrl-q: dockerd's sequence when the exec names none. */
 const DEFAULT_KEYS = [0x10, 0x11];

@@ -75,15 +75,11 @@ export function credentialsOf(auth: AuthConfig | undefined): { username: string;
 
 /** How the daemon reaches a registry for a client: its credentials only, daemon.json's insecure registries and mirrors. */
 export function registryAccess(state: DaemonState, auth: AuthConfig | undefined): RegistryAccess {
-  const strings = (key: string): string[] => {
-    const listed = state.info.config[key];
-    return Array.isArray(listed) ? listed.filter((x): x is string => typeof x === 'string') : [];
-  };
   const creds = credentialsOf(auth);
   return {
     credentialStore: false,
     ...(creds ? { creds } : {}),
-    insecureRegistries: strings('insecure-registries'),
-    registryMirrors: strings('registry-mirrors'),
+    insecureRegistries: state.info.config['insecure-registries'] ?? [],
+    registryMirrors: state.info.config['registry-mirrors'] ?? [],
   };
 }

@@ -69,14 +69,16 @@ export class ApiReply {
       this.destroy();
       return;
     }
-    this.json(status, { message: messageOf(err) });
+    // A body left unread (too large) cannot be followed by another request on this connection.
+    const close = (err as { closeConnection?: unknown } | null)?.closeConnection === true;
+    this.send(status, 'application/json', `${JSON.stringify({ message: messageOf(err) })}\n`, close ? { Connection: 'close' } : {});
   }
 
   /** A streamed body: the caller writes to the returned response and ends it. */
   stream(status: number, contentType: string, headers: Record<string, string> = {}): ServerResponse {
     if (this.hijacked) throw new Error('the connection is hijacked');
     if (!this.res) {
-      // An upgrade request answered without upgrading: write a plain HTTP response on the socket.
+      // An upgrade request gets hijack() or a plain answer (send), never a stream.
       throw new Error('a streamed reply needs a regular request');
     }
     this.status = status;

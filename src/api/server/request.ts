@@ -82,25 +82,43 @@ export function queryFilters(q: URLSearchParams, name = 'filters'): Record<strin
   return out;
 }
 
-/** The whole body as bytes, refusing more than `limit` (413 for the client, nothing kept). */
+/**
+ * The whole body as bytes, refusing more than `limit`: a 413, with the rest left unread (the
+ * connection closes after the answer) rather than a reset the client cannot tell from a crash.
+ */
 export async function readBody(req: ApiRequest, limit = JSON_LIMIT): Promise<Buffer> {
   const declared = Number(req.headers['content-length'] ?? NaN);
   if (declared > limit) throw tooLarge(limit);
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const c of req.body) {
-    size += (c as Buffer).length;
-    if (size > limit) {
-      req.body.destroy();
-      throw tooLarge(limit);
-    }
-    chunks.push(c as Buffer);
-  }
-  return Buffer.concat(chunks);
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const stop = (): void => {
+      req.body.off('data', onData).off('end', onEnd).off('error', onError);
+    };
+    const onData = (c: Buffer): void => {
+      size += c.length;
+      if (size > limit) {
+        stop();
+        req.body.pause();
+        reject(tooLarge(limit));
+        return;
+      }
+      chunks.push(c);
+    };
+    const onEnd = (): void => {
+      stop();
+      resolve(Buffer.concat(chunks));
+    };
+    const onError = (err: Error): void => {
+      stop();
+      reject(err);
+    };
+    req.body.on('data', onData).on('end', onEnd).on('error', onError);
+  });
 }
 
 function tooLarge(limit: number): Error {
-  return Object.assign(invalidArgument(`request body too large: the limit is ${limit} bytes`), { status: 413 });
+  return Object.assign(invalidArgument(`request body too large: the limit is ${limit} bytes`), { status: 413, closeConnection: true });
 }
 
 /** The body as JSON; an empty body is `undefined`. Malformed JSON is a 400 with the parser's words. */

@@ -1,6 +1,7 @@
 // Routes as dockerd's routers declare them: a method and a path template with {name} parameters
 // (a {name} may hold slashes only where it ends the template, as image names do: /images/{name}/json
 // is matched by trying the fixed suffix first).
+import { invalidArgument } from '../../errdefs/index.ts';
 import type { Engine } from '../../engine/index.ts';
 import type { ApiRequest } from './request.ts';
 import type { ApiReply } from './reply.ts';
@@ -54,9 +55,17 @@ export class Router {
       const m = c.re.exec(path);
       if (!m) continue;
       const params: Record<string, string> = {};
-      c.names.forEach((n, i) => (params[n] = decodeURIComponent(m[i + 1] as string)));
+      c.names.forEach((n, i) => (params[n] = decodeParam(m[i + 1] as string)));
       return { route: c.route, params };
     }
     return undefined;
+  }
+}
+
+function decodeParam(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    throw invalidArgument(`invalid escape in the request path: ${JSON.stringify(text)}`);
   }
 }

@@ -8,6 +8,7 @@ import type { AddressInfo, Server, Socket } from 'node:net';
 import { dirname } from 'node:path';
 import { Readable, type Duplex } from 'node:stream';
 import { invalidArgument } from '../../errdefs/index.ts';
+import { parseTcpHost } from '../hosts.ts';
 import type { Engine } from '../../engine/index.ts';
 import { ApiVersion, type ApiRequest } from './request.ts';
 import { ApiReply, messageOf, statusOf } from './reply.ts';
@@ -104,14 +105,16 @@ export async function serveApi(opts: ApiServerOptions): Promise<RunningApiServer
   let fdIndex = 0;
   for (const l of opts.listeners) {
     const server = l.tls
-      ? https.createServer({ cert: readFileSync(l.tls.cert), key: readFileSync(l.tls.key), ca: l.tls.ca ? readFileSync(l.tls.ca) : undefined, requestCert: l.tls.verify, rejectUnauthorized: l.tls.verify }, onRequest)
+      // allowHalfOpen: a client's CloseWrite on a hijacked connection (its stdin ended, a TLS
+      // close_notify) must not close our side before the output and the exit code are sent.
+      ? https.createServer({ cert: readFileSync(l.tls.cert), key: readFileSync(l.tls.key), ca: l.tls.ca ? readFileSync(l.tls.ca) : undefined, requestCert: l.tls.verify, rejectUnauthorized: l.tls.verify, allowHalfOpen: true }, onRequest)
       : http.createServer(onRequest);
     server.on('upgrade', onUpgrade);
     server.keepAliveTimeout = 30_000;
     // Streams (events, logs -f, stats) stay open as long as the client wants.
     server.requestTimeout = 0;
     server.headersTimeout = 60_000;
-    addresses.push(await listen(server, l.host, opts.socketGroup, opts.inheritedFds, () => fdIndex++));
+    addresses.push(await listen(server, l.host, l.tls !== undefined, opts.socketGroup, opts.inheritedFds, () => fdIndex++));
     servers.push(server);
   }
   return {
@@ -169,7 +172,7 @@ function readUpgradeBody(socket: Socket, head: Buffer, length: number): Promise<
   });
 }
 
-async function listen(server: Server, host: string, group: number | undefined, inherited: number[] | undefined, nextFd: () => number): Promise<string> {
+async function listen(server: Server, host: string, tls: boolean, group: number | undefined, inherited: number[] | undefined, nextFd: () => number): Promise<string> {
   const listening = (arg: unknown, ...more: unknown[]): Promise<void> =>
     new Promise((resolve, reject) => {
       server.once('error', reject);
@@ -183,8 +186,13 @@ async function listen(server: Server, host: string, group: number | undefined, i
     if (!path.startsWith('/')) throw invalidArgument(`invalid host ${JSON.stringify(host)}: the socket path must be absolute`);
     await mkdir(dirname(path), { recursive: true });
     await rm(path, { force: true });
-    await listening(path);
-    // dockerd's socket: rw for root and the docker group.
+    // Made with its final mode (no moment where the umask's is on it), then owned by the group.
+    const umask = process.umask(0o117);
+    try {
+      await listening(path);
+    } finally {
+      process.umask(umask);
+    }
     await chmod(path, 0o660);
     if (group !== undefined) await chown(path, 0, group);
     return path;
@@ -195,10 +203,8 @@ async function listen(server: Server, host: string, group: number | undefined, i
     await listening({ fd });
     return host;
   }
-  const m = /^tcp:\/\/(\[[^\]]+\]|[^:/]*)(?::(\d+))?\/?$/.exec(host);
-  if (!m) throw invalidArgument(`invalid host ${JSON.stringify(host)}: use unix:///path, tcp://ADDR:PORT or fd://`);
-  const addr = (m[1] as string).replace(/^\[|\]$/g, '') || '127.0.0.1';
-  await listening(Number(m[2] ?? 2375), addr);
+  const tcp = parseTcpHost(host, tls);
+  await listening(tcp.port, tcp.host);
   const a = server.address() as AddressInfo;
   return `tcp://${a.family === 'IPv6' ? `[${a.address}]` : a.address}:${a.port}`;
 }

@@ -1,11 +1,13 @@
 // What the daemon keeps between requests. Each route module keeps its own piece (exec instances,
 // attach sessions waiting for a start) in a slot of its own, so modules stay apart.
+import type { DaemonConfig } from './daemon-config.ts';
+
 export interface DaemonInfo {
   /** berth's --root. */
   root: string;
   version: string;
   /** The daemon's configuration as loaded (daemon.json merged with flags). */
-  config: Record<string, unknown>;
+  config: DaemonConfig;
 }
 
 export class DaemonState {

@@ -1,6 +1,6 @@
 // Exec routes (moby's api/server/router/container/exec.go): create an instance, start it (on a
 // hijacked connection, or detached), resize its terminal, inspect it.
-import { BerthError, invalidArgument, notFound } from '../../../errdefs/index.ts';
+import { BerthError, invalidArgument, isKind, notFound } from '../../../errdefs/index.ts';
 import { parseDetachKeys, type Engine, type ExecSession, type ExecStreams, type TerminalSize } from '../../../engine/index.ts';
 import { ExecStore, type ExecRecord } from '../exec-store.ts';
 import { connectionWriter, followOnConnection } from '../exec-stream.ts';
@@ -8,7 +8,7 @@ import { messageOf, type ApiReply } from '../reply.ts';
 import { readJson, type ApiRequest } from '../request.ts';
 import type { Route, RouteContext } from '../router.ts';
 import { bool, object, parseBody, str, strings, type Check } from '../schema.ts';
-import { STDERR, STDOUT } from '../stdcopy.ts';
+import { STDERR, STDOUT } from '../../stdcopy.ts';
 import type { DaemonState } from '../state.ts';
 
 /** `ConsoleSize`: Go's *[2]uint, [height, width]. */
@@ -32,8 +32,8 @@ const createBody = object('ExecOptions', {
 
 const startBody = object('ExecStartOptions', { Detach: bool, Tty: bool, ConsoleSize: consoleSize('ExecStartOptions') });
 
-function store(state: DaemonState): ExecStore {
-  return state.slot('exec', () => new ExecStore());
+function store(state: DaemonState, engine: Engine): ExecStore {
+  return state.slot('exec', () => new ExecStore((id) => engine.containers.resolve(id).then(() => true, (err: unknown) => !isKind(err, 'NotFound'))));
 }
 
 /** dockerd's checks before a start or a resize: the instance's container still runs, unpaused. */
@@ -60,7 +60,7 @@ async function create(req: ApiRequest, reply: ApiReply, { engine, state }: Route
       throw new BerthError('Internal', `Invalid escape keys (${body.DetachKeys}) provided`);
     }
   }
-  const rec = store(state).add({
+  const rec = store(state, engine).add({
     containerId,
     cmd,
     env: body.Env ?? [],
@@ -79,7 +79,7 @@ async function create(req: ApiRequest, reply: ApiReply, { engine, state }: Route
 
 async function start(req: ApiRequest, reply: ApiReply, { engine, state }: RouteContext): Promise<void> {
   const body = parseBody(startBody, await readJson(req));
-  const execs = store(state);
+  const execs = store(state, engine);
   const rec = execs.get(req.params.id as string);
   await checkContainer(engine, rec);
   // A size given at start wins over create's; neither means anything without a terminal.
@@ -105,7 +105,7 @@ async function start(req: ApiRequest, reply: ApiReply, { engine, state }: RouteC
   }
 
   const raw = body.Tty === true;
-  const multiplexed = req.headers.upgrade !== undefined && !raw && req.version.atLeast('1.42');
+  const multiplexed = !raw && req.version.atLeast('1.42');
   const conn = reply.hijack(multiplexed ? 'application/vnd.docker.multiplexed-stream' : 'application/vnd.docker.raw-stream', req.body);
   const write = connectionWriter(conn, raw);
   // From here on, failures are told on the stream (dockerd writes them as output, then hangs up).
@@ -151,7 +151,7 @@ function atoi(q: URLSearchParams, name: string): number {
 async function resize(req: ApiRequest, reply: ApiReply, { engine, state }: RouteContext): Promise<void> {
   const height = atoi(req.query, 'h');
   const width = atoi(req.query, 'w');
-  const rec = store(state).get(req.params.id as string);
+  const rec = store(state, engine).get(req.params.id as string);
   await checkContainer(engine, rec);
   // As dockerd: a resize may come just before the start it belongs to.
   let timer: NodeJS.Timeout | undefined;
@@ -164,7 +164,7 @@ async function resize(req: ApiRequest, reply: ApiReply, { engine, state }: Route
 }
 
 async function inspect(req: ApiRequest, reply: ApiReply, { engine, state }: RouteContext): Promise<void> {
-  const rec = store(state).get(req.params.id as string);
+  const rec = store(state, engine).get(req.params.id as string);
   const ctr = await engine.containers.get(rec.containerId).catch(() => {
     throw notFound(`No such exec instance: ${rec.id}`, rec.id);
   });

@@ -76,7 +76,7 @@ export const systemRoutes: Route[] = [
         NFd: 0,
         NGoroutines: 0,
         SystemTime: new Date().toISOString(),
-        LoggingDriver: typeof config['log-driver'] === 'string' ? config['log-driver'] : 'k8s-file',
+        LoggingDriver: config['log-driver'] ?? 'k8s-file',
         CgroupDriver: 'cgroupfs',
         CgroupVersion: '2',
         KernelVersion: release(),
@@ -88,7 +88,7 @@ export const systemRoutes: Route[] = [
         RegistryConfig: {
           InsecureRegistryCIDRs: ['127.0.0.0/8', '::1/128'],
           IndexConfigs: {},
-          Mirrors: Array.isArray(config['registry-mirrors']) ? config['registry-mirrors'] : [],
+          Mirrors: config['registry-mirrors'] ?? [],
         },
         NCPU: cpus().length,
         MemTotal: totalmem(),

@@ -2,7 +2,6 @@
 // foreground until SIGINT or SIGTERM. Containers belong to conmon, so they outlive the daemon; a
 // daemon that starts again finds them (running, or exited while it was away) in the store.
 import { readFileSync } from 'node:fs';
-import { isIP } from 'node:net';
 import type { Command } from '../../command.ts';
 import { StatusError } from '../../command.ts';
 import type { FlagValues } from '../../args.ts';
@@ -35,7 +34,7 @@ export const command: Command = {
     { name: 'debug', short: 'D', type: 'bool', help: 'Enable debug mode (a line per request)' },
   ],
   async run(ctx, flags) {
-    const { loadDaemonConfig, serveApi, allRoutes } = await import('../../../api/index.ts');
+    const { loadDaemonConfig, serveApi, allRoutes, parseTcpHost, isLoopback } = await import('../../../api/index.ts');
     const configFile = (flags['config-file'] as string | undefined) ?? '/etc/berth/daemon.json';
     let config;
     try {
@@ -51,13 +50,16 @@ export const command: Command = {
     if (verify && !config.tlscacert) throw new StatusError(1, 'berth daemon: --tlsverify needs --tlscacert to verify client certificates');
     for (const h of hosts) {
       if (!h.startsWith('tcp://') || useTls) continue;
-      const addr = /^tcp:\/\/\[?([^\]/]*?)\]?(?::\d+)?\/?$/.exec(h)?.[1] ?? '';
-      const loopback = addr === 'localhost' || addr.startsWith('127.') || addr === '::1';
-      // dockerd 27+: plain TCP reachable from other machines only when asked for with --tls=false.
-      if (!loopback && flags.tls !== false) {
-        throw new StatusError(1, `berth daemon: listening on ${h} without TLS would give anyone who reaches ${addr || 'this host'} root on this machine: use --tlsverify, or --tls=false to insist`);
+      let addr: string;
+      try {
+        addr = parseTcpHost(h, false).host;
+      } catch (err) {
+        throw new StatusError(1, `berth daemon: ${(err as Error).message}`);
       }
-      if (addr !== '' && addr !== 'localhost' && !isIP(addr)) throw new StatusError(1, `berth daemon: invalid address in ${h}`);
+      // dockerd 27+: plain TCP reachable from other machines only when asked for with --tls=false.
+      if (!isLoopback(addr) && flags.tls !== false) {
+        throw new StatusError(1, `berth daemon: listening on ${h} without TLS would give anyone who reaches ${addr} root on this machine: use --tlsverify, or --tls=false to insist`);
+      }
     }
     const { LocalEngine } = await import('../../../engine/index.ts');
     const engine = await LocalEngine.open({ root, berthCommand: [process.execPath, process.argv[1] as string] });
@@ -66,7 +68,7 @@ export const command: Command = {
     const debug = config.debug === true || config['log-level'] === 'debug';
     const server = await serveApi({
       engine,
-      info: { root, version, config: config as Record<string, unknown> },
+      info: { root, version, config },
       listeners: hosts.map((host) => ({ host, tls: useTls && host.startsWith('tcp://') ? { cert: config.tlscert as string, key: config.tlskey as string, ca: config.tlscacert, verify } : undefined })),
       routes: allRoutes,
       socketGroup: groupId(config.group ?? 'berth', config.group !== undefined),
