@@ -539,7 +539,9 @@ export class LocalContainerService implements ContainerService {
     const configVolumes = asked.length > 0 ? Object.fromEntries(asked.map((v) => [v, {}])) : null;
     if (o.volumesFrom && o.volumesFrom.length > 0) host.VolumesFrom = o.volumesFrom;
     const id = randomBytes(32).toString('hex');
-    const args = commandLine({ Entrypoint: ic.Entrypoint, Cmd: ic.Cmd }, { entrypoint: o.entrypoint, args: o.cmd });
+    // A new entrypoint drops the image's CMD, as Docker does.
+    const entrypoint = typeof o.entrypoint === 'string' ? (o.entrypoint === '' ? [] : [o.entrypoint]) : o.entrypoint?.length === 1 && o.entrypoint[0] === '' ? [] : o.entrypoint;
+    const args = commandLine({ Entrypoint: entrypoint ?? ic.Entrypoint, Cmd: entrypoint ? null : ic.Cmd }, { args: o.cmd });
     const now = new Date().toISOString();
     const rec: ContainerRecord = {
       Id: id,
@@ -563,7 +565,7 @@ export class LocalContainerService implements ContainerService {
         StdinOnce: (o.openStdin ?? false) && (o.attach?.stdin ?? false),
         Env: [...(ic.Env ?? []), ...(o.env ?? [])],
         Cmd: o.cmd && o.cmd.length > 0 ? o.cmd : o.entrypoint !== undefined ? null : (ic.Cmd ?? null),
-        Entrypoint: o.entrypoint !== undefined ? (o.entrypoint === '' ? null : [o.entrypoint]) : (ic.Entrypoint ?? null),
+        Entrypoint: entrypoint ? (entrypoint.length > 0 ? entrypoint : null) : (ic.Entrypoint ?? null),
         Image: o.image,
         WorkingDir: o.workdir ?? ic.WorkingDir ?? '',
         Labels: { ...(ic.Labels ?? {}), ...(o.labels ?? {}) },
@@ -795,7 +797,7 @@ export class LocalContainerService implements ContainerService {
     return code;
   }
 
-  async wait(ref: string): Promise<{ StatusCode: number }> {
+  async wait(ref: string, opts: { signal?: AbortSignal } = {}): Promise<{ StatusCode: number }> {
     const id = await this.resolve(ref);
     const p = this.paths(id);
     await mkdir(join(this.root, 'exits'), { recursive: true });
@@ -808,7 +810,8 @@ export class LocalContainerService implements ContainerService {
         if (code !== undefined) return { StatusCode: code };
         continue; // restarted by its policy
       }
-      await waitForFile(p.exitFile, rec.State.ConmonPid);
+      await waitForFile(p.exitFile, rec.State.ConmonPid, Infinity, opts.signal);
+      opts.signal?.throwIfAborted();
     }
   }
 
@@ -1099,7 +1102,7 @@ async function exists(path: string): Promise<boolean> {
  * Waits for conmon's exit file (or for conmon to vanish). Returns true when the file appeared
  * (or the monitor is gone), false on timeout.
  */
-async function waitForFile(file: string, conmonPid: number, timeoutMs = Infinity): Promise<boolean> {
+async function waitForFile(file: string, conmonPid: number, timeoutMs = Infinity, signal?: AbortSignal): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
   const dir = join(file, '..');
   return new Promise((resolve) => {
@@ -1108,10 +1111,11 @@ async function waitForFile(file: string, conmonPid: number, timeoutMs = Infinity
       if (done) return;
       const there = await exists(file);
       const gone = conmonPid > 0 && !alive(conmonPid);
-      if (there || gone || Date.now() >= deadline) {
+      if (there || gone || Date.now() >= deadline || signal?.aborted) {
         done = true;
         watcher?.close();
         clearInterval(timer);
+        signal?.removeEventListener('abort', onAbort);
         resolve(there || gone);
       }
     };
@@ -1122,6 +1126,8 @@ async function waitForFile(file: string, conmonPid: number, timeoutMs = Infinity
       watcher = undefined;
     }
     const timer = setInterval(() => void check(), 100);
+    const onAbort = (): void => void check();
+    signal?.addEventListener('abort', onAbort);
     void check();
   });
 }

@@ -209,8 +209,8 @@ export interface CreateOptions {
   name?: string;
   /** Arguments after the image (replace CMD). */
   cmd?: string[];
-  /** `--entrypoint`: '' resets the image's. */
-  entrypoint?: string;
+  /** `--entrypoint`: '' resets the image's; the API gives a list (`[]` or `[""]` resets it). */
+  entrypoint?: string | string[];
   env?: string[];
   workdir?: string;
   user?: string;
@@ -299,6 +299,8 @@ export interface LogOptions {
   tail?: number;
   since?: number;
   until?: number;
+  /** Ends a follow (the API's client went away). */
+  signal?: AbortSignal;
 }
 
 /** What the caller gets when it attaches to a starting container. */
@@ -354,7 +356,8 @@ export interface ContainerService {
   create(opts: CreateOptions): Promise<{ Id: string; Warnings: string[] }>;
   /** Starts the container; with `attach`, its streams are connected before it runs, so no output is lost. */
   start(ref: string, opts?: { attach?: AttachStreams }): Promise<Attached | undefined>;
-  wait(ref: string): Promise<{ StatusCode: number }>;
+  /** Waits for the container's exit; `signal` gives up (the API's client went away) with an abort error. */
+  wait(ref: string, opts?: { signal?: AbortSignal }): Promise<{ StatusCode: number }>;
   list(opts?: ListContainersOptions): Promise<ContainerSummary[]>;
   inspect(ref: string): Promise<Record<string, unknown>>;
   logs(ref: string, opts?: LogOptions): AsyncIterable<LogEntry>;
