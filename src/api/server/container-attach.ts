@@ -37,7 +37,8 @@ export class AttachHub {
       const list = this.waiting.get(id) ?? [];
       list.push(entry);
       this.waiting.set(id, list);
-      client.conn.input.once('close', () => {
+      // The output's close: the client hung up (a plain response's input is only the request body).
+      client.conn.output.once('close', () => {
         const now = this.waiting.get(id)?.filter((w) => w !== entry) ?? [];
         if (now.length > 0) this.waiting.set(id, now);
         else this.waiting.delete(id);
@@ -131,7 +132,8 @@ function follow(session: Attached, client: AttachClient): Promise<boolean> {
     const finish = (ended: boolean): void => {
       if (settled) return;
       settled = true;
-      input.off('data', onData).off('end', onEnd).off('close', onClose);
+      input.off('data', onData).off('end', onEnd);
+      client.conn.output.off('close', onClose);
       resolve(ended);
     };
     const onData = (chunk: Buffer): void => {
@@ -147,9 +149,8 @@ function follow(session: Attached, client: AttachClient): Promise<boolean> {
     const onEnd = (): void => void session.endStdin().catch(() => undefined);
     const onClose = (): void => finish(false);
     if (client.stdin) input.on('data', onData).on('end', onEnd);
-    input.on('close', onClose);
     // The server paused the socket after the request; what the client sent meanwhile is buffered.
-    // Without stdin it is read (and dropped) all the same, so that its end and close are seen.
+    // Without stdin it is read (and dropped) all the same.
     input.resume();
     client.conn.output.once('close', onClose);
     void session.finished.then(() => finish(true));

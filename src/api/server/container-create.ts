@@ -187,6 +187,7 @@ function toMountSpec(m: NonNullable<ReturnType<typeof mount>>): MountSpec {
 
 /** A PortBindings entry as `-p` would have said it: [IP:][HOSTPORT:]PORT/PROTO. */
 function publishSpec(port: string, ip: string, hostPort: string): string {
+  if (hostPort === '0') hostPort = ''; // "0": any free port, as an empty one (Testcontainers sends it)
   const host = ip.includes(':') ? `[${ip}]` : ip;
   return host ? `${host}:${hostPort}:${port}` : hostPort ? `${hostPort}:${port}` : port;
 }
