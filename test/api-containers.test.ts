@@ -176,6 +176,54 @@ test('containers through the docker CLI', { timeout: 240_000 }, async (t) => {
     pty.type('hello\r');
     await pty.waitFor(/got:hello/);
     assert.equal(await pty.finish(), 5);
+
+    // ctrl-p ctrl-q detaches and leaves the container running; docker attach joins it again.
+    const loop = 'while :; do read l; echo "got:$l"; done';
+    const first = new PtySession('env', [...env, 'docker', 'run', '--name', 'term', '-it', 'busybox', 'sh', '-c', loop], { rows: 24, cols: 80 });
+    first.type('one\r');
+    await first.waitFor(/got:one/, 15_000);
+    first.type(Buffer.from([0x10, 0x11]));
+    assert.equal(await first.finish(), 0);
+    assert.match(await ok(d, ['ps', '--format', '{{.Names}} {{.Status}}']), /^term Up /m);
+    const again = new PtySession('env', [...env, 'docker', 'attach', 'term'], { rows: 24, cols: 80 });
+    await again.waitFor(/got:two/, 15_000, () => again.type('two\r'));
+    again.type(Buffer.from([0x10, 0x11]));
+    await again.finish();
+    assert.match(again.output, /read escape sequence/);
+    assert.match(await ok(d, ['ps', '--format', '{{.Names}} {{.Status}}']), /^term Up /m);
+    await ok(d, ['rm', '-f', 'term']);
+  });
+
+  await t.test('logs -f follows until the container ends; stats streams readings', async () => {
+    await ok(d, ['run', '-d', '--name', 'counter', 'busybox', 'sh', '-c', 'for i in 1 2 3; do echo "line $i"; sleep 0.3; done']);
+    const followed = await ok(d, ['logs', '-f', 'counter']);
+    assert.equal(followed, 'line 1\nline 2\nline 3\n');
+    await ok(d, ['rm', 'counter']);
+
+    const id = (await ok(d, ['run', '-d', 'busybox', 'sleep', '300'])).trim();
+    const readings = await new Promise<{ read: string; preread: string; cpu_stats: { cpu_usage: { total_usage: number } } }[]>((resolve, reject) => {
+      const got: string[] = [];
+      const req = request({ socketPath: d.socket, path: `/v1.50/containers/${id}/stats?stream=1` }, (res) => {
+        let buf = '';
+        res.on('data', (c: Buffer) => {
+          buf += c.toString();
+          const lines = buf.split('\n');
+          buf = lines.pop() ?? '';
+          got.push(...lines.filter(Boolean));
+          if (got.length >= 2) {
+            req.destroy();
+            resolve(got.slice(0, 2).map((l) => JSON.parse(l)));
+          }
+        });
+      });
+      req.on('error', reject);
+      req.end();
+    });
+    assert.equal(readings.length, 2);
+    assert.ok((readings[1]?.cpu_stats.cpu_usage.total_usage ?? 0) > 0);
+    // The second reading carries the first as its previous one: clients compute CPU % from the pair.
+    assert.equal(readings[1]?.preread, readings[0]?.read);
+    await ok(d, ['rm', '-f', id]);
   });
 
   await t.test('bad input over HTTP: malformed JSON, wrong types, unknown container, name conflict', async () => {

@@ -4,6 +4,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
+import { existsSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { startDaemon } from './daemon.ts';
 
 function status(socket: string, path: string): Promise<number> {
@@ -24,6 +28,9 @@ test('Testcontainers starts a GenericContainer with a published port and a wait 
     t.skip('the daemon has no image inspect route yet (GET /images/{name}/json)');
     return;
   }
+  // Testcontainers leaves a lock file in the temporary directory (its reaper's, even with the reaper off).
+  const lock = join(tmpdir(), `testcontainers-node-${process.getuid?.() ?? 0}.lock`);
+  if (!existsSync(lock)) t.after(() => rm(lock, { force: true }));
   process.env.DOCKER_HOST = d.env.DOCKER_HOST;
   process.env.TESTCONTAINERS_RYUK_DISABLED = 'true';
   process.env.TESTCONTAINERS_HOST_OVERRIDE = '127.0.0.1';

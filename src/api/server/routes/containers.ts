@@ -236,6 +236,9 @@ export const containerRoutes: Route[] = [
       }
       const tty = rec.Config.Tty;
       const conn = reply.hijack(tty ? 'application/vnd.docker.raw-stream' : 'application/vnd.docker.multiplexed-stream', req.body);
+      // A client that hangs up mid-write is an EPIPE on the socket: its close follows, which ends the attach.
+      conn.output.on('error', () => undefined);
+      conn.input.on('error', () => undefined);
       const client = { stdin: queryBool(req.query, 'stdin'), stdout: queryBool(req.query, 'stdout'), stderr: queryBool(req.query, 'stderr'), tty, conn, detachKeys };
       if (queryBool(req.query, 'logs')) {
         for await (const e of ctx.engine.containers.logs(rec.Id, {})) {
