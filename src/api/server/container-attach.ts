@@ -95,21 +95,20 @@ export class AttachHub {
     }
     const ended = await follow(session, client);
     await session.close();
-    if (ended) {
-      // The container's output ended: its exit is recorded (and an --rm container removed) here,
-      // before the client asks for the exit code, rather than by conmon's cleanup a second later.
+    client.conn.end();
+    if (ended && rec.HostConfig.AutoRemove) {
+      // An --rm container is removed here once its exit is recorded: the attached client's lock kept
+      // the engine from removing it before anyone could read its exit code.
       const code = await engine.containers.wait(id).then((r) => r.StatusCode, () => undefined);
-      const after = await engine.containers.get(id).catch(() => undefined);
       await session.release();
-      if (after?.HostConfig.AutoRemove && code !== undefined && after.State.Status !== 'running') {
+      if (code !== undefined) {
         watch.removed(id, code);
         await engine.containers.remove(id, { force: true }).catch(() => undefined);
       }
-      watch.touch(id);
     } else {
       await session.release();
     }
-    client.conn.end();
+    watch.touch(id);
   }
 }
 
