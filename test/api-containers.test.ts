@@ -63,6 +63,8 @@ test('containers through the docker CLI', { timeout: 240_000 }, async (t) => {
     const stats = await ok(d, ['stats', '--no-stream', '--format', '{{.Name}} {{.PIDs}}', 'web']);
     assert.equal(stats.trim(), 'web 1');
     assert.match(await ok(d, ['diff', 'web']), /^A \/made$/m);
+    // -s: what the container wrote (an empty file) and that with its image.
+    assert.match(await ok(d, ['ps', '-s', '--format', '{{.Names}} {{.Size}}']), /^web 0B \(virtual [\d.]+MB\)$/m);
 
     await ok(d, ['rename', 'web', 'web2']);
     await ok(d, ['pause', 'web2']);

@@ -825,7 +825,14 @@ export class LocalContainerService implements ContainerService {
     recs = recs.filter((r) => matchContainerFilters(filters, r, imageDoc));
     if (opts.latest) recs = recs.slice(0, 1);
     else if (opts.limit !== undefined && opts.limit > 0) recs = recs.slice(0, opts.limit);
-    return recs.map((r) => containerSummary(r));
+    if (!opts.size) return recs.map((r) => containerSummary(r));
+    return Promise.all(recs.map(async (r) => ({ ...containerSummary(r), ...(await this.sizes(r, imageDoc.images[r.Image]?.size ?? 0)) })));
+  }
+
+  /** Docker's SizeRw (what the container wrote) and SizeRootFs (that and its image). */
+  private async sizes(rec: ContainerRecord, imageSize: number): Promise<{ SizeRw: number; SizeRootFs: number }> {
+    const rw = await this.snapshotter(rec).changedSize(this.paths(rec.Id).dir).catch(() => 0);
+    return { SizeRw: rw, SizeRootFs: rw + imageSize };
   }
 
   /** Brings records of containers that died while nobody watched up to date (ps must tell the truth). */
@@ -838,13 +845,14 @@ export class LocalContainerService implements ContainerService {
     }
   }
 
-  async inspect(ref: string): Promise<Record<string, unknown>> {
+  async inspect(ref: string, opts: { size?: boolean } = {}): Promise<Record<string, unknown>> {
     const id = await this.resolve(ref);
     const rec = await this.record(id);
     if ((rec.State.Status === 'running' || rec.State.Status === 'paused') && !(await this.stillRunning(rec))) await this.cleanup(id).catch(() => undefined);
     const fresh = (await this.meta.read()).containers[id] ?? rec;
     const snap = this.snapshotter(fresh);
-    return { ...inspectContainer(fresh, this.paths(id), { name: snap.name, ...snap.paths(this.paths(id).dir) }, this.store), Mounts: inspectMounts(fresh.HostConfig.Mounts, (n) => this.volumes.dataPath(n)) };
+    const size = opts.size ? await this.sizes(fresh, (await this.store.document()).images[fresh.Image]?.size ?? 0) : {};
+    return { ...inspectContainer(fresh, this.paths(id), { name: snap.name, ...snap.paths(this.paths(id).dir) }, this.store), Mounts: inspectMounts(fresh.HostConfig.Mounts, (n) => this.volumes.dataPath(n)), ...size };
   }
 
   async *logs(ref: string, opts: LogOptions = {}): AsyncIterable<LogEntry> {

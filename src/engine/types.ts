@@ -278,6 +278,9 @@ export interface ContainerSummary {
   Status: string;
   HostConfig: { NetworkMode: string };
   Mounts: unknown[];
+  /** With `size`: bytes the container wrote, and those plus its image's. */
+  SizeRw?: number;
+  SizeRootFs?: number;
 }
 
 export interface ListContainersOptions {
@@ -285,6 +288,8 @@ export interface ListContainersOptions {
   limit?: number;
   latest?: boolean;
   filters?: Record<string, string[]>;
+  /** SizeRw and SizeRootFs too (`docker ps -s`): each container's changes are measured. */
+  size?: boolean;
 }
 
 export interface LogEntry {
@@ -359,7 +364,8 @@ export interface ContainerService {
   /** Waits for the container's exit; `signal` gives up (the API's client went away) with an abort error. */
   wait(ref: string, opts?: { signal?: AbortSignal }): Promise<{ StatusCode: number }>;
   list(opts?: ListContainersOptions): Promise<ContainerSummary[]>;
-  inspect(ref: string): Promise<Record<string, unknown>>;
+  /** `size`: SizeRw and SizeRootFs too (`docker inspect -s`). */
+  inspect(ref: string, opts?: { size?: boolean }): Promise<Record<string, unknown>>;
   logs(ref: string, opts?: LogOptions): AsyncIterable<LogEntry>;
   stop(ref: string, opts?: { timeout?: number; signal?: string }): Promise<void>;
   kill(ref: string, signal?: string): Promise<void>;

@@ -52,14 +52,14 @@ export const containerRoutes: Route[] = [
     path: '/containers/json',
     handler: async (req, reply, { engine }) => {
       const limit = queryInt(req.query, 'limit');
-      const list = await engine.containers.list({ all: queryBool(req.query, 'all'), ...(limit !== undefined && limit > 0 ? { limit } : {}), filters: queryFilters(req.query) });
+      const list = await engine.containers.list({ all: queryBool(req.query, 'all'), ...(limit !== undefined && limit > 0 ? { limit } : {}), filters: queryFilters(req.query), size: queryBool(req.query, 'size') });
       reply.json(200, list);
     },
   },
   {
     method: 'GET',
     path: '/containers/{id}/json',
-    handler: async (req, reply, { engine }) => reply.json(200, await engine.containers.inspect(idOf(req))),
+    handler: async (req, reply, { engine }) => reply.json(200, await engine.containers.inspect(idOf(req), { size: queryBool(req.query, 'size') })),
   },
   {
     method: 'POST',
