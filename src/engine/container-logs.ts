@@ -53,7 +53,7 @@ export async function* readLog(path: string, opts: LogOptions, running: () => Pr
     if (opts.tail !== undefined && opts.tail >= 0) first = opts.tail === 0 ? [] : first.slice(-opts.tail);
     yield* first;
     if (!opts.follow) return;
-    for (;;) {
+    while (!opts.signal?.aborted) {
       const live = await running();
       yield* await readMore();
       if (!live) {

@@ -533,7 +533,9 @@ export class LocalContainerService implements ContainerService {
     const configVolumes = asked.length > 0 ? Object.fromEntries(asked.map((v) => [v, {}])) : null;
     if (o.volumesFrom && o.volumesFrom.length > 0) host.VolumesFrom = o.volumesFrom;
     const id = randomBytes(32).toString('hex');
-    const args = commandLine({ Entrypoint: ic.Entrypoint, Cmd: ic.Cmd }, { entrypoint: o.entrypoint, args: o.cmd });
+    // A new entrypoint drops the image's CMD, as Docker does.
+    const entrypoint = typeof o.entrypoint === 'string' ? (o.entrypoint === '' ? [] : [o.entrypoint]) : o.entrypoint?.length === 1 && o.entrypoint[0] === '' ? [] : o.entrypoint;
+    const args = commandLine({ Entrypoint: entrypoint ?? ic.Entrypoint, Cmd: entrypoint ? null : ic.Cmd }, { args: o.cmd });
     const now = new Date().toISOString();
     const rec: ContainerRecord = {
       Id: id,
@@ -557,7 +559,7 @@ export class LocalContainerService implements ContainerService {
         StdinOnce: (o.openStdin ?? false) && (o.attach?.stdin ?? false),
         Env: [...(ic.Env ?? []), ...(o.env ?? [])],
         Cmd: o.cmd && o.cmd.length > 0 ? o.cmd : o.entrypoint !== undefined ? null : (ic.Cmd ?? null),
-        Entrypoint: o.entrypoint !== undefined ? (o.entrypoint === '' ? null : [o.entrypoint]) : (ic.Entrypoint ?? null),
+        Entrypoint: entrypoint ? (entrypoint.length > 0 ? entrypoint : null) : (ic.Entrypoint ?? null),
         Image: o.image,
         WorkingDir: o.workdir ?? ic.WorkingDir ?? '',
         Labels: { ...(ic.Labels ?? {}), ...(o.labels ?? {}) },
@@ -799,7 +801,7 @@ export class LocalContainerService implements ContainerService {
     return code;
   }
 
-  async wait(ref: string): Promise<{ StatusCode: number }> {
+  async wait(ref: string, opts: { signal?: AbortSignal } = {}): Promise<{ StatusCode: number }> {
     const id = await this.resolve(ref);
     const p = this.paths(id);
     await mkdir(join(this.root, 'exits'), { recursive: true });
@@ -812,7 +814,8 @@ export class LocalContainerService implements ContainerService {
         if (code !== undefined) return { StatusCode: code };
         continue; // restarted by its policy
       }
-      await waitForFile(p.exitFile, rec.State.ConmonPid);
+      await waitForFile(p.exitFile, rec.State.ConmonPid, Infinity, opts.signal);
+      opts.signal?.throwIfAborted();
     }
   }
 
@@ -826,7 +829,14 @@ export class LocalContainerService implements ContainerService {
     recs = recs.filter((r) => matchContainerFilters(filters, r, imageDoc));
     if (opts.latest) recs = recs.slice(0, 1);
     else if (opts.limit !== undefined && opts.limit > 0) recs = recs.slice(0, opts.limit);
-    return recs.map((r) => containerSummary(r));
+    if (!opts.size) return recs.map((r) => containerSummary(r));
+    return Promise.all(recs.map(async (r) => ({ ...containerSummary(r), ...(await this.sizes(r, imageDoc.images[r.Image]?.size ?? 0)) })));
+  }
+
+  /** Docker's SizeRw (what the container wrote) and SizeRootFs (that and its image). */
+  private async sizes(rec: ContainerRecord, imageSize: number): Promise<{ SizeRw: number; SizeRootFs: number }> {
+    const rw = await this.snapshotter(rec).changedSize(this.paths(rec.Id).dir).catch(() => 0);
+    return { SizeRw: rw, SizeRootFs: rw + imageSize };
   }
 
   /** Brings records of containers that died while nobody watched up to date (ps must tell the truth). */
@@ -839,13 +849,14 @@ export class LocalContainerService implements ContainerService {
     }
   }
 
-  async inspect(ref: string): Promise<Record<string, unknown>> {
+  async inspect(ref: string, opts: { size?: boolean } = {}): Promise<Record<string, unknown>> {
     const id = await this.resolve(ref);
     const rec = await this.record(id);
     if ((rec.State.Status === 'running' || rec.State.Status === 'paused') && !(await this.stillRunning(rec))) await this.cleanup(id).catch(() => undefined);
     const fresh = (await this.meta.read()).containers[id] ?? rec;
     const snap = this.snapshotter(fresh);
-    return { ...inspectContainer(fresh, this.paths(id), { name: snap.name, ...snap.paths(this.paths(id).dir) }, this.store), Mounts: inspectMounts(fresh.HostConfig.Mounts, (n) => this.volumes.dataPath(n)) };
+    const size = opts.size ? await this.sizes(fresh, (await this.store.document()).images[fresh.Image]?.size ?? 0) : {};
+    return { ...inspectContainer(fresh, this.paths(id), { name: snap.name, ...snap.paths(this.paths(id).dir) }, this.store), Mounts: inspectMounts(fresh.HostConfig.Mounts, (n) => this.volumes.dataPath(n)), ...size };
   }
 
   async *logs(ref: string, opts: LogOptions = {}): AsyncIterable<LogEntry> {
@@ -1042,7 +1053,7 @@ async function exists(path: string): Promise<boolean> {
  * Waits for conmon's exit file (or for conmon to vanish). Returns true when the file appeared
  * (or the monitor is gone), false on timeout.
  */
-async function waitForFile(file: string, conmonPid: number, timeoutMs = Infinity): Promise<boolean> {
+async function waitForFile(file: string, conmonPid: number, timeoutMs = Infinity, signal?: AbortSignal): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
   const dir = join(file, '..');
   return new Promise((resolve) => {
@@ -1051,10 +1062,11 @@ async function waitForFile(file: string, conmonPid: number, timeoutMs = Infinity
       if (done) return;
       const there = await exists(file);
       const gone = conmonPid > 0 && !alive(conmonPid);
-      if (there || gone || Date.now() >= deadline) {
+      if (there || gone || Date.now() >= deadline || signal?.aborted) {
         done = true;
         watcher?.close();
         clearInterval(timer);
+        signal?.removeEventListener('abort', onAbort);
         resolve(there || gone);
       }
     };
@@ -1065,6 +1077,8 @@ async function waitForFile(file: string, conmonPid: number, timeoutMs = Infinity
       watcher = undefined;
     }
     const timer = setInterval(() => void check(), 100);
+    const onAbort = (): void => void check();
+    signal?.addEventListener('abort', onAbort);
     void check();
   });
 }

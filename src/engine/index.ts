@@ -9,3 +9,4 @@ export { parsePublish, parseExpose } from './container-ports.ts';
 export { parseTmpfs } from './container-mounts.ts';
 export { DEFAULT_DETACH_KEYS, DetachScanner, parseDetachKeys } from './detach-keys.ts';
 export { validateMirror } from './mirrors.ts';
+export { tarDirectory } from '../layer/index.ts';

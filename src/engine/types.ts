@@ -224,8 +224,8 @@ export interface CreateOptions {
   name?: string;
   /** Arguments after the image (replace CMD). */
   cmd?: string[];
-  /** `--entrypoint`: '' resets the image's. */
-  entrypoint?: string;
+  /** `--entrypoint`: '' resets the image's; the API gives a list (`[]` or `[""]` resets it). */
+  entrypoint?: string | string[];
   env?: string[];
   workdir?: string;
   user?: string;
@@ -293,6 +293,9 @@ export interface ContainerSummary {
   Status: string;
   HostConfig: { NetworkMode: string };
   Mounts: unknown[];
+  /** With `size`: bytes the container wrote, and those plus its image's. */
+  SizeRw?: number;
+  SizeRootFs?: number;
 }
 
 export interface ListContainersOptions {
@@ -300,6 +303,8 @@ export interface ListContainersOptions {
   limit?: number;
   latest?: boolean;
   filters?: Record<string, string[]>;
+  /** SizeRw and SizeRootFs too (`docker ps -s`): each container's changes are measured. */
+  size?: boolean;
 }
 
 export interface LogEntry {
@@ -314,6 +319,8 @@ export interface LogOptions {
   tail?: number;
   since?: number;
   until?: number;
+  /** Ends a follow (the API's client went away). */
+  signal?: AbortSignal;
 }
 
 /** What the caller gets when it attaches to a starting container. */
@@ -393,9 +400,11 @@ export interface ContainerService {
   create(opts: CreateOptions): Promise<{ Id: string; Warnings: string[] }>;
   /** Starts the container; with `attach`, its streams are connected before it runs, so no output is lost. */
   start(ref: string, opts?: { attach?: AttachStreams }): Promise<Attached | undefined>;
-  wait(ref: string): Promise<{ StatusCode: number }>;
+  /** Waits for the container's exit; `signal` gives up (the API's client went away) with an abort error. */
+  wait(ref: string, opts?: { signal?: AbortSignal }): Promise<{ StatusCode: number }>;
   list(opts?: ListContainersOptions): Promise<ContainerSummary[]>;
-  inspect(ref: string): Promise<Record<string, unknown>>;
+  /** `size`: SizeRw and SizeRootFs too (`docker inspect -s`). */
+  inspect(ref: string, opts?: { size?: boolean }): Promise<Record<string, unknown>>;
   logs(ref: string, opts?: LogOptions): AsyncIterable<LogEntry>;
   stop(ref: string, opts?: { timeout?: number; signal?: string }): Promise<void>;
   kill(ref: string, signal?: string): Promise<void>;

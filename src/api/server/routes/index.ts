@@ -3,8 +3,8 @@ import type { Route } from '../router.ts';
 import { systemRoutes } from './system.ts';
 import { systemDfRoutes } from './system-df.ts';
 import { eventRoutes } from './events.ts';
+import { containerRoutes } from './containers.ts';
 import { execRoutes } from './exec.ts';
-import { interimInspectRoutes } from './container-inspect-interim.ts';
 import { imageRoutes } from './images.ts';
 import { buildRoutes } from './build.ts';
 import { authRoutes } from './auth.ts';
@@ -12,5 +12,5 @@ import { volumeRoutes } from './volumes.ts';
 import { networkRoutes } from './networks.ts';
 
 export const allRoutes: Route[] = [
-  ...systemRoutes, ...systemDfRoutes, ...eventRoutes, ...execRoutes, ...interimInspectRoutes, ...imageRoutes, ...buildRoutes, ...authRoutes, ...volumeRoutes, ...networkRoutes,
+  ...systemRoutes, ...systemDfRoutes, ...eventRoutes, ...containerRoutes, ...execRoutes, ...imageRoutes, ...buildRoutes, ...authRoutes, ...volumeRoutes, ...networkRoutes,
 ];
