@@ -28,7 +28,8 @@ async function ok(d: TestDaemon, args: string[], input?: string): Promise<string
 }
 
 test('containers through the docker CLI', { timeout: 240_000 }, async (t) => {
-  const d = await startDaemon();
+  // A loopback TCP listener besides the socket, for the websocket attach (Node's WebSocket speaks TCP only).
+  const d = await startDaemon({ args: ['-H', 'tcp://127.0.0.1:0'] });
   t.after(() => d.cleanup());
 
   await t.test('run -d, ps, logs, inspect, top, stats, diff, rename, pause, update, stop, wait, rm', async () => {
@@ -225,6 +226,29 @@ test('containers through the docker CLI', { timeout: 240_000 }, async (t) => {
     assert.ok((readings[1]?.cpu_stats.cpu_usage.total_usage ?? 0) > 0);
     // The second reading carries the first as its previous one: clients compute CPU % from the pair.
     assert.equal(readings[1]?.preread, readings[0]?.read);
+    await ok(d, ['rm', '-f', id]);
+  });
+
+  await t.test('attach over a websocket: stdin in, raw output out', async () => {
+    const tcp = /tcp:\/\/(127\.0\.0\.1:\d+)/.exec(d.log())?.[1];
+    assert.ok(tcp, d.log());
+    const id = (await ok(d, ['run', '-d', '-i', 'busybox', 'sh', '-c', 'while read l; do echo "ws:$l"; done'])).trim();
+    const ws = new WebSocket(`ws://${tcp}/v1.50/containers/${id}/attach/ws?stream=1&stdin=1&stdout=1&stderr=1`);
+    ws.binaryType = 'arraybuffer';
+    let got = '';
+    ws.addEventListener('message', (e: MessageEvent) => (got += Buffer.from(e.data as ArrayBuffer).toString()));
+    await new Promise((resolve, reject) => {
+      ws.addEventListener('open', resolve);
+      ws.addEventListener('error', reject);
+    });
+    ws.send('hello\n');
+    for (let i = 0; i < 100 && !got.includes('ws:hello\n'); i++) await new Promise((r) => setTimeout(r, 100));
+    assert.equal(got, 'ws:hello\n');
+    const closed = new Promise((resolve) => ws.addEventListener('close', resolve));
+    ws.close();
+    await closed;
+    // The container outlives the client.
+    assert.equal((await ok(d, ['inspect', '-f', '{{.State.Status}}', id])).trim(), 'running');
     await ok(d, ['rm', '-f', id]);
   });
 
