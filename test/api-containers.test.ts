@@ -88,6 +88,20 @@ test('containers through the docker CLI', { timeout: 240_000 }, async (t) => {
     assert.match(gone.stderr, /No such object: web2|No such container: web2/);
   });
 
+  await t.test('create takes the full HostConfig the CLI sends', async () => {
+    const flags = [
+      '--init', '--read-only', '--cap-add', 'NET_ADMIN', '--ulimit', 'nofile=100:200', '--memory', '64m', '--memory-swap', '128m', '--cpus', '0.5',
+      '--pids-limit', '50', '--security-opt', 'no-new-privileges', '--tmpfs', '/scratch:size=1m', '--dns-search', 'example.test', '--add-host', 'db:10.0.0.5',
+      '--group-add', '10', '-w', '/tmp', '-u', '1000:1000', '--entrypoint', 'sh', '--stop-signal', 'SIGUSR1', '--stop-timeout', '3', '-h', 'myhost',
+      '--mount', 'type=tmpfs,target=/data', '--expose', '8080', '--restart', 'on-failure:3',
+    ];
+    const out = await ok(d, ['run', '--name', 'full', ...flags, 'busybox', '-c', 'id; hostname; ulimit -n; grep search /etc/resolv.conf; grep db /etc/hosts; pwd; touch /x 2>&1; true']);
+    assert.equal(out, 'uid=1000 gid=1000 groups=10\nmyhost\n100\nsearch example.test\n10.0.0.5\tdb\n/tmp\ntouch: /x: Read-only file system\n');
+    const fields = '{{.HostConfig.Init}} {{.HostConfig.Memory}} {{.HostConfig.MemorySwap}} {{.HostConfig.NanoCpus}} {{.HostConfig.PidsLimit}} {{.HostConfig.SecurityOpt}} {{.HostConfig.Tmpfs}} {{.Config.Entrypoint}} {{.Config.StopSignal}} {{.Config.StopTimeout}} {{.Config.ExposedPorts}} {{.HostConfig.RestartPolicy.Name}}:{{.HostConfig.RestartPolicy.MaximumRetryCount}}';
+    assert.equal((await ok(d, ['inspect', '-f', fields, 'full'])).trim(), 'true 67108864 134217728 500000000 50 [no-new-privileges] map[/scratch:size=1m] [sh] SIGUSR1 3 map[8080/tcp:map[]] on-failure:3');
+    await ok(d, ['rm', 'full']);
+  });
+
   await t.test('run --rm prints the output and passes the exit code on', async () => {
     const r = await d.docker(['run', '--rm', 'busybox', 'sh', '-c', 'echo hi; echo oops >&2; exit 3']);
     assert.equal(r.stdout, 'hi\n');
