@@ -116,6 +116,10 @@ test('containers through the docker CLI', { timeout: 240_000 }, async (t) => {
     assert.equal((await ok(d, ['ps', '-a', '--format', '{{.Names}} {{.Status}}'])).trim().replace(/ ago$/, ''), 'kept Exited (7) Less than a second');
     await ok(d, ['rm', 'kept']);
 
+    // --platform naming the image's own platform is fine.
+    const arch = process.arch === 'x64' ? 'amd64' : process.arch;
+    assert.equal(await ok(d, ['run', '--rm', '--platform', `linux/${arch}`, 'busybox', 'echo', 'same platform']), 'same platform\n');
+
     // A command that does not exist: Docker's 127 and its message.
     const missing = await d.docker(['run', '--rm', 'busybox', 'no-such-command']);
     assert.equal(missing.code, 127);
@@ -281,6 +285,10 @@ test('containers through the docker CLI', { timeout: 240_000 }, async (t) => {
     const noImage = await http(d.socket, 'POST', '/v1.50/containers/create', JSON.stringify({ Image: 'busybox:nope' }));
     assert.equal(noImage.status, 404);
     assert.deepEqual(JSON.parse(noImage.body.toString()), { message: 'No such image: busybox:nope' });
+
+    const otherPlatform = await http(d.socket, 'POST', '/v1.50/containers/create?platform=linux/s390x', JSON.stringify({ Image: 'busybox' }));
+    assert.equal(otherPlatform.status, 404);
+    assert.match(JSON.parse(otherPlatform.body.toString()).message, /^image with reference busybox was found but its platform \(linux\/\w+\) does not match the specified platform \(linux\/s390x\)$/);
 
     for (const [method, path] of [['GET', '/containers/nosuch/json'], ['POST', '/containers/nosuch/start'], ['POST', '/containers/nosuch/stop'], ['DELETE', '/containers/nosuch'], ['GET', '/containers/nosuch/logs?stdout=1'], ['POST', '/containers/nosuch/wait']] as const) {
       const r = await http(d.socket, method, `/v1.50${path}`);

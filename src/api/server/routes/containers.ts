@@ -1,7 +1,7 @@
 // Container routes (moby's api/server/router/container): create, list, inspect, the lifecycle
 // verbs, logs, stats, top, changes, export, archive, attach, wait, update, prune.
 import { DEFAULT_DETACH_KEYS, parseDetachKeys, type Engine } from '../../../engine/index.ts';
-import { invalidArgument, isKind } from '../../../errdefs/index.ts';
+import { invalidArgument, isKind, notFound } from '../../../errdefs/index.ts';
 import type { Route, RouteContext } from '../router.ts';
 import type { ApiReply } from '../reply.ts';
 import { queryBool, queryFilters, queryInt, readJson, type ApiRequest } from '../request.ts';
@@ -37,6 +37,17 @@ function streamed(method: Route['method'], path: string, fn: (req: ApiRequest, r
   return { method, path, handler: (req, reply, { engine }) => fn(req, reply, engine) };
 }
 
+/** `?platform=os/arch[/variant]`: the image must be that platform (dockerd's check; berth keeps one platform per name). */
+async function checkPlatform(engine: Engine, image: string, wanted: string): Promise<void> {
+  const [os = '', arch = '', variant] = wanted.toLowerCase().split('/');
+  if (!os || !arch) throw invalidArgument(`"${wanted}": unknown operating system or architecture: invalid argument`);
+  const i = await engine.images.inspect(image);
+  const actual = [i.Os, i.Architecture, ...(i.Variant ? [i.Variant] : [])].join('/');
+  if (i.Os !== os || i.Architecture !== (arch === 'x86_64' ? 'amd64' : arch === 'aarch64' ? 'arm64' : arch) || (variant !== undefined && i.Variant !== variant)) {
+    throw notFound(`image with reference ${image} was found but its platform (${actual}) does not match the specified platform (${wanted})`, image);
+  }
+}
+
 /** The container to attach to and the detach keys, checked while an error can still be an HTTP status. */
 async function attachTarget(req: ApiRequest, ctx: RouteContext): Promise<{ rec: Awaited<ReturnType<Engine['containers']['get']>>; detachKeys: number[] }> {
   const rec = await ctx.engine.containers.get(idOf(req));
@@ -68,6 +79,8 @@ export const containerRoutes: Route[] = [
     path: '/containers/create',
     handler: async (req, reply, ctx) => {
       const { options, consoleSize } = createRequest(await readJson(req), req.query.get('name') ?? undefined);
+      const platform = req.query.get('platform');
+      if (platform) await checkPlatform(ctx.engine, options.image, platform);
       const created = await ctx.engine.containers.create(options);
       if (consoleSize) slots(ctx).watch.consoleSizes.set(created.Id, consoleSize);
       reply.json(201, { Id: created.Id, Warnings: created.Warnings });
