@@ -28,7 +28,8 @@ async function ok(d: TestDaemon, args: string[], input?: string): Promise<string
 }
 
 test('containers through the docker CLI', { timeout: 240_000 }, async (t) => {
-  const d = await startDaemon();
+  // A loopback TCP listener besides the socket, for the websocket attach (Node's WebSocket speaks TCP only).
+  const d = await startDaemon({ args: ['-H', 'tcp://127.0.0.1:0'] });
   t.after(() => d.cleanup());
 
   await t.test('run -d, ps, logs, inspect, top, stats, diff, rename, pause, update, stop, wait, rm', async () => {
@@ -87,6 +88,20 @@ test('containers through the docker CLI', { timeout: 240_000 }, async (t) => {
     assert.match(gone.stderr, /No such object: web2|No such container: web2/);
   });
 
+  await t.test('create takes the full HostConfig the CLI sends', async () => {
+    const flags = [
+      '--init', '--read-only', '--cap-add', 'NET_ADMIN', '--ulimit', 'nofile=100:200', '--memory', '64m', '--memory-swap', '128m', '--cpus', '0.5',
+      '--pids-limit', '50', '--security-opt', 'no-new-privileges', '--tmpfs', '/scratch:size=1m', '--dns-search', 'example.test', '--add-host', 'db:10.0.0.5',
+      '--group-add', '10', '-w', '/tmp', '-u', '1000:1000', '--entrypoint', 'sh', '--stop-signal', 'SIGUSR1', '--stop-timeout', '3', '-h', 'myhost',
+      '--mount', 'type=tmpfs,target=/data', '--expose', '8080', '--restart', 'on-failure:3',
+    ];
+    const out = await ok(d, ['run', '--name', 'full', ...flags, 'busybox', '-c', 'id; hostname; ulimit -n; grep search /etc/resolv.conf; grep db /etc/hosts; pwd; touch /x 2>&1; true']);
+    assert.equal(out, 'uid=1000 gid=1000 groups=10\nmyhost\n100\nsearch example.test\n10.0.0.5\tdb\n/tmp\ntouch: /x: Read-only file system\n');
+    const fields = '{{.HostConfig.Init}} {{.HostConfig.Memory}} {{.HostConfig.MemorySwap}} {{.HostConfig.NanoCpus}} {{.HostConfig.PidsLimit}} {{.HostConfig.SecurityOpt}} {{.HostConfig.Tmpfs}} {{.Config.Entrypoint}} {{.Config.StopSignal}} {{.Config.StopTimeout}} {{.Config.ExposedPorts}} {{.HostConfig.RestartPolicy.Name}}:{{.HostConfig.RestartPolicy.MaximumRetryCount}}';
+    assert.equal((await ok(d, ['inspect', '-f', fields, 'full'])).trim(), 'true 67108864 134217728 500000000 50 [no-new-privileges] map[/scratch:size=1m] [sh] SIGUSR1 3 map[8080/tcp:map[]] on-failure:3');
+    await ok(d, ['rm', 'full']);
+  });
+
   await t.test('run --rm prints the output and passes the exit code on', async () => {
     const r = await d.docker(['run', '--rm', 'busybox', 'sh', '-c', 'echo hi; echo oops >&2; exit 3']);
     assert.equal(r.stdout, 'hi\n');
@@ -100,6 +115,10 @@ test('containers through the docker CLI', { timeout: 240_000 }, async (t) => {
     assert.equal(kept.code, 7);
     assert.equal((await ok(d, ['ps', '-a', '--format', '{{.Names}} {{.Status}}'])).trim().replace(/ ago$/, ''), 'kept Exited (7) Less than a second');
     await ok(d, ['rm', 'kept']);
+
+    // --platform naming the image's own platform is fine.
+    const arch = process.arch === 'x64' ? 'amd64' : process.arch;
+    assert.equal(await ok(d, ['run', '--rm', '--platform', `linux/${arch}`, 'busybox', 'echo', 'same platform']), 'same platform\n');
 
     // A command that does not exist: Docker's 127 and its message.
     const missing = await d.docker(['run', '--rm', 'busybox', 'no-such-command']);
@@ -228,6 +247,29 @@ test('containers through the docker CLI', { timeout: 240_000 }, async (t) => {
     await ok(d, ['rm', '-f', id]);
   });
 
+  await t.test('attach over a websocket: stdin in, raw output out', async () => {
+    const tcp = /tcp:\/\/(127\.0\.0\.1:\d+)/.exec(d.log())?.[1];
+    assert.ok(tcp, d.log());
+    const id = (await ok(d, ['run', '-d', '-i', 'busybox', 'sh', '-c', 'while read l; do echo "ws:$l"; done'])).trim();
+    const ws = new WebSocket(`ws://${tcp}/v1.50/containers/${id}/attach/ws?stream=1&stdin=1&stdout=1&stderr=1`);
+    ws.binaryType = 'arraybuffer';
+    let got = '';
+    ws.addEventListener('message', (e: MessageEvent) => (got += Buffer.from(e.data as ArrayBuffer).toString()));
+    await new Promise((resolve, reject) => {
+      ws.addEventListener('open', resolve);
+      ws.addEventListener('error', reject);
+    });
+    ws.send('hello\n');
+    for (let i = 0; i < 100 && !got.includes('ws:hello\n'); i++) await new Promise((r) => setTimeout(r, 100));
+    assert.equal(got, 'ws:hello\n');
+    const closed = new Promise((resolve) => ws.addEventListener('close', resolve));
+    ws.close();
+    await closed;
+    // The container outlives the client.
+    assert.equal((await ok(d, ['inspect', '-f', '{{.State.Status}}', id])).trim(), 'running');
+    await ok(d, ['rm', '-f', id]);
+  });
+
   await t.test('bad input over HTTP: malformed JSON, wrong types, unknown container, name conflict', async () => {
     const malformed = await http(d.socket, 'POST', '/v1.50/containers/create', '{"Image": "busybox",');
     assert.equal(malformed.status, 400);
@@ -243,6 +285,10 @@ test('containers through the docker CLI', { timeout: 240_000 }, async (t) => {
     const noImage = await http(d.socket, 'POST', '/v1.50/containers/create', JSON.stringify({ Image: 'busybox:nope' }));
     assert.equal(noImage.status, 404);
     assert.deepEqual(JSON.parse(noImage.body.toString()), { message: 'No such image: busybox:nope' });
+
+    const otherPlatform = await http(d.socket, 'POST', '/v1.50/containers/create?platform=linux/s390x', JSON.stringify({ Image: 'busybox' }));
+    assert.equal(otherPlatform.status, 404);
+    assert.match(JSON.parse(otherPlatform.body.toString()).message, /^image with reference busybox was found but its platform \(linux\/\w+\) does not match the specified platform \(linux\/s390x\)$/);
 
     for (const [method, path] of [['GET', '/containers/nosuch/json'], ['POST', '/containers/nosuch/start'], ['POST', '/containers/nosuch/stop'], ['DELETE', '/containers/nosuch'], ['GET', '/containers/nosuch/logs?stdout=1'], ['POST', '/containers/nosuch/wait']] as const) {
       const r = await http(d.socket, method, `/v1.50${path}`);

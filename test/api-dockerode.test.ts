@@ -67,9 +67,9 @@ test('dockerode drives berth', { timeout: 180_000 }, async (t) => {
     await assert.rejects(docker.getContainer('sdk').inspect(), (err: { statusCode?: number; json?: { message?: string } }) => err.statusCode === 404 && err.json?.message === 'No such container: sdk');
   });
 
-  await t.test('attach with hijack: stdin in, output out, before the container starts', async () => {
+  await t.test('attach with hijack: stdin in, output out, before the container starts', async (st) => {
     const container = await docker.createContainer({ Image: 'busybox', Cmd: ['sh', '-c', 'while read l; do echo "got $l"; done; echo bye >&2'], OpenStdin: true, StdinOnce: true, AttachStdin: true, AttachStdout: true, AttachStderr: true });
-    t.after(() => container.remove({ force: true }).catch(() => undefined));
+    st.after(() => container.remove({ force: true }).catch(() => undefined));
     const stream = (await container.attach({ stream: true, stdin: true, stdout: true, stderr: true, hijack: true })) as NodeJS.ReadWriteStream;
     const output = collect(docker, stream);
     await container.start();
@@ -82,9 +82,9 @@ test('dockerode drives berth', { timeout: 180_000 }, async (t) => {
     assert.equal(((await container.wait()) as { StatusCode: number }).StatusCode, 0);
   });
 
-  await t.test('attach to a running container sees its output; stop ends the stream', async () => {
+  await t.test('attach to a running container sees its output; stop ends the stream', async (st) => {
     const container = await docker.createContainer({ Image: 'busybox', Cmd: ['sh', '-c', 'trap "exit 0" TERM; i=0; while :; do i=$((i+1)); echo "tick $i"; sleep 0.2; done'] });
-    t.after(() => container.remove({ force: true }).catch(() => undefined));
+    st.after(() => container.remove({ force: true }).catch(() => undefined));
     await container.start();
     const stream = (await container.attach({ stream: true, stdout: true, stderr: true })) as NodeJS.ReadableStream;
     const output = collect(docker, stream);

@@ -47,10 +47,7 @@ export class AttachHub {
     });
   }
 
-  /**
-   * Starts the container with the waiting clients' streams connected. Without any, a plain start.
-   * Returns false when the container already ran (nothing was started).
-   */
+  /** Starts the container with the waiting clients' streams connected; without any, a plain start. */
   async start(engine: Engine, id: string, watch: ContainerWatch): Promise<void> {
     const clients = this.waiting.get(id) ?? [];
     this.waiting.delete(id);

@@ -109,6 +109,18 @@ export class ApiReply {
     return { output: res, input: body, end: () => res.writableEnded || res.end() };
   }
 
+  /**
+   * A protocol switch other than Docker's `Upgrade: tcp` (the websocket attach): a 101 with these
+   * headers, then the socket is the caller's. Undefined when the request asked for no upgrade.
+   */
+  switchProtocols(headers: Record<string, string>): Duplex | undefined {
+    if (this.sent || !this.raw?.upgrade) return undefined;
+    this.hijacked = true;
+    const socket = this.raw.socket;
+    socket.write(`HTTP/1.1 101 Switching Protocols\r\n${Object.entries(headers).map(([k, v]) => `${k}: ${v}\r\n`).join('')}\r\n`);
+    return socket;
+  }
+
   destroy(): void {
     (this.raw?.socket ?? this.res?.socket)?.destroy();
   }

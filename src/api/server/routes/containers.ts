@@ -1,14 +1,15 @@
 // Container routes (moby's api/server/router/container): create, list, inspect, the lifecycle
 // verbs, logs, stats, top, changes, export, archive, attach, wait, update, prune.
-import { parseDetachKeys, type Engine } from '../../../engine/index.ts';
-import { invalidArgument, isKind } from '../../../errdefs/index.ts';
+import { DEFAULT_DETACH_KEYS, parseDetachKeys, type Engine } from '../../../engine/index.ts';
+import { invalidArgument, isKind, notFound } from '../../../errdefs/index.ts';
 import type { Route, RouteContext } from '../router.ts';
 import type { ApiReply } from '../reply.ts';
 import { queryBool, queryFilters, queryInt, readJson, type ApiRequest } from '../request.ts';
 import { parseBody } from '../schema.ts';
 import { createRequest, restartText, updateBody } from '../container-create.ts';
 import { ContainerWatch, waitCondition, waitFor, waitStart } from '../container-watch.ts';
-import { AttachHub, write } from '../container-attach.ts';
+import { AttachHub, write, type AttachClient } from '../container-attach.ts';
+import { acceptWebSocket } from '../container-websocket.ts';
 import { exportContainer, getArchive, headArchive, putArchive } from '../container-archive.ts';
 import { containerLogs, containerStats } from '../container-output.ts';
 
@@ -36,12 +37,50 @@ function streamed(method: Route['method'], path: string, fn: (req: ApiRequest, r
   return { method, path, handler: (req, reply, { engine }) => fn(req, reply, engine) };
 }
 
+/** `?platform=os/arch[/variant]`: the image must be that platform (dockerd's check; berth keeps one platform per name). */
+async function checkPlatform(engine: Engine, image: string, wanted: string): Promise<void> {
+  const [os = '', arch = '', variant] = wanted.toLowerCase().split('/');
+  if (!os || !arch) throw invalidArgument(`"${wanted}": unknown operating system or architecture: invalid argument`);
+  const i = await engine.images.inspect(image);
+  const actual = [i.Os, i.Architecture, ...(i.Variant ? [i.Variant] : [])].join('/');
+  if (i.Os !== os || i.Architecture !== (arch === 'x86_64' ? 'amd64' : arch === 'aarch64' ? 'arm64' : arch) || (variant !== undefined && i.Variant !== variant)) {
+    throw notFound(`image with reference ${image} was found but its platform (${actual}) does not match the specified platform (${wanted})`, image);
+  }
+}
+
+/** The container to attach to and the detach keys, checked while an error can still be an HTTP status. */
+async function attachTarget(req: ApiRequest, ctx: RouteContext): Promise<{ rec: Awaited<ReturnType<Engine['containers']['get']>>; detachKeys: number[] }> {
+  const rec = await ctx.engine.containers.get(idOf(req));
+  const keysText = req.query.get('detachKeys') || DEFAULT_DETACH_KEYS;
+  try {
+    return { rec, detachKeys: parseDetachKeys(keysText) };
+  } catch {
+    throw invalidArgument(`Invalid detach keys (${keysText}) provided`);
+  }
+}
+
+function attachStreams(req: ApiRequest): { stdin: boolean; stdout: boolean; stderr: boolean } {
+  return { stdin: queryBool(req.query, 'stdin'), stdout: queryBool(req.query, 'stdout'), stderr: queryBool(req.query, 'stderr') };
+}
+
+/** `logs`: what the container wrote so far first; `stream`: then its live streams. */
+async function serveAttach(req: ApiRequest, ctx: RouteContext, id: string, client: AttachClient): Promise<void> {
+  if (queryBool(req.query, 'logs')) {
+    for await (const e of ctx.engine.containers.logs(id, {})) if (client[e.stream]) write(client, e.stream, e.data);
+  }
+  if (!queryBool(req.query, 'stream')) return client.conn.end();
+  const { hub, watch } = slots(ctx);
+  await hub.serve(ctx.engine, id, client, watch);
+}
+
 export const containerRoutes: Route[] = [
   {
     method: 'POST',
     path: '/containers/create',
     handler: async (req, reply, ctx) => {
       const { options, consoleSize } = createRequest(await readJson(req), req.query.get('name') ?? undefined);
+      const platform = req.query.get('platform');
+      if (platform) await checkPlatform(ctx.engine, options.image, platform);
       const created = await ctx.engine.containers.create(options);
       if (consoleSize) slots(ctx).watch.consoleSizes.set(created.Id, consoleSize);
       reply.json(201, { Id: created.Id, Warnings: created.Warnings });
@@ -226,28 +265,22 @@ export const containerRoutes: Route[] = [
     method: 'POST',
     path: '/containers/{id}/attach',
     handler: async (req, reply, ctx) => {
-      const rec = await ctx.engine.containers.get(idOf(req));
-      const keysText = req.query.get('detachKeys') || 'ctrl-p,ctrl-q';
-      let detachKeys: number[];
-      try {
-        detachKeys = parseDetachKeys(keysText);
-      } catch {
-        throw invalidArgument(`Invalid detach keys (${keysText}) provided`);
-      }
+      const { rec, detachKeys } = await attachTarget(req, ctx);
       const tty = rec.Config.Tty;
       const conn = reply.hijack(tty ? 'application/vnd.docker.raw-stream' : 'application/vnd.docker.multiplexed-stream', req.body);
       // A client that hangs up mid-write is an EPIPE on the socket: its close follows, which ends the attach.
       conn.output.on('error', () => undefined);
       conn.input.on('error', () => undefined);
-      const client = { stdin: queryBool(req.query, 'stdin'), stdout: queryBool(req.query, 'stdout'), stderr: queryBool(req.query, 'stderr'), tty, conn, detachKeys };
-      if (queryBool(req.query, 'logs')) {
-        for await (const e of ctx.engine.containers.logs(rec.Id, {})) {
-          if (client[e.stream]) write(client, e.stream, e.data);
-        }
-      }
-      if (!queryBool(req.query, 'stream')) return conn.end();
-      const { hub, watch } = slots(ctx);
-      await hub.serve(ctx.engine, rec.Id, client, watch);
+      await serveAttach(req, ctx, rec.Id, { ...attachStreams(req), tty, conn, detachKeys });
+    },
+  },
+  {
+    method: 'GET',
+    path: '/containers/{id}/attach/ws',
+    handler: async (req, reply, ctx) => {
+      const { rec, detachKeys } = await attachTarget(req, ctx);
+      // Raw output whether or not there is a terminal: a websocket frames it already.
+      await serveAttach(req, ctx, rec.Id, { ...attachStreams(req), tty: true, conn: acceptWebSocket(req, reply), detachKeys });
     },
   },
 ];
