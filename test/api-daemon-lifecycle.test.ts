@@ -45,3 +45,16 @@ test('daemon: a restart policy brings a container back while the daemon runs', a
     return r.stdout.trim() === '2 exited 3';
   });
 });
+
+test('daemon: default ulimits apply under a container\'s own; an unsupported log driver is refused', async (t) => {
+  const d = await startDaemon({ args: ['--default-ulimit', 'nofile=1024:2048', '--default-ulimit', 'nproc=500:600'] });
+  t.after(() => d.cleanup());
+  const defaults = await ok(d.docker(['run', '--rm', 'busybox', 'sh', '-c', 'ulimit -n; ulimit -Hn; ulimit -u']));
+  assert.equal(defaults.stdout, '1024\n2048\n500\n');
+  const own = await ok(d.docker(['run', '--rm', '--ulimit', 'nofile=512:512', 'busybox', 'sh', '-c', 'ulimit -n; ulimit -u']));
+  assert.equal(own.stdout, '512\n500\n');
+
+  const syslog = await berth(d.root, ['daemon', '--config-file', '/dev/null', '-H', `unix://${d.socket}.2`, '--log-driver', 'syslog']);
+  assert.equal(syslog.code, 1);
+  assert.match(syslog.stderr, /log driver syslog is not supported/);
+});

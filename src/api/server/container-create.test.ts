@@ -41,3 +41,12 @@ test('wrong types are refused with the Go decoder\'s words', () => {
   refuse(undefined, 'invalid JSON: got EOF while reading request body');
   refuse({}, 'No image specified');
 });
+
+test('a Config.Volumes path that a bind or a mount covers is no anonymous volume (docker-compose sends both)', () => {
+  const { options } = createRequest({
+    Image: 'x',
+    Volumes: { '/www': {}, '/cache/': {}, '/data': {} },
+    HostConfig: { Binds: ['site:/www:rw'], Mounts: [{ Type: 'volume', Source: 'c', Target: '/cache' }] },
+  }, undefined);
+  assert.deepEqual(options.binds, ['site:/www:rw', '/data']);
+});

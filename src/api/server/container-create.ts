@@ -122,8 +122,10 @@ export function createRequest(body: unknown, name: string | undefined): CreateRe
   if (c.StopTimeout !== undefined) o.stopTimeout = c.StopTimeout;
   const expose = Object.keys(c.ExposedPorts ?? {});
   if (expose.length > 0) o.expose = expose;
-  // Config.Volumes are anonymous volumes: the engine takes them as `-v /path`.
-  const anonymous = Object.keys(c.Volumes ?? {});
+  // Config.Volumes are anonymous volumes (the engine takes them as `-v /path`), except where a bind
+  // or a mount already covers the path: docker-compose sends a service's volumes in both places.
+  const covered = new Set([...(h?.Binds ?? []).map((b) => b.split(':')[1]), ...(h?.Mounts ?? []).map((m) => m.Target)].filter(Boolean).map((p) => (p as string).replace(/\/+$/, '')));
+  const anonymous = Object.keys(c.Volumes ?? {}).filter((p) => !covered.has(p.replace(/\/+$/, '')));
   const binds = [...(h?.Binds ?? []), ...anonymous];
   if (binds.length > 0) o.binds = binds;
   if (h) {

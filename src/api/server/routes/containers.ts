@@ -2,6 +2,7 @@
 // verbs, logs, stats, top, changes, export, archive, attach, wait, update, prune.
 import { DEFAULT_DETACH_KEYS, parseDetachKeys, type Engine } from '../../../engine/index.ts';
 import { invalidArgument, isKind, notFound } from '../../../errdefs/index.ts';
+import type { DaemonConfig } from '../daemon-config.ts';
 import type { Route, RouteContext } from '../router.ts';
 import type { ApiReply } from '../reply.ts';
 import { queryBool, queryFilters, queryInt, readJson, type ApiRequest } from '../request.ts';
@@ -73,12 +74,20 @@ async function serveAttach(req: ApiRequest, ctx: RouteContext, id: string, clien
   await hub.serve(ctx.engine, id, client, watch);
 }
 
+/** daemon.json's default-ulimits under the container's own (a name the container sets is its own). */
+function withDefaultUlimits(own: string[] | undefined, defaults: DaemonConfig['default-ulimits']): string[] | undefined {
+  const given = new Set((own ?? []).map((u) => u.split('=')[0]));
+  const added = Object.values(defaults ?? {}).filter((u) => !given.has(u.Name)).map((u) => `${u.Name}=${u.Soft}:${u.Hard}`);
+  return added.length > 0 ? [...(own ?? []), ...added] : own;
+}
+
 export const containerRoutes: Route[] = [
   {
     method: 'POST',
     path: '/containers/create',
     handler: async (req, reply, ctx) => {
       const { options, consoleSize } = createRequest(await readJson(req), req.query.get('name') ?? undefined);
+      options.ulimits = withDefaultUlimits(options.ulimits, ctx.state.info.config['default-ulimits']);
       const platform = req.query.get('platform');
       if (platform) await checkPlatform(ctx.engine, options.image, platform);
       const created = await ctx.engine.containers.create(options);

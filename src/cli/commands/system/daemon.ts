@@ -28,6 +28,7 @@ export const command: Command = {
     { name: 'tlskey', type: 'string', value: 'string', help: 'Path to TLS key file' },
     { name: 'insecure-registry', type: 'list', value: 'list', help: 'Enable insecure registry communication' },
     { name: 'registry-mirror', type: 'list', value: 'list', help: 'Preferred registry mirror' },
+    { name: 'default-ulimit', type: 'list', value: 'ulimit', help: 'Default ulimits for containers (NAME=SOFT[:HARD])' },
     { name: 'log-driver', type: 'string', value: 'string', help: 'Default driver for container logs' },
     { name: 'log-opt', type: 'list', value: 'map', help: 'Default log driver options for containers' },
     { name: 'group', short: 'G', type: 'string', value: 'string', help: 'Group for the unix socket (default "berth" when it exists)' },
@@ -42,6 +43,11 @@ export const command: Command = {
     } catch (err) {
       throw new StatusError(1, `berth daemon: ${(err as Error).message}`);
     }
+    // Containers log through conmon, in the k8s-file format: json-file and local name the same
+    // thing for a user; any other driver, or options for one, would be silently not carried out.
+    const driver = config['log-driver'];
+    if (driver !== undefined && !['json-file', 'k8s-file', 'local'].includes(driver)) throw new StatusError(1, `berth daemon: log driver ${driver} is not supported: containers log to a file through conmon (json-file, k8s-file, local)`);
+    if (Object.keys(config['log-opts'] ?? {}).length > 0) throw new StatusError(1, 'berth daemon: log-opts are not supported yet');
     const root = config['data-root'] ?? ctx.root;
     const hosts = config.hosts && config.hosts.length > 0 ? config.hosts : [DEFAULT_HOST];
     const verify = config.tlsverify === true;
@@ -95,6 +101,7 @@ export const command: Command = {
 function flagConfig(flags: FlagValues): Record<string, unknown> {
   const list = (name: string): string[] | undefined => ((flags[name] as string[]).length > 0 ? (flags[name] as string[]) : undefined);
   const logOpts = list('log-opt');
+  const ulimits = list('default-ulimit');
   return {
     hosts: list('host'),
     tls: flags.tls as boolean | undefined,
@@ -104,6 +111,11 @@ function flagConfig(flags: FlagValues): Record<string, unknown> {
     tlskey: flags.tlskey as string | undefined,
     'insecure-registries': list('insecure-registry'),
     'registry-mirrors': list('registry-mirror'),
+    'default-ulimits': ulimits ? Object.fromEntries(ulimits.map((u) => {
+      const m = /^([a-z]+)=(-?\d+)(?::(-?\d+))?$/.exec(u);
+      if (!m) throw new StatusError(125, `berth daemon: invalid --default-ulimit ${JSON.stringify(u)}: use NAME=SOFT[:HARD]`);
+      return [m[1], { Name: m[1] as string, Soft: Number(m[2]), Hard: Number(m[3] ?? m[2]) }];
+    })) : undefined,
     'log-driver': flags['log-driver'] as string | undefined,
     'log-opts': logOpts ? Object.fromEntries(logOpts.map((o) => [o.split('=')[0], o.slice(o.indexOf('=') + 1)])) : undefined,
     'data-root': flags['data-root'] as string | undefined,
