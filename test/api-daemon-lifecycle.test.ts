@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { startDaemon } from './daemon.ts';
 import { berth, ok } from './helpers.ts';
+import { apiRequest } from './api-http.ts';
 
 async function until(what: string, check: () => Promise<boolean>): Promise<void> {
   for (let i = 0; i < 100; i++) {
@@ -57,4 +58,19 @@ test('daemon: default ulimits apply under a container\'s own; an unsupported log
   const syslog = await berth(d.root, ['daemon', '--config-file', '/dev/null', '-H', `unix://${d.socket}.2`, '--log-driver', 'syslog']);
   assert.equal(syslog.code, 1);
   assert.match(syslog.stderr, /log driver syslog is not supported/);
+});
+
+test('daemon: two clients removing the same container — one removes it, the other hears 404, the store stays sound', async (t) => {
+  const d = await startDaemon();
+  t.after(() => d.cleanup());
+  for (let round = 0; round < 3; round++) {
+    const id = (await ok(d.docker(['run', '-d', 'busybox', 'sleep', '60']))).stdout.trim();
+    const answers = await Promise.all([1, 2].map(() => apiRequest(d.socket, 'DELETE', `/v1.50/containers/${id}?force=1`)));
+    const statuses = answers.map((a) => a.status).sort();
+    assert.equal(statuses[0], 204, JSON.stringify(answers));
+    assert.ok(statuses[1] === 404 || statuses[1] === 409, `the second remover: ${JSON.stringify(answers)}`);
+    assert.equal((await d.docker(['ps', '-aq'])).stdout, '');
+  }
+  const check = await berth(d.root, ['system', 'check']);
+  assert.equal(check.code, 0, check.stdout + check.stderr);
 });

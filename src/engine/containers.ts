@@ -918,7 +918,8 @@ export class LocalContainerService implements ContainerService {
     const p = this.paths(rec.Id);
     await withLock(p.lock, 'exclusive', async () => {
       const current = (await this.meta.read()).containers[rec.Id];
-      if (!current) return;
+      // Another remover won (two clients, one container): the loser hears what Docker says.
+      if (!current) throw notFound(`No such container: ${ref}`, ref);
       if (running && isLive(current)) eventLog(this.root).container('die', current, { exitCode: (await readFile(p.exitFile, 'utf8').catch(() => '137')).trim() });
       await this.runtimeFor(rec).delete(rec.Id, true).catch(() => undefined);
       await this.leaveNetwork(current);

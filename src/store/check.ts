@@ -1,10 +1,12 @@
 // `system check`: verifies every blob's digest and every reference between records, blobs and
 // layers; with repair, removes what is corrupt or unreferenced (and images left broken by that),
 // and says what it removed.
+import { readFileSync } from 'node:fs';
 import { readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Digest } from '../content/index.ts';
 import { withLock } from '../meta/index.ts';
+import { MNT_DETACH, umount2 } from '../sys/index.ts';
 import type { ImageStore } from './store.ts';
 import { liveSets } from './store.ts';
 
@@ -94,6 +96,7 @@ export async function checkStore(store: ImageStore, opts: { repair: boolean }): 
     for (const p of [...strayBlobs, ...(await store.layers.list()).strays, ...(await deadTemporaries(store))]) {
       const f: Finding = { problem: `stray file ${p}` };
       if (opts.repair) {
+        unmountUnder(p); // a process killed with a mount in its scratch space (the overlay probe)
         await rm(p, { recursive: true, force: true });
         f.repaired = `removed ${p}`;
       }
@@ -109,7 +112,8 @@ async function deadTemporaries(store: ImageStore): Promise<string[]> {
   const names = await readdir(dir).catch(() => [] as string[]);
   const dead: string[] = [];
   for (const n of names) {
-    const pid = Number(/^[a-z]+-(\d+)-/.exec(n)?.[1]);
+    // NAME-PID-…: ingest-123-…, overlay-probe-123-…, build-context-123-…
+    const pid = Number(/^[a-z][a-z-]*?-(\d+)-/.exec(n)?.[1]);
     if (Number.isInteger(pid) && pid > 0 && !alive(pid)) dead.push(join(dir, n));
     else if (!Number.isInteger(pid)) {
       const st = await stat(join(dir, n)).catch(() => undefined);
@@ -125,5 +129,23 @@ function alive(pid: number): boolean {
     return true;
   } catch (err) {
     return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Detaches every mount at or below `path` (deepest first). */
+function unmountUnder(path: string): void {
+  let info: string;
+  try {
+    info = readFileSync('/proc/self/mountinfo', 'utf8');
+  } catch {
+    return;
+  }
+  const points = info.split('\n').map((l) => l.split(' ')[4] ?? '').filter((m) => m === path || m.startsWith(`${path}/`));
+  for (const m of points.sort((a, b) => b.length - a.length)) {
+    try {
+      umount2(m, MNT_DETACH);
+    } catch {
+      // gone meanwhile
+    }
   }
 }
