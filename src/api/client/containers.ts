@@ -35,7 +35,11 @@ export class RemoteContainers implements ContainerService {
     }
     const rec = await this.get(ref);
     const session = await this.connect(rec, opts.attach);
-    this.exits.set(rec.Id, this.api.json('POST', `/containers/${id(rec.Id)}/wait`, { query: { condition: 'next-exit' } }));
+    // As the docker CLI: the wait's headers first (the daemon has the wait in place), then start.
+    const waiting = await this.api.request('POST', `/containers/${id(rec.Id)}/wait`, { query: { condition: 'next-exit' } });
+    const exit = this.api.bodyOf<{ StatusCode: number }>(waiting);
+    exit.catch(() => undefined); // read by wait(), if the caller gets that far
+    this.exits.set(rec.Id, exit);
     try {
       await this.api.call('POST', `/containers/${id(rec.Id)}/start`);
       if (opts.attach.size && rec.Config.Tty) await this.resize(rec.Id, opts.attach.size);

@@ -70,7 +70,11 @@ export class ApiClient {
   }
 
   async json<T>(method: string, path: string, opts: RequestOptions = {}): Promise<T> {
-    const res = await this.request(method, path, opts);
+    return this.bodyOf<T>(await this.request(method, path, opts));
+  }
+
+  /** A response's JSON body (for a request whose headers mattered first: a wait). */
+  async bodyOf<T>(res: IncomingMessage): Promise<T> {
     const text = await readAll(res);
     return (text.length === 0 ? undefined : JSON.parse(text.toString('utf8'))) as T;
   }
