@@ -236,3 +236,18 @@ test('build: symlinks in a context never bring the daemon host\'s files into an 
   assert.notEqual(r2.code, 0);
   assert.doesNotMatch(r2.stdout + r2.stderr, /host secret/);
 });
+
+test('build: options berth does not carry out are refused, not ignored', async (t) => {
+  const d = await startDaemon();
+  t.after(() => d.cleanup());
+  const { dir, cleanup } = await tempDir();
+  t.after(cleanup);
+  const ctx = await context(join(dir, 'opts'), { Dockerfile: 'FROM busybox\nRUN true\n' });
+  const shm = await d.docker(['build', '--shm-size', '64m', '-t', 'opts', ctx]);
+  assert.notEqual(shm.code, 0);
+  assert.match(shm.stderr, /the shmsize build option is not supported/);
+  const hosts = await d.docker(['build', '--add-host', 'a:10.0.0.1', '-t', 'opts', ctx]);
+  assert.notEqual(hosts.code, 0);
+  assert.match(hosts.stderr, /the extrahosts build option is not supported/);
+  assert.equal((await d.docker(['build', '-q', '-t', 'opts', ctx])).code, 0, 'the defaults the CLI sends pass');
+});

@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { startDaemon } from './daemon.ts';
+import { startDaemon, type TestDaemon } from './daemon.ts';
 import { berth, ok } from './helpers.ts';
 import { apiRequest } from './api-http.ts';
 
@@ -17,7 +17,12 @@ async function until(what: string, check: () => Promise<boolean>): Promise<void>
 
 test('daemon: containers outlive a daemon; the next one finds them running, or exited when they died meanwhile', async (t) => {
   const d = await startDaemon();
-  t.after(() => d.cleanup());
+  const later: { again?: TestDaemon } = {};
+  // The second daemon first: the first's clean-up waits for every process that names the root.
+  t.after(async () => {
+    await later.again?.stop();
+    await d.cleanup();
+  });
   await ok(d.docker(['run', '-d', '--name', 'stays', 'busybox', 'sleep', '300']));
   await ok(d.docker(['run', '-d', '--name', 'dies', 'busybox', 'sleep', '300']));
   const diesPid = Number((await ok(d.docker(['inspect', '-f', '{{.State.Pid}}', 'dies']))).stdout.trim());
@@ -30,7 +35,7 @@ test('daemon: containers outlive a daemon; the next one finds them running, or e
   process.kill(diesPid, 'SIGKILL');
 
   const again = await startDaemon({ root: d.root });
-  t.after(() => again.stop());
+  later.again = again;
   const ps = await ok(again.docker(['ps', '-a', '--format', '{{.Names}} {{.State}}']));
   assert.match(ps.stdout, /^stays running$/m);
   assert.match(ps.stdout, /^dies exited$/m);

@@ -9,11 +9,14 @@ import { berth, ok, tempDir } from './helpers.ts';
 
 test('remote CLI: read commands print what local mode prints on the same root', async (t) => {
   const d = await startDaemon();
-  t.after(() => d.cleanup());
+  // The network before the root goes (a berth command on a removed root would make it again).
+  t.after(async () => {
+    await berth(d.root, ['network', 'rm', 'remote-net']);
+    await d.cleanup();
+  });
   const remote = (args: string[], input?: string): ReturnType<typeof berth> => berth(d.root, ['--host', `unix://${d.socket}`, ...args], { input });
   await ok(berth(d.root, ['volume', 'create', '--label', 'k=v', 'data']));
   await ok(berth(d.root, ['network', 'create', '--subnet', '10.89.250.0/24', 'remote-net']));
-  t.after(() => berth(d.root, ['network', 'rm', 'remote-net']));
   await ok(berth(d.root, ['create', '--name', 'idle', 'busybox', 'true']));
   for (const args of [
     ['images'],

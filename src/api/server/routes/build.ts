@@ -37,6 +37,20 @@ function shownTag(t: string): string {
   return tagged.replace(/^(?:index\.)?docker\.io\/(?:library\/)?/, '');
 }
 
+/** Options the classic protocol has and berth's builder does not carry out: refused when set, not ignored. */
+const UNSUPPORTED = ['cachefrom', 'extrahosts', 'shmsize', 'memory', 'memswap', 'cpushares', 'cpusetcpus', 'cpusetmems', 'cpuperiod', 'cpuquota', 'ulimits', 'squash', 'cgroupparent', 'outputs'];
+
+function refuseUnsupported(q: URLSearchParams): void {
+  for (const name of UNSUPPORTED) {
+    const v = q.get(name);
+    // The docker CLI sends most of them, empty or zero, with every build.
+    if (v === null || ['', '0', 'false', 'null', '[]', '{}'].includes(v)) continue;
+    throw invalidArgument(`the ${name} build option is not supported by berth's builder`);
+  }
+  const isolation = q.get('isolation');
+  if (isolation && isolation !== 'default') throw invalidArgument(`isolation ${isolation} is not supported: berth builds in Linux containers`);
+}
+
 export const buildRoutes: Route[] = [
   {
     method: 'POST',
@@ -56,6 +70,7 @@ export const buildRoutes: Route[] = [
       const q = req.query;
       if (q.get('remote')) throw invalidArgument('berth builds from a context sent as the request body only: remote contexts (git, URLs) are not supported');
       if (q.get('version') === '2') throw invalidArgument('BuildKit is not supported by berth\'s daemon: use the classic builder (version=1)');
+      refuseUnsupported(q);
       const tags = q.getAll('t').filter((t) => t !== '');
       const quiet = queryBool(q, 'q');
       const opts: BuildOptions = {
