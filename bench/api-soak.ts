@@ -54,4 +54,8 @@ console.log(`soak: start ${sample()}`);
 const ticker = setInterval(() => console.log(`soak: ${cycles} cycles ${sample()}`), 30_000);
 await Promise.all(Array.from({ length: Number(clients) }, client));
 clearInterval(ticker);
-console.log(`soak: end ${sample()} cycles=${cycles} errors=${errors.length}${errors.length ? ` first: ${errors[0]}` : ''}`);
+console.log(`soak: end ${sample()} cycles=${cycles} errors=${errors.length}`);
+// Each kind of error once (IDs and paths differ between occurrences).
+const kinds = new Map<string, string>();
+for (const e of errors) kinds.set(e.replace(/[0-9a-f]{64}/g, 'ID').replace(/berth-bench-\w+/g, 'WORK'), e);
+for (const [kind, example] of kinds) console.log(`soak: error ${errors.filter((e) => e.replace(/[0-9a-f]{64}/g, 'ID').replace(/berth-bench-\w+/g, 'WORK') === kind).length}x: ${example}`);

@@ -930,7 +930,7 @@ export class LocalContainerService implements ContainerService {
       eventLog(this.root).container('destroy', rec);
       await rm(p.exitFile, { force: true });
     });
-    await rm(p.dir, { recursive: true, force: true });
+    await removeDirectory(p.dir);
     // `rm -v` and `--rm`: the anonymous volumes go too, unless another container still uses them.
     if (opts.volumes || rec.HostConfig.AutoRemove) {
       for (const m of rec.HostConfig.Mounts ?? []) {
@@ -1084,3 +1084,19 @@ async function waitForFile(file: string, conmonPid: number, timeoutMs = Infinity
   });
 }
 
+/**
+ * Removes a container's directory. conmon's exit command (`container cleanup`) may still be
+ * touching it (its lock file) while a stop is followed at once by rm: a directory that fills up
+ * again under rm -r is tried again, briefly, rather than failing the removal.
+ */
+async function removeDirectory(dir: string): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await rm(dir, { recursive: true, force: true });
+      return;
+    } catch (err) {
+      if (errnoCode(err) !== 'ENOTEMPTY' || attempt >= 20) throw err;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+}
