@@ -127,7 +127,13 @@ if [ "$SOAK_SECONDS" -gt 0 ]; then
   node dist/bench/api-soak.js "$BERTH_SOCK" "$IMAGE" 4 "$SOAK_SECONDS" "$DAEMON_PID"
   sleep 3
   left=$($BERTH ps -aq | wc -l)
-  conmons=$(grep -lF -- "$work/root" /proc/[0-9]*/cmdline 2>/dev/null | grep -v "/proc/$DAEMON_PID/" | wc -l)
+  # Processes naming the root (conmon, a cleanup still running), besides the daemon (a grep over
+  # /proc would count itself: read each command line instead).
+  conmons=0
+  for p in /proc/[0-9]*; do
+    [ "${p#/proc/}" != "$DAEMON_PID" ] && [ "${p#/proc/}" != "$$" ] || continue
+    case "$(tr '\0' ' ' <"$p/cmdline" 2>/dev/null)" in *"$work/root"*) conmons=$((conmons + 1)) ;; esac
+  done
   mounts=$(mount | awk -v w="$work/root/" 'index($3, w) == 1' | wc -l)
   printf 'soak: after %ss: %s containers, %s processes for the root besides the daemon, %s mounts, daemon fds %s -> %s, rss %s MB\n' \
     "$SOAK_SECONDS" "$left" "$conmons" "$mounts" "$fds_before" "$(ls "/proc/$DAEMON_PID/fd" | wc -l)" "$(rss_mb "$DAEMON_PID")"
