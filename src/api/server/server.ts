@@ -60,7 +60,8 @@ export async function serveApi(opts: ApiServerOptions): Promise<RunningApiServer
     const done = (status: number): void => log(`${method} ${req.url} ${status} ${Date.now() - started}ms`, 'debug');
     const fail = (err: unknown): void => {
       const status = statusOf(err);
-      if (status >= 500) log(`${method} ${req.url}: ${messageOf(err)}${err instanceof Error && err.stack && !('kind' in err) ? `\n${err.stack}` : ''}`, 'error');
+      // A failure because the client went away (an import or a build cut short) is no daemon error.
+      if (status >= 500 && !abort.signal.aborted) log(`${method} ${req.url}: ${messageOf(err)}${err instanceof Error && err.stack && !('kind' in err) ? `\n${err.stack}` : ''}`, 'error');
       reply.error(err);
       done(status);
     };

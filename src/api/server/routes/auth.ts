@@ -1,7 +1,7 @@
 // Registry routes that pull nothing: POST /auth (check a login with the registry; the client keeps
 // the credentials, the daemon stores none) and GET /distribution/{name}/json (a registry image's
 // descriptor and platforms).
-import { invalidArgument } from '../../../errdefs/index.ts';
+import { BerthError, invalidArgument, isKind } from '../../../errdefs/index.ts';
 import { readBody } from '../request.ts';
 import type { Route } from '../router.ts';
 import { credentialsOf, lenientAuthHeader, parseAuthConfig, registryAccess } from '../image-auth.ts';
@@ -40,7 +40,10 @@ export const authRoutes: Route[] = [
         throw invalidArgument(`invalid JSON in the request body: ${(err as Error).message}`);
       }
       const creds = credentialsOf(config) ?? { username: '', password: '' };
-      const status = await engine.auth.login(config.serveraddress ?? '', creds, registryAccess(state, config));
+      // dockerd answers an unreachable registry with a 500 (only a refused login is a 401).
+      const status = await engine.auth.login(config.serveraddress ?? '', creds, registryAccess(state, config)).catch((err: unknown) => {
+        throw isKind(err, 'Unavailable') ? new BerthError('Internal', (err as Error).message) : err;
+      });
       reply.json(200, { Status: status });
     },
   },
