@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { BerthError, errnoCode } from '../errdefs/index.ts';
 import { runtimeMessage, type OciRuntime } from './oci.ts';
+import { conmonIdentity, exitCommandArgs } from './conmon.ts';
 
 export interface ConmonExecOptions {
   conmon: string;
@@ -43,10 +44,7 @@ export interface PreparedExec {
 /** Starts conmon for an exec and waits until its attach socket is ready. */
 export async function prepareConmonExec(o: ConmonExecOptions): Promise<PreparedExec> {
   const args = [
-    '--api-version', '1',
-    '-c', o.containerId, '-u', o.sessionId, '-n', o.containerId,
-    '-r', o.runtime.path,
-    ...o.runtime.globalArgs.flatMap((a) => ['--runtime-arg', a]),
+    ...conmonIdentity(o.containerId, o.sessionId, o.runtime),
     '-b', o.dir, '-p', join(o.dir, 'pid'), '-0', o.dir, '-P', join(o.dir, 'conmon.pid'),
     // The process's output belongs to the client, not to the container's log.
     '-l', 'none', '--log-level', 'error',
@@ -55,9 +53,7 @@ export async function prepareConmonExec(o: ConmonExecOptions): Promise<PreparedE
     ...(o.tty ? ['-t'] : []),
     '-e', '--exec-attach', '--exec-process-spec', o.processFile,
   ];
-  if (o.exitCommand && o.exitCommand.length > 0) {
-    args.push('--exit-command', o.exitCommand[0] as string, ...o.exitCommand.slice(1).flatMap((a) => ['--exit-command-arg', a]));
-  }
+  args.push(...exitCommandArgs(o.exitCommand));
   const child = spawn(o.conmon, args, {
     stdio: ['ignore', 'ignore', 'pipe', 'pipe', 'pipe', 'pipe'],
     env: { ...process.env, _OCI_SYNCPIPE: '3', _OCI_STARTPIPE: '4', _OCI_ATTACHPIPE: '5' },

@@ -36,12 +36,20 @@ export interface ConmonStarted {
   conmonPid: number;
 }
 
+/** What every conmon run starts with: the protocol version, the container, its session name, the runtime. */
+export function conmonIdentity(containerId: string, sessionId: string, runtime: OciRuntime): string[] {
+  return ['--api-version', '1', '-c', containerId, '-u', sessionId, '-n', containerId, '-r', runtime.path, ...runtime.globalArgs.flatMap((a) => ['--runtime-arg', a])];
+}
+
+/** conmon's flags for a command it runs when the process exits (argv), none without one. */
+export function exitCommandArgs(command: string[] | undefined): string[] {
+  if (!command || command.length === 0) return [];
+  return ['--exit-command', command[0] as string, ...command.slice(1).flatMap((a) => ['--exit-command-arg', a])];
+}
+
 export async function startConmon(o: ConmonOptions): Promise<ConmonStarted> {
   const args = [
-    '--api-version', '1',
-    '-c', o.id, '-u', o.shortId, '-n', o.id,
-    '-r', o.runtime.path,
-    ...o.runtime.globalArgs.flatMap((a) => ['--runtime-arg', a]),
+    ...conmonIdentity(o.id, o.shortId, o.runtime),
     '-b', o.bundle, '-p', o.pidFile,
     '--exit-dir', o.exitDir, '-0', o.persistDir,
     '-l', `k8s-file:${o.logPath}`, '--log-level', 'error',
@@ -51,9 +59,7 @@ export async function startConmon(o: ConmonOptions): Promise<ConmonStarted> {
     ...(o.stdin && o.leaveStdinOpen ? ['--leave-stdin-open'] : []),
     ...(o.tty ? ['-t'] : []),
   ];
-  if (o.exitCommand && o.exitCommand.length > 0) {
-    args.push('--exit-command', o.exitCommand[0] as string, ...o.exitCommand.slice(1).flatMap((a) => ['--exit-command-arg', a]));
-  }
+  args.push(...exitCommandArgs(o.exitCommand));
   // fd 3: conmon writes {"data": pid} (or an error) once the runtime created the container.
   // fd 4: conmon waits for a byte before it starts; berth sends it at once.
   const child = spawn(o.conmon, args, {

@@ -278,16 +278,7 @@ export function makeNetns(path: string): void {
     check(c.unshare(CLONE_NEWNET), 'unshare');
     try {
       mount('/proc/thread-self/ns/net', path, null, MS_BIND);
-      const fd = check(c.socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), 'socket');
-      try {
-        const ifreq = Buffer.alloc(40);
-        ifreq.write('lo', 0, 'latin1');
-        check(c.ioctlBuf(fd, SIOCGIFFLAGS, ifreq), 'ioctl');
-        ifreq.writeUInt16LE(ifreq.readUInt16LE(16) | IFF_UP, 16);
-        check(c.ioctlBuf(fd, SIOCSIFFLAGS, ifreq), 'ioctl');
-      } finally {
-        c.close(fd);
-      }
+      withInetSocket((fd) => setLinkUp(fd, 'lo', true));
     } finally {
       // Back home whatever happened: the rest of berth must never run in the new namespace.
       if (c.setns(home, CLONE_NEWNET) !== 0) {
@@ -304,18 +295,32 @@ const SIOCBRDELBR = 0x89a1;
 
 /** Takes a bridge down and deletes it (brctl delbr's two ioctls, not a run of ip). */
 export function deleteBridge(name: string): void {
+  withInetSocket((fd) => {
+    setLinkUp(fd, name, false);
+    check(load().ioctlBuf(fd, SIOCBRDELBR, Buffer.from(`${name}\0`, 'latin1')), 'ioctl');
+  });
+}
+
+/** An AF_INET datagram socket for interface ioctls, closed after `fn` (in the caller's network namespace). */
+function withInetSocket(fn: (fd: number) => void): void {
   const c = load();
   const fd = check(c.socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), 'socket');
   try {
-    const ifreq = Buffer.alloc(40);
-    ifreq.write(name, 0, 'latin1');
-    check(c.ioctlBuf(fd, SIOCGIFFLAGS, ifreq), 'ioctl');
-    ifreq.writeUInt16LE(ifreq.readUInt16LE(16) & ~IFF_UP, 16);
-    check(c.ioctlBuf(fd, SIOCSIFFLAGS, ifreq), 'ioctl');
-    check(c.ioctlBuf(fd, SIOCBRDELBR, Buffer.from(`${name}\0`, 'latin1')), 'ioctl');
+    fn(fd);
   } finally {
     c.close(fd);
   }
+}
+
+/** Sets or clears an interface's IFF_UP flag (struct ifreq: the name, then the flags at byte 16). */
+function setLinkUp(fd: number, name: string, up: boolean): void {
+  const c = load();
+  const ifreq = Buffer.alloc(40);
+  ifreq.write(name, 0, 'latin1');
+  check(c.ioctlBuf(fd, SIOCGIFFLAGS, ifreq), 'ioctl');
+  const flags = ifreq.readUInt16LE(16);
+  ifreq.writeUInt16LE(up ? flags | IFF_UP : flags & ~IFF_UP, 16);
+  check(c.ioctlBuf(fd, SIOCSIFFLAGS, ifreq), 'ioctl');
 }
 
 /** shutdown(2): 'write' sends the end of input; 'both' also wakes a reader blocked on the socket. */

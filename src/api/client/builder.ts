@@ -5,8 +5,7 @@ import { isAbsolute, join, relative, resolve } from 'node:path';
 import { BerthError } from '../../errdefs/index.ts';
 import { BuildContext } from '../../build/index.ts';
 import type { BuildOptions, BuilderService } from '../../engine/index.ts';
-import type { ApiClient } from './transport.ts';
-import { remoteOnly } from './images.ts';
+import { remoteOnly, type ApiClient } from './transport.ts';
 import { directoryTar } from './tar.ts';
 
 interface BuildLine {

@@ -10,8 +10,7 @@ import type { ContainerRecord } from '../../meta/index.ts';
 import { createBody } from './create-body.ts';
 import { Demultiplexer, STDERR } from '../stdcopy.ts';
 import { logEntries } from './logs.ts';
-import { remoteOnly } from './images.ts';
-import type { ApiClient } from './transport.ts';
+import { remoteOnly, type ApiClient } from './transport.ts';
 
 const id = (ref: string): string => encodeURIComponent(ref);
 

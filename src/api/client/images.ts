@@ -1,13 +1,13 @@
 // ImageService over the Docker Engine API (the remote engine's images).
 import type { Readable } from 'node:stream';
-import { failedPrecondition, invalidArgument, BerthError } from '../../errdefs/index.ts';
+import { invalidArgument, BerthError } from '../../errdefs/index.ts';
 import { CredentialStore } from '../../transport/index.ts';
 import { parseName, parseReference, familiarName, formatReference } from '../../image/index.ts';
 import type {
   CopyImageOptions, CopyReport, HistoryItem, ImageInspect, ImageService, ImageSummary, ImportOptions, ListImagesOptions,
   ProgressMessage, PullOptions, PullReport, PushOptions, PushReport, RegistryAccess, RemoteInspect, RemoteTags, RemoveReport,
 } from '../../engine/index.ts';
-import type { ApiClient } from './transport.ts';
+import { remoteOnly, type ApiClient } from './transport.ts';
 import { directoryTar } from './tar.ts';
 
 /** A line of Docker's JSON progress stream. */
@@ -16,10 +16,6 @@ interface StreamLine extends ProgressMessage {
   aux?: Record<string, unknown>;
   error?: string;
   errorDetail?: { message?: string; code?: number };
-}
-
-export function remoteOnly(what: string): BerthError {
-  return failedPrecondition(`${what} is not available through a daemon's API (--host): run it without --host on the daemon's machine`);
 }
 
 const path = (name: string): string => encodeURIComponent(name);

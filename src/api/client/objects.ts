@@ -4,8 +4,7 @@ import type {
   AuthService, DiskUsage, DiskUsageType, EngineEvent, EventQuery, EventService, Network, NetworkCreateOptions, NetworkService, RegistryAccess, SystemService, Volume, VolumeService,
 } from '../../engine/index.ts';
 import type { Digest } from '../../content/index.ts';
-import type { ApiClient } from './transport.ts';
-import { remoteOnly } from './images.ts';
+import { remoteOnly, type ApiClient } from './transport.ts';
 
 const filterQuery = (filters?: Record<string, string[]>): string | undefined => (filters && Object.keys(filters).length > 0 ? JSON.stringify(filters) : undefined);
 

@@ -1,8 +1,8 @@
 // RemoteEngine: the Engine interface over a daemon's Docker Engine API (podman's "tunnel" engine).
 // The CLI drives it exactly as it drives the LocalEngine, so both modes print the same things.
 import type { AuthService, BuilderService, Engine, EventService, ManifestService, NetworkService, SystemService, VolumeService } from '../../engine/index.ts';
-import { ApiClient, type ClientOptions } from './transport.ts';
-import { RemoteImages, remoteOnly } from './images.ts';
+import { ApiClient, remoteOnly, type ClientOptions } from './transport.ts';
+import { RemoteImages } from './images.ts';
 import { RemoteContainers } from './containers.ts';
 import { remoteAuth, remoteEvents, remoteNetworks, remoteSystem, remoteVolumes } from './objects.ts';
 import { remoteBuilder } from './builder.ts';

@@ -5,7 +5,7 @@ import http, { type IncomingMessage } from 'node:http';
 import https from 'node:https';
 import { readFileSync } from 'node:fs';
 import type { Duplex, Readable } from 'node:stream';
-import { BerthError, unavailable, type ErrorKind } from '../../errdefs/index.ts';
+import { BerthError, failedPrecondition, unavailable, type ErrorKind } from '../../errdefs/index.ts';
 import { parseTcpHost } from '../hosts.ts';
 
 /** The version berth's client asks for; lower when the daemon is older. */
@@ -27,6 +27,11 @@ export interface RequestOptions {
   body?: Readable | Buffer;
   headers?: Record<string, string>;
   signal?: AbortSignal;
+}
+
+/** What a remote engine cannot do: local operations by nature (the store's own files, manifest lists). */
+export function remoteOnly(what: string): BerthError {
+  return failedPrecondition(`${what} is not available through a daemon's API (--host): run it without --host on the daemon's machine`);
 }
 
 const KIND_OF_STATUS: Record<number, ErrorKind> = { 400: 'InvalidArgument', 401: 'Unauthorized', 403: 'FailedPrecondition', 404: 'NotFound', 409: 'Conflict', 503: 'Unavailable' };
