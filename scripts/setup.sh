@@ -7,6 +7,8 @@ cd "$(dirname "$0")/.."
 # Debian packages berth runs on (runtimes, monitor, init), the real clients the tests use, and the
 # reference registry (with htpasswd) the registry tests serve on loopback.
 PACKAGES="runc crun conmon catatonit tini busybox-static skopeo podman umoci zstd iptables iproute2 containernetworking-plugins uidmap docker-registry apache2-utils docker-compose"
+# The daemon's tests drive a docker CLI: Debian's (docker.io) where the host has none of its own.
+command -v docker >/dev/null 2>&1 || PACKAGES="$PACKAGES docker.io"
 missing=""
 for p in $PACKAGES ${EXTRA_PACKAGES:-}; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing="$missing $p"
@@ -17,7 +19,8 @@ if [ -n "$missing" ]; then
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends $missing >/dev/null
   # docker-registry's package starts a system registry on :5000 under systemd; the tests start their own.
-  if [ -d /run/systemd/system ]; then systemctl disable --now docker-registry >/dev/null 2>&1 || true; fi
+  # Likewise docker.io's dockerd and containerd: only its CLI is wanted.
+  if [ -d /run/systemd/system ]; then systemctl disable --now docker-registry docker.service docker.socket containerd.service >/dev/null 2>&1 || true; fi
 fi
 
 # Node.js: use the host's when it is 22 or newer, otherwise bring Node 24 LTS from the npm registry into .node/.
