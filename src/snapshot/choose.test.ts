@@ -16,6 +16,10 @@ test('the snapshotter: as configured, else probed once and remembered', async (t
   assert.deepEqual(await readdir(join(root, 'tmp')), []);
   assert.equal(await chooseSnapshotter(root), 'overlay2');
   assert.equal(await readFile(join(root, 'meta', 'snapshotter'), 'utf8'), 'overlay2');
+  // Several containers made at once in one process share one probe (build stages do this).
+  await rm(join(root, 'meta', 'snapshotter'));
+  assert.deepEqual(await Promise.all(Array.from({ length: 12 }, () => chooseSnapshotter(root))), Array(12).fill('overlay2'));
+  assert.deepEqual(await readdir(join(root, 'tmp')), []);
   // What was found is remembered (a root moved to a filesystem without overlay says so here).
   await writeFile(join(root, 'meta', 'snapshotter'), 'vfs');
   assert.equal(await chooseSnapshotter(root), 'vfs');
