@@ -862,7 +862,21 @@ test('network connect and disconnect: a running container joins a second network
   const gone = await berth(root, ['exec', 'api', 'sh', '-c', 'ip -o link show eth1']);
   assert.notEqual(gone.code, 0, 'eth1 is gone');
   assert.doesNotMatch((await ok(berth(root, ['exec', 'db', 'cat', '/etc/hosts']))).stdout, /\tapi /);
-  const first = await berth(root, ['network', 'disconnect', 'front', 'api']);
-  assert.equal(first.code, 1);
-  assert.match(first.stderr, /cannot be disconnected from front/);
+  // Its first network too, as Docker allows: eth0 goes, and stays gone across a restart.
+  await ok(runC(['-d', '--name', 'web', '--network', 'front', 'busybox', 'sleep', '300']));
+  assert.match((await ok(berth(root, ['exec', 'web', 'cat', '/etc/hosts']))).stdout, /\tapi /);
+  await ok(berth(root, ['network', 'disconnect', 'front', 'api']));
+  assert.notEqual((await berth(root, ['exec', 'api', 'sh', '-c', 'ip -o link show eth0'])).code, 0, 'eth0 is gone');
+  assert.doesNotMatch((await ok(berth(root, ['exec', 'web', 'cat', '/etc/hosts']))).stdout, /\tapi /, 'web no longer names api');
+  const notOn = await berth(root, ['network', 'disconnect', 'front', 'api']);
+  assert.equal(notOn.code, 1);
+  assert.match(notOn.stderr, /is not connected to network front/);
+  await ok(berth(root, ['restart', '-t', '1', 'api']));
+  assert.equal((await ok(berth(root, ['exec', 'api', 'sh', '-c', 'ls /sys/class/net | sort | tr "\\n" " "']))).stdout, 'lo ', 'only loopback after a restart');
+  assert.deepEqual(Object.keys(JSON.parse((await ok(berth(root, ['inspect', '-f', '{{json .NetworkSettings.Networks}}', 'api']))).stdout)), []);
+  // And back on it: eth0 again, named by its peers.
+  await ok(berth(root, ['network', 'connect', 'front', 'api']));
+  assert.equal((await ok(berth(root, ['exec', 'api', 'sh', '-c', 'ip -o link show eth0 >/dev/null && echo eth0']))).stdout, 'eth0\n');
+  assert.match((await ok(berth(root, ['exec', 'web', 'cat', '/etc/hosts']))).stdout, /\tapi /);
+  assert.deepEqual(Object.keys(JSON.parse((await ok(berth(root, ['inspect', '-f', '{{json .NetworkSettings.Networks}}', 'api']))).stdout)), ['front']);
 });

@@ -105,6 +105,18 @@ export function onNetwork(mode: string): boolean {
   return mode !== 'none' && mode !== 'host' && !mode.startsWith('container:');
 }
 
+/** The network a container was created on (NetworkMode, with `default` meaning the default bridge). */
+export function firstNetwork(rec: ContainerRecord): string {
+  return rec.HostConfig.NetworkMode === 'default' ? DEFAULT_NETWORK : rec.HostConfig.NetworkMode;
+}
+
+/** Whether `rec` joins network `name` (or ID) at its starts: its first network unless it left it, or one connected since. */
+export function joinsNetwork(rec: ContainerRecord, net: { Name: string; Id: string }): boolean {
+  const first = firstNetwork(rec);
+  if (onNetwork(first) && !rec.HostConfig.LeftFirstNetwork && (first === net.Name || first === net.Id)) return true;
+  return (rec.HostConfig.ExtraNetworks ?? []).some((e) => e.name === net.Name);
+}
+
 function netnsName(id: string): string {
   return `berth-${id.slice(0, 12)}`;
 }
@@ -116,7 +128,7 @@ export interface ExtraNetwork {
   ip?: string;
 }
 
-function portMappingsOf(settings: NetworkSettings): PortMapping[] {
+export function portMappingsOf(settings: NetworkSettings): PortMapping[] {
   return Object.entries(settings.Ports ?? {}).flatMap(([k, bs]) => bs.map((b) => ({ hostPort: Number(b.HostPort), containerPort: Number(k.split('/')[0]), protocol: k.split('/')[1] ?? 'tcp', hostIP: b.HostIp === '0.0.0.0' ? '' : b.HostIp })));
 }
 
@@ -150,11 +162,13 @@ export async function joinOne(rec: ContainerRecord, net: NetworkRecord, networks
 
 /** Joins the container to its network (and the ones connected to it); the namespace path and attachments. */
 export async function attach(rec: ContainerRecord, networks: NetworkStore, portMappings: PortMapping[] = []): Promise<NetworkSettings> {
-  const first = await networks.get(rec.HostConfig.NetworkMode === 'default' ? DEFAULT_NETWORK : rec.HostConfig.NetworkMode);
   const netns = await createNetns(netnsName(rec.Id));
   const settings: NetworkSettings = { SandboxKey: netns, Networks: {} };
   try {
-    settings.Networks[first.Name] = await joinOne(rec, first, networks, netns, 'eth0', { portMappings, aliases: rec.HostConfig.NetworkAliases, ip: rec.HostConfig.IPv4Address });
+    if (!rec.HostConfig.LeftFirstNetwork) {
+      const first = await networks.get(firstNetwork(rec));
+      settings.Networks[first.Name] = await joinOne(rec, first, networks, netns, 'eth0', { portMappings, aliases: rec.HostConfig.NetworkAliases, ip: rec.HostConfig.IPv4Address });
+    }
     let n = 1;
     for (const extra of rec.HostConfig.ExtraNetworks ?? []) {
       const net = await networks.get(extra.name);
@@ -220,7 +234,7 @@ export async function strayNetwork(rec: ContainerRecord, networks: NetworkStore)
     if (existsSync(path)) await deleteNetns(netnsName(rec.Id));
     return undefined;
   }
-  const net = await networks.get(rec.HostConfig.NetworkMode === 'default' ? DEFAULT_NETWORK : rec.HostConfig.NetworkMode).catch(() => undefined);
+  const net = await networks.get(firstNetwork(rec)).catch(() => undefined);
   const attachment: NetworkAttachment = { NetworkID: net?.Id ?? '', IPAddress: '', IPPrefixLen: 0, Gateway: '', MacAddress: '', Aliases: [], Interface: 'eth0' };
   return { SandboxKey: path, Networks: net ? { [net.Name]: attachment } : {} };
 }

@@ -23,7 +23,7 @@ import { loadConfig } from './config.ts';
 import { containerPaths, hostsFile, writeEtcFiles, type ContainerPaths } from './container-files.ts';
 import { hostConfig, hostHardLimits, resources, restartPolicy, rlimits, securityOptions } from './container-options.ts';
 import { inspectMounts, ociMountsFor, parseTmpfs, resolveMounts, volumeNames } from './container-mounts.ts';
-import { attach as joinNetwork, detach, joinOne, leaveOne, onNetwork, peersOf, refreshHosts, strayNetwork } from './container-network.ts';
+import { attach as joinNetwork, detach, firstNetwork, joinOne, joinsNetwork, leaveOne, onNetwork, peersOf, portMappingsOf, refreshHosts, strayNetwork } from './container-network.ts';
 import { allocatePorts, parseExpose, parsePublish, releasePorts } from './container-ports.ts';
 import { matchLabel, parseUntil } from './filters.ts';
 import { generateName, validateName } from './names.ts';
@@ -68,26 +68,39 @@ export class LocalContainerService implements ContainerService {
     await this.locked(ref, async (rec) => {
       const mode = rec.HostConfig.NetworkMode;
       if (!onNetwork(mode)) throw invalidArgument(`container cannot be connected to network ${net.Name}: it runs with --network ${mode}`);
-      const first = await this.networks.get(mode === 'default' ? DEFAULT_NETWORK : mode);
+      const first = await this.networks.get(firstNetwork(rec));
       if ((o.aliases?.length || o.ip) && net.Name === DEFAULT_NETWORK) throw invalidArgument('user specified IP address and network aliases are supported only on user-defined networks');
+      const rejoinsFirst = first.Id === net.Id && rec.HostConfig.LeftFirstNetwork === true;
       // Docker keeps the settings of a container that is not running: its own network again adds aliases, no error (compose v1 connects so).
       if (first.Id === net.Id && !isLive(rec) && !o.ip) {
         await this.save(rec.Id, (r) => {
           r.HostConfig.NetworkAliases = [...new Set([...(r.HostConfig.NetworkAliases ?? []), ...(o.aliases ?? [])])];
+          delete r.HostConfig.LeftFirstNetwork;
         });
         return;
       }
-      if (first.Id === net.Id || (rec.HostConfig.ExtraNetworks ?? []).some((e) => e.name === net.Name)) throw conflict(`endpoint with name ${rec.Name} already exists in network ${net.Name}`, ref);
+      if (joinsNetwork(rec, net)) throw conflict(`endpoint with name ${rec.Name} already exists in network ${net.Name}`, ref);
       const extra = { name: net.Name, aliases: o.aliases ?? [], ...(o.ip ? { ip: o.ip } : {}) };
       let attachment: NetworkAttachment | undefined;
       if (rec.NetworkSettings && isLive(rec) && (await this.stillRunning(rec))) {
-        const used = Object.values(rec.NetworkSettings.Networks).map((a) => a.Interface ?? 'eth0');
-        let n = 1;
-        while (used.includes(`eth${n}`)) n++;
-        attachment = await joinOne(rec, net, this.networks, rec.NetworkSettings.SandboxKey, `eth${n}`, { aliases: extra.aliases, ip: extra.ip });
+        const s = rec.NetworkSettings;
+        if (rejoinsFirst) {
+          // Back on its own network as eth0, with the ports it publishes there.
+          const aliases = [...new Set([...(rec.HostConfig.NetworkAliases ?? []), ...extra.aliases])];
+          attachment = await joinOne(rec, net, this.networks, s.SandboxKey, 'eth0', { portMappings: portMappingsOf(s), aliases, ip: o.ip ?? rec.HostConfig.IPv4Address });
+        } else {
+          const used = Object.values(s.Networks).map((a) => a.Interface ?? 'eth0');
+          let n = 1;
+          while (used.includes(`eth${n}`)) n++;
+          attachment = await joinOne(rec, net, this.networks, s.SandboxKey, `eth${n}`, { aliases: extra.aliases, ip: extra.ip });
+        }
       }
       await this.save(rec.Id, (r) => {
-        r.HostConfig.ExtraNetworks = [...(r.HostConfig.ExtraNetworks ?? []), extra];
+        if (rejoinsFirst) {
+          delete r.HostConfig.LeftFirstNetwork;
+          r.HostConfig.NetworkAliases = [...new Set([...(r.HostConfig.NetworkAliases ?? []), ...extra.aliases])];
+          if (o.ip) r.HostConfig.IPv4Address = o.ip;
+        } else r.HostConfig.ExtraNetworks = [...(r.HostConfig.ExtraNetworks ?? []), extra];
         if (attachment && r.NetworkSettings) r.NetworkSettings.Networks[net.Name] = attachment;
       });
     });
@@ -95,22 +108,19 @@ export class LocalContainerService implements ContainerService {
     await refreshHosts(all, all, (id) => this.paths(id).userdata);
   }
 
-  /** `network disconnect`: off a network it was connected to. */
+  /** `network disconnect`: off a network, its first one included (as Docker allows); starts leave it out from then on. */
   async disconnectNetwork(ref: string, network: string): Promise<void> {
     const net = await this.networks.get(network);
     await this.locked(ref, async (rec) => {
-      const extra = (rec.HostConfig.ExtraNetworks ?? []).find((e) => e.name === net.Name);
-      if (!extra) {
-        const first = onNetwork(rec.HostConfig.NetworkMode) ? await this.networks.get(rec.HostConfig.NetworkMode === 'default' ? DEFAULT_NETWORK : rec.HostConfig.NetworkMode) : undefined;
-        if (first?.Id === net.Id) throw invalidArgument(`container ${rec.Name} cannot be disconnected from ${net.Name}, the network it was created on (berth keeps a container on its first network)`);
-        throw invalidArgument(`container ${rec.Id} is not connected to network ${net.Name}`);
-      }
+      if (!joinsNetwork(rec, net)) throw invalidArgument(`container ${rec.Id} is not connected to network ${net.Name}`);
       const a = rec.NetworkSettings?.Networks[net.Name];
       if (a && rec.NetworkSettings) {
         await leaveOne(rec, a, rec.NetworkSettings, this.networks);
       }
+      const isFirst = !(rec.HostConfig.ExtraNetworks ?? []).some((e) => e.name === net.Name);
       await this.save(rec.Id, (r) => {
-        r.HostConfig.ExtraNetworks = (r.HostConfig.ExtraNetworks ?? []).filter((e) => e.name !== net.Name);
+        if (isFirst) r.HostConfig.LeftFirstNetwork = true;
+        else r.HostConfig.ExtraNetworks = (r.HostConfig.ExtraNetworks ?? []).filter((e) => e.name !== net.Name);
         if (r.NetworkSettings) delete r.NetworkSettings.Networks[net.Name];
       });
     });

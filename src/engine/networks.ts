@@ -6,6 +6,7 @@ import { DEFAULT_NETWORK, type NetworkRecord, type NetworkStore } from '../netwo
 import type { ContainerRecord } from '../meta/index.ts';
 import type { LocalContainerService } from './containers.ts';
 import { matchLabel, parseUntil } from './filters.ts';
+import { joinsNetwork } from './container-network.ts';
 import { eventLog } from './events.ts';
 import type { Network, NetworkCreateOptions, NetworkService } from './types.ts';
 
@@ -119,7 +120,7 @@ export class LocalNetworkService implements NetworkService {
     const until = (filters.until ?? []).map(parseUntil);
     for (const n of await this.store.list()) {
       if (n.Name === DEFAULT_NETWORK) continue;
-      if (containers.some((c) => c.HostConfig.NetworkMode === n.Name || c.HostConfig.NetworkMode === n.Id || c.HostConfig.ExtraNetworks?.some((e) => e.name === n.Name))) continue;
+      if (containers.some((c) => joinsNetwork(c, n))) continue;
       if (!(filters.label ?? []).every((l) => matchLabel(n.Labels, l)) || (filters['label!'] ?? []).some((l) => matchLabel(n.Labels, l))) continue;
       if (until.some((t) => Date.parse(n.Created) >= t)) continue;
       await this.store.remove(n.Id);

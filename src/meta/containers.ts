@@ -80,6 +80,8 @@ export interface HostConfig {
   IPv4Address?: string;
   /** berth's: networks connected besides the first (`network connect`), joined at every start. */
   ExtraNetworks?: { name: string; aliases: string[]; ip?: string }[];
+  /** berth's: disconnected from the network NetworkMode names; starts leave it out until connected again. */
+  LeftFirstNetwork?: boolean;
 }
 
 export interface PortBinding {
