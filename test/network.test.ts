@@ -335,11 +335,12 @@ test("a stopped or removed container's name leaves the others' /etc/hosts", asyn
 test("a container started later is added to the earlier ones' /etc/hosts", async (t) => {
   const { root, runC } = await fixture(t);
   await ok(berth(root, ['network', 'create', 'appnet']));
-  await ok(runC(['-d', '--name', 'early', '--network', 'appnet', 'busybox', 'sleep', '300']));
+  await ok(runC(['-d', '--name', 'early', '--network', 'appnet', '--add-host', 'extra.example:192.0.2.7', 'busybox', 'sleep', '300']));
   await ok(runC(['-d', '--name', 'late', '--network', 'appnet', 'busybox', ...httpd('hello-from-late', 8080)]));
   const lateIp = (await endpoint(root, 'late', 'appnet')).IPAddress;
   const lateId = (await fullId(root, 'late')).slice(0, 12);
   await eventually(() => hostsOf(root, 'early'), (h) => h.get('late') === lateIp && h.get(lateId) === lateIp, `early's /etc/hosts names late and ${lateId} (${lateIp})`);
+  assert.equal((await hostsOf(root, 'early')).get('extra.example'), '192.0.2.7', 'its --add-host entry stays');
   assert.equal((await ok(berth(root, ['exec', 'early', ...wgetLoop('http://late:8080/')]))).stdout, 'hello-from-late\n');
 });
 

@@ -61,7 +61,7 @@ function readHostResolvConf(): string {
 }
 
 /** /etc/hosts: localhost, the container's own name (on its address when it has one), and the peers it may reach by name. */
-export function hostsFile(hostname: string, own?: string, peers: { ip: string; names: string[] }[] = []): string {
+export function hostsFile(hostname: string, own?: string, peers: { ip: string; names: string[] }[] = [], extraHosts: string[] = []): string {
   return [
     '127.0.0.1\tlocalhost',
     '::1\tlocalhost ip6-localhost ip6-loopback',
@@ -71,19 +71,17 @@ export function hostsFile(hostname: string, own?: string, peers: { ip: string; n
     'ff02::2\tip6-allrouters',
     own ? `${own}\t${hostname}` : `127.0.1.1\t${hostname}`,
     ...peers.map((p) => `${p.ip}\t${p.names.join(' ')}`),
+    // --add-host NAME:IP
+    ...extraHosts.map((e) => `${e.slice(e.indexOf(':') + 1)}\t${e.slice(0, e.indexOf(':'))}`),
     '',
   ].join('\n');
 }
 
 /** Writes hosts, hostname and resolv.conf; returns the bind mounts that put them in /etc. */
-export async function writeEtcFiles(p: ContainerPaths, hostname: string, hosts = hostsFile(hostname), h: Pick<HostConfig, 'ExtraHosts' | 'Dns' | 'DnsSearch' | 'DnsOptions'> = {}): Promise<{ destination: string; type: string; source: string; options: string[] }[]> {
+export async function writeEtcFiles(p: ContainerPaths, hostname: string, hosts: string, h: Pick<HostConfig, 'Dns' | 'DnsSearch' | 'DnsOptions'> = {}): Promise<{ destination: string; type: string; source: string; options: string[] }[]> {
   await mkdir(p.userdata, { recursive: true });
-  const extra = (h.ExtraHosts ?? []).map((e) => {
-    const at = e.indexOf(':');
-    return `${e.slice(at + 1)}\t${e.slice(0, at)}\n`;
-  });
   const files: [string, string][] = [
-    ['hosts', `${hosts}${extra.join('')}`],
+    ['hosts', hosts],
     ['hostname', `${hostname}\n`],
     ['resolv.conf', resolvConf(h)],
   ];

@@ -160,9 +160,16 @@ export async function joinOne(rec: ContainerRecord, net: NetworkRecord, networks
   }
 }
 
-/** Joins the container to its network (and the ones connected to it); the namespace path and attachments. */
-export async function attach(rec: ContainerRecord, networks: NetworkStore, portMappings: PortMapping[] = []): Promise<NetworkSettings> {
-  const netns = await createNetns(netnsName(rec.Id));
+/** Makes the container's network namespace, on no network yet (see attach): its path. */
+export function createSandbox(rec: ContainerRecord): Promise<string> {
+  return createNetns(netnsName(rec.Id));
+}
+
+/**
+ * Joins the container's namespace to its network (and the ones connected to it); the attachments.
+ * On failure it leaves what it joined and removes the namespace.
+ */
+export async function attach(rec: ContainerRecord, networks: NetworkStore, netns: string, portMappings: PortMapping[] = []): Promise<NetworkSettings> {
   const settings: NetworkSettings = { SandboxKey: netns, Networks: {} };
   try {
     if (!rec.HostConfig.LeftFirstNetwork) {
@@ -203,13 +210,9 @@ export async function leaveOne(rec: ContainerRecord, a: NetworkAttachment, setti
       });
     }
     // The kernel says who is still on the bridge (any root, any process): no port, no bridge.
+    // The bridge's slow delete and the rules' removal go side by side.
     if (bridgePorts(net.Bridge) === 0) {
-      try {
-        deleteBridge(net.Bridge);
-      } catch {
-        // gone already
-      }
-      await dropNetworkRules(net);
+      await Promise.all([deleteBridge(net.Bridge).catch(() => undefined /* gone already */), dropNetworkRules(net)]);
     }
   });
 }
@@ -260,12 +263,17 @@ export function peersOf(rec: ContainerRecord, settings: NetworkSettings, all: Co
   return out;
 }
 
+/** A container's /etc/hosts: its own address, the peers it reaches by name among `all`, its --add-host entries. */
+export function hostsOf(c: ContainerRecord, all: ContainerRecord[]): string {
+  const s = c.NetworkSettings;
+  return hostsFile(c.Config.Hostname, s ? Object.values(s.Networks)[0]?.IPAddress : undefined, s ? peersOf(c, s, all) : [], c.HostConfig.ExtraHosts ?? []);
+}
+
 /** Rewrites the /etc/hosts of `targets` on user-defined networks (in place: it is bind-mounted), naming the peers among `all`. */
 export async function refreshHosts(targets: ContainerRecord[], all: ContainerRecord[], userdata: (id: string) => string): Promise<void> {
   for (const c of targets) {
     const s = c.NetworkSettings;
     if (!s || Object.keys(s.Networks).every((n) => n === DEFAULT_NETWORK)) continue;
-    const own = Object.values(s.Networks)[0]?.IPAddress;
-    await writeFile(join(userdata(c.Id), 'hosts'), hostsFile(c.Config.Hostname, own, peersOf(c, s, all))).catch(() => undefined);
+    await writeFile(join(userdata(c.Id), 'hosts'), hostsOf(c, all)).catch(() => undefined);
   }
 }

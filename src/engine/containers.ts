@@ -10,7 +10,7 @@ import { arch } from 'node:process';
 import type { Digest } from '../content/index.ts';
 import { BerthError, conflict, errnoCode, invalidArgument, isKind, notFound } from '../errdefs/index.ts';
 import { parseConfig, parseManifest, type Descriptor, type ImageConfig } from '../image/index.ts';
-import { ContainerMeta, holdShared, isHeld, withLock, type ContainerRecord, type ContainersDocument, type LayerRecord, type NetworkAttachment } from '../meta/index.ts';
+import { ContainerMeta, holdShared, isHeld, withLock, type ContainerRecord, type ContainersDocument, type LayerRecord, type NetworkAttachment, type NetworkSettings } from '../meta/index.ts';
 import {
   AttachSession, OciRuntime, chooseRuntime, cgroupMode, commandLine, defaultSeccompProfile, effectiveCapabilities, environment,
   findExecutable, generateSpec, resizeConmonTerminal, resolveUser, startConmon,
@@ -20,10 +20,10 @@ import type { Finding, ImageStore } from '../store/index.ts';
 import { VolumeStore } from '../volume/index.ts';
 import { DEFAULT_NETWORK, NetworkStore } from '../network/index.ts';
 import { loadConfig } from './config.ts';
-import { containerPaths, hostsFile, writeEtcFiles, type ContainerPaths } from './container-files.ts';
+import { containerPaths, writeEtcFiles, type ContainerPaths } from './container-files.ts';
 import { hostConfig, hostHardLimits, resources, restartPolicy, rlimits, securityOptions } from './container-options.ts';
 import { inspectMounts, ociMountsFor, parseTmpfs, resolveMounts, volumeNames } from './container-mounts.ts';
-import { attach as joinNetwork, detach, firstNetwork, joinOne, joinsNetwork, leaveOne, onNetwork, peersOf, portMappingsOf, refreshHosts, strayNetwork } from './container-network.ts';
+import { attach as joinNetwork, createSandbox, detach, firstNetwork, hostsOf, joinOne, joinsNetwork, leaveOne, onNetwork, portMappingsOf, refreshHosts, strayNetwork } from './container-network.ts';
 import { allocatePorts, parseExpose, parsePublish, releasePorts } from './container-ports.ts';
 import { matchLabel, parseUntil } from './filters.ts';
 import { generateName, validateName } from './names.ts';
@@ -624,20 +624,20 @@ export class LocalContainerService implements ContainerService {
     const rootfs = await snap.mount(p.dir, this.layerSources(rec));
     let session: (AttachSession & { release: () => Promise<void> }) | undefined;
     let held: number[] = [];
+    let joining: Promise<NetworkSettings> | undefined;
     try {
+      let netns: string | undefined;
       if (onNetwork(rec.HostConfig.NetworkMode)) {
         // Host ports: the ones asked for checked, free ones chosen, before anything runs.
         const taken = new Set(Object.values((await this.meta.read()).containers).flatMap((c) => Object.entries(c.NetworkSettings?.Ports ?? {}).flatMap(([k, bs]) => bs.map((b) => `${b.HostPort}/${k.split('/')[1] ?? 'tcp'}`))));
         const ports = await allocatePorts(rec.HostConfig.PortBindings ?? {}, taken);
         held = ports.held;
-        const settings = await joinNetwork(rec, this.networks, ports.mappings);
-        eventLog(this.root).attachments('connect', rec.Id, await Promise.all(Object.keys(settings.Networks).map((n) => this.networks.get(n))));
-        if (Object.keys(ports.ports).length > 0) settings.Ports = ports.ports;
-        rec = await this.save(rec.Id, (r) => {
-          r.NetworkSettings = settings;
-        });
+        netns = await createSandbox(rec);
+        // The networks are joined while the runtime creates the container: its process runs only at start.
+        joining = joinNetwork(rec, this.networks, netns, ports.mappings).then((settings) => (Object.keys(ports.ports).length > 0 ? { ...settings, Ports: ports.ports } : settings));
+        joining.catch(() => undefined); // awaited below, or by the clean-up
       }
-      await writeFile(p.config, JSON.stringify(await this.spec(rec, config, rootfs, p, attach?.size)));
+      await writeFile(p.config, JSON.stringify(await this.spec(rec, config, rootfs, p, attach?.size, netns)));
       for (const f of [p.exitFile, join(p.dir, 'attach'), p.pidFile]) await rm(f, { force: true });
       await mkdir(join(this.root, 'exits'), { recursive: true });
       await mkdir(runtime.stateDir, { recursive: true });
@@ -665,6 +665,17 @@ export class LocalContainerService implements ContainerService {
       }).catch((err: unknown) => {
         throw startError(err);
       }).finally(() => releasePorts(held));
+      if (joining) {
+        const settings = await joining;
+        eventLog(this.root).attachments('connect', rec.Id, await Promise.all(Object.keys(settings.Networks).map((n) => this.networks.get(n))));
+        rec = await this.save(rec.Id, (r) => {
+          r.NetworkSettings = settings;
+        });
+        // Its address in its own /etc/hosts (written in place: it is bind-mounted), and its name in the others'.
+        const all = await this.records();
+        await writeFile(join(p.userdata, 'hosts'), hostsOf(rec, all));
+        await refreshHosts(all.filter((c) => c.Id !== rec.Id), all, (id) => this.paths(id).userdata);
+      }
       if (attach) session = await this.connect(p, attach);
       await runtime.start(rec.Id);
       await this.save(rec.Id, (r) => {
@@ -678,7 +689,9 @@ export class LocalContainerService implements ContainerService {
       await session?.close();
       await session?.release();
       await runtime.delete(rec.Id, true).catch(() => undefined);
-      await this.leaveNetwork(rec).catch(() => undefined);
+      // A join still running ends first; what it joined is then left (a failed join left it already).
+      const joined = await joining?.catch(() => undefined);
+      await this.leaveNetwork(joined ? { ...rec, NetworkSettings: joined } : rec).catch(() => undefined);
       snap.unmount(p.dir);
       const message = err instanceof Error ? err.message : String(err);
       await this.save(rec.Id, (r) => {
@@ -690,21 +703,17 @@ export class LocalContainerService implements ContainerService {
     return session;
   }
 
-  private async spec(rec: ContainerRecord, config: ImageConfig, rootfs: string, p: ContainerPaths, consoleSize?: TerminalSize): Promise<Record<string, unknown>> {
+  private async spec(rec: ContainerRecord, config: ImageConfig, rootfs: string, p: ContainerPaths, consoleSize?: TerminalSize, netns?: string): Promise<Record<string, unknown>> {
     const h = rec.HostConfig;
     const user = resolveUser(rootfs, rec.Config.User, h.GroupAdd ?? []);
     const caps = effectiveCapabilities({ privileged: h.Privileged, add: h.CapAdd ?? [], drop: h.CapDrop ?? [] });
     const security = securityOptions(h.SecurityOpt);
-    const settings = rec.NetworkSettings;
     // `container:ID`: that container's namespace and its /etc files.
     const joined = h.NetworkMode.startsWith('container:') ? await this.joinedNetwork(h.NetworkMode.slice('container:'.length)) : undefined;
-    const all = settings ? Object.values((await this.meta.read()).containers) : [];
-    const hosts = settings ? hostsFile(rec.Config.Hostname, Object.values(settings.Networks)[0]?.IPAddress, peersOf(rec, settings, all)) : undefined;
     if (joined) await mkdir(p.userdata, { recursive: true }); // conmon's persist dir, which writeEtcFiles makes otherwise
-    const etc = joined ? joined.etc : await writeEtcFiles(p, rec.Config.Hostname, hosts, h);
+    // hosts gets the container's address once its networks are joined (launch).
+    const etc = joined ? joined.etc : await writeEtcFiles(p, rec.Config.Hostname, hostsOf({ ...rec, NetworkSettings: undefined }, []), h);
     const mounts = [...etc, ...(await ociMountsFor(h.Mounts, h.Tmpfs, this.volumes, rootfs))];
-    // The others on its networks learn its name.
-    if (settings) await refreshHosts(all.filter((c) => c.Id !== rec.Id), all, (id) => this.paths(id).userdata);
     let args = [rec.Path, ...rec.Args];
     if (h.Init) {
       const init = findExecutable('catatonit') ?? findExecutable('tini-static');
@@ -732,7 +741,7 @@ export class LocalContainerService implements ContainerService {
       cgroupsPath: cgroupsPathOf(rec.Id),
       resources: resources(h),
       seccomp,
-      network: h.NetworkMode === 'host' ? 'host' : joined ? { path: joined.netns } : settings ? { path: settings.SandboxKey } : 'private',
+      network: h.NetworkMode === 'host' ? 'host' : joined ? { path: joined.netns } : netns ? { path: netns } : 'private',
       cgroupNamespace: cgroupMode() === 'unified',
     });
   }
@@ -766,9 +775,12 @@ export class LocalContainerService implements ContainerService {
     }
     if (Number.isNaN(code)) code = 255;
     const oom = await exists(join(p.userdata, 'oom'));
+    // The network goes while the runtime's state and the mount go: none needs the others.
+    const leaving = this.leaveNetwork(rec);
+    leaving.catch(() => undefined); // awaited below
     await this.runtimeFor(rec).delete(rec.Id, true).catch(() => undefined);
-    await this.leaveNetwork(rec);
     this.snapshotter(rec).unmount(p.dir);
+    await leaving;
     eventLog(this.root).container('die', rec, { exitCode: String(code) });
     eventLog(this.root).mounts('unmount', rec);
     return this.save(rec.Id, (r) => {

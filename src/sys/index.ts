@@ -1,7 +1,7 @@
 // The few system calls Node.js lacks, called in libc through koffi (an FFI shipped with prebuilt
 // binaries inside its npm package, so nothing is compiled at install time). Loaded lazily: commands
 // that never need a syscall pay nothing for it.
-import { closeSync, openSync } from 'node:fs';
+import { closeSync, existsSync, openSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { errnoException, makeDev } from './errno.ts';
@@ -26,6 +26,7 @@ interface Libc {
   shutdown: (fd: number, how: number) => number;
   ioctlInt: (fd: number, request: number, out: Buffer) => number;
   ioctlBuf: (fd: number, request: number, arg: Buffer) => number;
+  ioctlBufAsync: (fd: number, request: number, arg: Buffer, cb: (err: unknown, res: number) => void) => void;
   unshare: (flags: number) => number;
   setns: (fd: number, nstype: number) => number;
   flockAsync: (fd: number, op: number, cb: (err: unknown, res: number) => void) => void;
@@ -41,6 +42,7 @@ function load(): Libc {
   const koffi = createRequire(import.meta.url)('koffi') as Koffi;
   const lib = koffi.load('libc.so.6');
   const flock = lib.func('int flock(int fd, int op)');
+  const ioctlBuf = lib.func('int ioctl(int fd, unsigned long request, _Inout_ void *arg)');
   libc = {
     mknod: lib.func('int mknod(const char *path, uint32_t mode, uint64_t dev)'),
     lsetxattr: lib.func('int lsetxattr(const char *path, const char *name, const void *value, size_t size, int flags)'),
@@ -57,7 +59,8 @@ function load(): Libc {
     close: lib.func('int close(int fd)'),
     shutdown: lib.func('int shutdown(int fd, int how)'),
     ioctlInt: lib.func('int ioctl(int fd, unsigned long request, _Out_ void *out)'),
-    ioctlBuf: lib.func('int ioctl(int fd, unsigned long request, _Inout_ void *arg)'),
+    ioctlBuf,
+    ioctlBufAsync: ioctlBuf.async as Libc['ioctlBufAsync'],
     unshare: lib.func('int unshare(int flags)'),
     setns: lib.func('int setns(int fd, int nstype)'),
     flockAsync: flock.async as Libc['flockAsync'],
@@ -293,12 +296,21 @@ export function makeNetns(path: string): void {
 
 const SIOCBRDELBR = 0x89a1;
 
-/** Takes a bridge down and deletes it (brctl delbr's two ioctls, not a run of ip). */
-export function deleteBridge(name: string): void {
-  withInetSocket((fd) => {
+/**
+ * Takes a bridge down and deletes it (brctl delbr's two ioctls, not a run of ip). The kernel
+ * waits ~40 ms for the device's last users before it returns: the delete runs on a worker thread.
+ */
+export async function deleteBridge(name: string): Promise<void> {
+  const c = load();
+  const fd = check(c.socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), 'socket');
+  try {
     setLinkUp(fd, name, false);
-    check(load().ioctlBuf(fd, SIOCBRDELBR, Buffer.from(`${name}\0`, 'latin1')), 'ioctl');
-  });
+    const ret = await new Promise<number>((resolve, reject) => c.ioctlBufAsync(fd, SIOCBRDELBR, Buffer.from(`${name}\0`, 'latin1'), (err, res) => (err ? reject(err instanceof Error ? err : new Error(String(err))) : resolve(res))));
+    // errno belongs to the worker thread: the kernel's own view says whether it went.
+    if (ret < 0 && existsSync(`/sys/class/net/${name}`)) throw new Error(`cannot delete bridge ${name}`);
+  } finally {
+    c.close(fd);
+  }
 }
 
 /** An AF_INET datagram socket for interface ioctls, closed after `fn` (in the caller's network namespace). */
