@@ -34,6 +34,7 @@ cleanup() {
   peers_clean_host
   i=0
   while grep -qF -- "$work/root" /proc/[0-9]*/cmdline 2>/dev/null && [ "$i" -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+  [ ! -d "$work/root" ] || bin/berth --root "$work/root" system reset -f >/dev/null 2>&1
   mount | awk -v w="$work/" 'index($3, w) == 1 { print $3 }' | sort -r | while read -r m; do umount -l "$m"; done
   rm -rf "$work"
 }

@@ -9,9 +9,8 @@ root=$(mktemp -d /tmp/berth-demo-XXXXXX)
 registry=""
 cleanup() {
   [ -z "$registry" ] || { kill "$registry" 2>/dev/null; wait "$registry" 2>/dev/null || true; }
-  # Containers first (conmon, mounts), then the files.
-  ids=$(bin/berth --root "$root/store" ps -aq 2>/dev/null || true)
-  [ -z "$ids" ] || bin/berth --root "$root/store" rm -f $ids >/dev/null 2>&1 || true
+  # Containers, networks (their bridge and rules), mounts, then the files.
+  [ ! -d "$root/store" ] || bin/berth --root "$root/store" system reset -f >/dev/null 2>&1 || true
   rm -rf "$root"
 }
 trap cleanup EXIT

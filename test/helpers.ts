@@ -3,7 +3,7 @@
 import { spawn } from 'node:child_process';
 import { mkdtemp, rm, mkdir, writeFile, symlink, copyFile, chmod } from 'node:fs/promises';
 import { execFileSync } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -80,9 +80,15 @@ export async function rootWithBusybox(name = 'busybox:latest'): Promise<{ root: 
   const root = join(dir, 'root');
   await ok(berth(root, ['import', '--change', 'CMD ["sh"]', tar, name]));
   return { root, cleanup: async () => {
-    await removeContainers(root);
+    await resetRoot(root);
     await cleanup();
   } };
+}
+
+/** Takes a root and all it keeps on the host away (`system reset`: containers, the networks' bridges and rules, mounts). */
+export async function resetRoot(root: string): Promise<void> {
+  await removeContainers(root);
+  if (existsSync(root)) await ok(berth(root, ['system', 'reset', '-f']));
 }
 
 /** Removes every container of a root (conmon, runtime state, mounts), so a test leaves nothing running. */

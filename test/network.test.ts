@@ -770,7 +770,7 @@ test('a published port is held on the host while the container runs (as docker-p
   assert.equal(listened, 'EADDRINUSE', `another process cannot take 127.0.0.1:${port} from the container`);
 });
 
-test('a container leaves no bridge, namespace, veth or NAT rule behind: stopped, exited, run --rm or removed', async (t) => {
+test('a container leaves no namespace or veth behind (stopped, exited, run --rm or removed); bridges and rules stay until network rm and system reset', async (t) => {
   const { root, runC } = await fixture(t);
   await ok(berth(root, ['network', 'create', 'tidy']));
   await ok(runC(['-d', '--name', 'onuser', '--network', 'tidy', 'busybox', 'sleep', '300']));
@@ -783,13 +783,11 @@ test('a container leaves no bridge, namespace, veth or NAT rule behind: stopped,
   const onBridge = await tracesOf(root, 'onbridge');
   assert.ok(existsSync(`/sys/class/net/${userBridge}/brif/${onUser.veth}`), `${onUser.veth} is on ${userBridge}`);
   assert.ok(existsSync(`/sys/class/net/${defaultBridge}/brif/${onBridge.veth}`), `${onBridge.veth} is on ${defaultBridge}`);
-  // What could name this test's networks in iptables: their IDs (short and full), bridges and subnets.
+  // What could name this test's networks in iptables: their IDs (short and full) and bridges.
   const netWords: string[] = [userBridge, defaultBridge];
-  const subnets: string[] = [];
   for (const n of ['tidy', 'bridge']) {
     const info = await inspectNetwork(root, n);
     netWords.push(info.Id, info.Id.slice(0, 12));
-    subnets.push(info.IPAM.Config?.[0]?.Subnet ?? assert.fail(`${n} has a subnet`));
   }
   const ports = (): string[] => readdirSync(`/sys/class/net/${userBridge}/brif`).sort();
   assert.deepEqual(ports(), [onUser.veth]);
@@ -813,14 +811,20 @@ test('a container leaves no bridge, namespace, veth or NAT rule behind: stopped,
   const again = await tracesOf(root, 'onuser');
   assert.match((await ok(berth(root, ['exec', 'onuser', 'ip', '-o', '-4', 'addr', 'show', 'eth0']))).stdout, /inet 10\.89\.\d+\.\d+\/24 /);
 
-  // Removed: nothing of theirs left, and no bridge or rule of their networks either.
+  // Removed: nothing of theirs left; the bridges and their rules stay with their networks (as docker0 does).
   await removeContainers(root);
   await noTraces([onUser, onBridge, again]);
-  for (const br of [userBridge, defaultBridge]) assert.equal(existsSync(`/sys/class/net/${br}`), false, `bridge ${br} removed with the last container`);
-  assert.deepEqual(await leftRules([...netWords, ...subnets]), [], 'no iptables rule for networks no container runs on');
+  for (const br of [userBridge, defaultBridge]) assert.deepEqual(readdirSync(`/sys/class/net/${br}/brif`), [], `bridge ${br} kept, with no interface on it`);
+  assert.notDeepEqual(await leftRules([userBridge]), [], 'the network\'s rules are kept');
+  // network rm takes its bridge and rules; system reset the default network's.
   assert.equal((await ok(berth(root, ['network', 'rm', 'tidy']))).stdout, 'tidy\n');
-  for (const br of [userBridge, defaultBridge]) assert.equal(existsSync(`/sys/class/net/${br}`), false);
-  assert.deepEqual(await leftRules(netWords), [], 'nor once removed (its subnet may be another root\'s by now)');
+  assert.equal(existsSync(`/sys/class/net/${userBridge}`), false, `bridge ${userBridge} removed with its network`);
+  assert.deepEqual(await leftRules([userBridge]), [], 'its rules too');
+  assert.ok(existsSync(`/sys/class/net/${defaultBridge}`));
+  assert.equal((await ok(berth(root, ['system', 'reset', '-f']))).stdout, '');
+  assert.equal(existsSync(`/sys/class/net/${defaultBridge}`), false, `bridge ${defaultBridge} removed by system reset`);
+  assert.equal(existsSync(root), false, 'system reset removes the root');
+  assert.deepEqual(await leftRules(netWords), [], 'no rule of either network is left (their subnets may be other roots\' by now)');
   // No interface of this test left on the host: its veths are gone with their namespaces.
   const id12s = [onUser, onBridge, again, brief].map((x) => x.id.slice(0, 12));
   assert.deepEqual(readdirSync('/run/netns').filter((n) => id12s.some((id) => n.includes(id))), []);

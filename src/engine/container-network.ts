@@ -7,6 +7,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { conflict } from '../errdefs/index.ts';
 import { withLock, type ContainerRecord, type NetworkAttachment, type NetworkSettings } from '../meta/index.ts';
 import { cniAdd, cniDel, createNetns, deleteNetns, DEFAULT_NETWORK, netnsPath, type CniResult, type NetworkRecord, type NetworkStore } from '../network/index.ts';
 import { hostsFile } from './container-files.ts';
@@ -70,17 +71,22 @@ function restore(input: string): Promise<void> {
   });
 }
 
+/** How many of the network's rules iptables has now (one iptables-save). */
+async function rulesPresent(net: NetworkRecord): Promise<number> {
+  const comment = `berth network ${net.Id.slice(0, 12)}`;
+  const saved = (await run('iptables-save', []).catch(() => ({ stdout: '' }))).stdout;
+  return saved.split('\n').filter((l) => l.includes(`"${comment}"`)).length;
+}
+
 /**
- * The network's rules, added once when its first container arrives: one iptables-save to see
- * what is there and one iptables-restore for what is missing (two programs run instead of eight).
+ * The network's rules, checked at each join (a firewall reload may have flushed them) and added
+ * when missing: one iptables-save to see what is there, one iptables-restore for what is missing.
  */
 async function ensureNetworkRules(net: NetworkRecord): Promise<void> {
   await mkdir('/run/berth', { recursive: true });
   await withLock(IPTABLES_LOCK, 'exclusive', async () => {
     const want = networkRules(net);
-    const comment = `berth network ${net.Id.slice(0, 12)}`;
-    const saved = (await run('iptables-save', []).catch(() => ({ stdout: '' }))).stdout;
-    const present = saved.split('\n').filter((l) => l.includes(`"${comment}"`)).length;
+    const present = await rulesPresent(net);
     if (present === want.length) return;
     // Some but not all (a start killed half way): take them away and put them all back.
     if (present > 0) await dropRules(want);
@@ -95,9 +101,22 @@ async function dropRules(rules: [string, string[]][]): Promise<void> {
   });
 }
 
-async function dropNetworkRules(net: NetworkRecord): Promise<void> {
+/**
+ * Takes away what a network made on the host: its bridge (kept from its first container on, as
+ * Docker keeps docker0) and its rules. For `network rm` and `system reset`; refused while
+ * interfaces are still on the bridge.
+ */
+export async function removeNetworkHost(net: NetworkRecord): Promise<void> {
   await mkdir('/run/berth', { recursive: true });
-  await withLock(IPTABLES_LOCK, 'exclusive', () => dropRules(networkRules(net)));
+  await withLock(bridgeLock(net), 'exclusive', async () => {
+    const ports = bridgePorts(net.Bridge);
+    if (ports > 0) throw conflict(`error while removing network: network ${net.Name} id ${net.Id} has active endpoints (${ports} on bridge ${net.Bridge})`, net.Id);
+    await withLock(IPTABLES_LOCK, 'exclusive', async () => {
+      // The bridge's slow delete (~40 ms in the kernel) and the rules' removal go side by side.
+      const rules = (await rulesPresent(net)) > 0 ? dropRules(networkRules(net)) : Promise.resolve();
+      await Promise.all([existsSync(`/sys/class/net/${net.Bridge}`) ? deleteBridge(net.Bridge) : Promise.resolve(), rules]);
+    });
+  });
 }
 
 /** True for the modes that need a CNI network (not none, host or another container's). */
@@ -189,7 +208,7 @@ export async function attach(rec: ContainerRecord, networks: NetworkStore, netns
   }
 }
 
-/** Takes the container's namespace off one network (CNI DEL); the bridge and its rules go when no interface is left on it. */
+/** Takes the container's namespace off one network (CNI DEL); the bridge and its rules stay until the network goes. */
 export async function leaveOne(rec: ContainerRecord, a: NetworkAttachment, settings: NetworkSettings, networks: NetworkStore): Promise<void> {
   let net: NetworkRecord;
   try {
@@ -208,11 +227,6 @@ export async function leaveOne(rec: ContainerRecord, a: NetworkAttachment, setti
         await del();
         await dropIdlePortChains();
       });
-    }
-    // The kernel says who is still on the bridge (any root, any process): no port, no bridge.
-    // The bridge's slow delete and the rules' removal go side by side.
-    if (bridgePorts(net.Bridge) === 0) {
-      await Promise.all([deleteBridge(net.Bridge).catch(() => undefined /* gone already */), dropNetworkRules(net)]);
     }
   });
 }

@@ -1,5 +1,6 @@
 // LocalEngine: the engine in-process, over berth's store under --root (daemonless mode).
 import { ImageStore, checkStore, diskUsage } from '../store/index.ts';
+import { resetRoot } from './reset.ts';
 import { LocalContainerService } from './containers.ts';
 import { LocalBuilderService } from './build.ts';
 import { LocalVolumeService } from './volumes.ts';
@@ -43,6 +44,7 @@ export class LocalEngine implements Engine {
       diskUsage: (types) => dockerDiskUsage({ store, containers: this.containers, images: this.images, volumes: this.volumes }, types),
       // Containers first: a repair there can release what the store check then judges.
       check: async (o) => [...(await this.containers.check(o.repair)), ...(await checkStore(store, o))],
+      reset: () => resetRoot(store.root, this.containers, this.volumes),
     };
   }
 

@@ -6,7 +6,7 @@ import { DEFAULT_NETWORK, type NetworkRecord, type NetworkStore } from '../netwo
 import type { ContainerRecord } from '../meta/index.ts';
 import type { LocalContainerService } from './containers.ts';
 import { matchLabel, parseUntil } from './filters.ts';
-import { joinsNetwork } from './container-network.ts';
+import { joinsNetwork, removeNetworkHost } from './container-network.ts';
 import { eventLog } from './events.ts';
 import type { Network, NetworkCreateOptions, NetworkService } from './types.ts';
 
@@ -110,6 +110,7 @@ export class LocalNetworkService implements NetworkService {
     const rec = await this.store.get(ref).catch((err: unknown) => Promise.reject(err instanceof Error && /not found/.test(err.message) ? notFound(`network ${ref} not found`, ref) : err));
     const users = (await this.containers()).filter((c) => c.NetworkSettings?.Networks[rec.Name] !== undefined);
     if (users.length > 0) throw conflict(`error while removing network: network ${rec.Name} id ${rec.Id} has active endpoints`, ref);
+    await removeNetworkHost(rec);
     await this.store.remove(rec.Id);
     eventLog(this.root).network('destroy', rec);
   }
@@ -123,6 +124,7 @@ export class LocalNetworkService implements NetworkService {
       if (containers.some((c) => joinsNetwork(c, n))) continue;
       if (!(filters.label ?? []).every((l) => matchLabel(n.Labels, l)) || (filters['label!'] ?? []).some((l) => matchLabel(n.Labels, l))) continue;
       if (until.some((t) => Date.parse(n.Created) >= t)) continue;
+      await removeNetworkHost(n);
       await this.store.remove(n.Id);
       eventLog(this.root).network('destroy', n);
       deleted.push(n.Name);

@@ -217,6 +217,8 @@ export interface SystemService {
   /** Disk usage as the Docker API's /system/df has it (only the types asked for; the others null). */
   diskUsage(types?: DiskUsageType[]): Promise<DiskUsage>;
   check(opts: { repair: boolean }): Promise<Finding[]>;
+  /** Removes every container, volume, network (and what it keeps on the host), image and cache, and the root. */
+  reset(): Promise<void>;
 }
 
 export interface CreateOptions {

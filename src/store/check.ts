@@ -1,12 +1,11 @@
 // `system check`: verifies every blob's digest and every reference between records, blobs and
 // layers; with repair, removes what is corrupt or unreferenced (and images left broken by that),
 // and says what it removed.
-import { readFileSync } from 'node:fs';
 import { readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Digest } from '../content/index.ts';
 import { withLock } from '../meta/index.ts';
-import { MNT_DETACH, umount2 } from '../sys/index.ts';
+import { unmountUnder } from '../sys/index.ts';
 import type { ImageStore } from './store.ts';
 import { liveSets } from './store.ts';
 
@@ -132,20 +131,3 @@ function alive(pid: number): boolean {
   }
 }
 
-/** Detaches every mount at or below `path` (deepest first). */
-function unmountUnder(path: string): void {
-  let info: string;
-  try {
-    info = readFileSync('/proc/self/mountinfo', 'utf8');
-  } catch {
-    return;
-  }
-  const points = info.split('\n').map((l) => l.split(' ')[4] ?? '').filter((m) => m === path || m.startsWith(`${path}/`));
-  for (const m of points.sort((a, b) => b.length - a.length)) {
-    try {
-      umount2(m, MNT_DETACH);
-    } catch {
-      // gone meanwhile
-    }
-  }
-}

@@ -1,7 +1,7 @@
 // The few system calls Node.js lacks, called in libc through koffi (an FFI shipped with prebuilt
 // binaries inside its npm package, so nothing is compiled at install time). Loaded lazily: commands
 // that never need a syscall pay nothing for it.
-import { closeSync, existsSync, openSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { errnoException, makeDev } from './errno.ts';
@@ -367,4 +367,22 @@ export function makeRawTerminal(fd: number): () => void {
   return () => {
     load().tcsetattr(fd, 0, saved);
   };
+}
+
+/** Detaches every mount at or below `path` (deepest first). */
+export function unmountUnder(path: string): void {
+  let info: string;
+  try {
+    info = readFileSync('/proc/self/mountinfo', 'utf8');
+  } catch {
+    return;
+  }
+  const points = info.split('\n').map((l) => l.split(' ')[4] ?? '').filter((m) => m === path || m.startsWith(`${path}/`));
+  for (const m of points.sort((a, b) => b.length - a.length)) {
+    try {
+      umount2(m, MNT_DETACH);
+    } catch {
+      // gone meanwhile
+    }
+  }
 }

@@ -49,6 +49,7 @@ export function remoteSystem(api: ApiClient): SystemService {
     },
     diskUsage: (types?: DiskUsageType[]) => api.json<DiskUsage>('GET', '/system/df', { query: { type: types } }),
     check: () => Promise.reject(remoteOnly('system check')),
+    reset: () => Promise.reject(remoteOnly('system reset')),
   };
 }
 

@@ -81,6 +81,7 @@ export const commands: CommandEntry[] = [
   { paths: [['system', 'events'], ['events']], summary: 'Get real time events from the server', load: () => import('./system/events.ts') },
   { paths: [['system', 'df']], summary: 'Show berth disk usage', load: () => import('./system/df.ts') },
   { paths: [['system', 'check']], summary: 'Verify every blob, layer and reference in the store', load: () => import('./system/check.ts') },
+  { paths: [['system', 'reset']], summary: 'Remove every container, image, volume and network of the root, and what they keep on the host', load: () => import('./system/reset.ts') },
   { paths: [['version']], summary: 'Show the berth version information', common: true, load: () => import('./system/version.ts') },
   { paths: [['daemon'], ['system', 'service']], summary: 'Serve the Docker Engine API (the daemon)', load: () => import('./system/daemon.ts') },
 ];
