@@ -14,7 +14,18 @@ export const berthBin = join(repo, 'bin', 'berth');
 /** A temporary directory removed by the returned cleanup (use with t.after). */
 export async function tempDir(prefix = 'berth-test-'): Promise<{ dir: string; cleanup: () => Promise<void> }> {
   const dir = await mkdtemp(join(tmpdir(), prefix));
-  return { dir, cleanup: () => rm(dir, { recursive: true, force: true }) };
+  return { dir, cleanup: async () => {
+    // A berth root in it keeps things on the host (a network's bridge and rules): reset it first.
+    for (const root of networkRoots(dir)) await resetRoot(root);
+    await rm(dir, { recursive: true, force: true });
+  } };
+}
+
+/** The berth roots at most two levels below `dir` that made networks. */
+function networkRoots(dir: string): string[] {
+  const below = (d: string): string[] => (existsSync(d) ? readdirSync(d, { withFileTypes: true }) : []).filter((e) => e.isDirectory()).map((e) => join(d, e.name));
+  const candidates = below(dir).flatMap((d) => [d, ...below(d)]);
+  return candidates.filter((d) => existsSync(join(d, 'meta', 'networks.json')));
 }
 
 export interface RunResult {
@@ -80,8 +91,8 @@ export async function rootWithBusybox(name = 'busybox:latest'): Promise<{ root: 
   const root = join(dir, 'root');
   await ok(berth(root, ['import', '--change', 'CMD ["sh"]', tar, name]));
   return { root, cleanup: async () => {
-    await resetRoot(root);
-    await cleanup();
+    await removeContainers(root);
+    await cleanup(); // resets the root
   } };
 }
 
