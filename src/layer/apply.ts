@@ -29,6 +29,11 @@ export interface ApplyOptions {
   /** Refuse to replace a directory by a non-directory or the reverse (Docker's NoOverwriteDirNonDir). */
   noOverwriteDirNonDir?: boolean;
   expectedDiffId?: Digest;
+  /**
+   * The digest of the input as it is being stored, when the input is a plain (uncompressed) tar:
+   * that digest is the diff ID, so the bytes are not hashed a second time here.
+   */
+  plainTarDigest?: Promise<Digest>;
   /** What the layer is, for messages ("layer sha256:…", "archive entry x.tar"). */
   what?: string;
   signal?: AbortSignal;
@@ -49,13 +54,13 @@ export async function applyLayer(input: AsyncIterable<Buffer | Uint8Array>, targ
   const what = opts.what ?? 'layer';
   const x = new Extractor(target, opts.whiteouts, what, opts);
   const parser = new TarParser(x);
-  const hash = createHash('sha256');
+  const hash = opts.plainTarDigest ? undefined : createHash('sha256');
   let size = 0;
   try {
     for await (const c of decompress(input)) {
       opts.signal?.throwIfAborted();
       const chunk = c as Buffer;
-      hash.update(chunk);
+      hash?.update(chunk);
       size += chunk.length;
       parser.push(chunk);
     }
@@ -70,7 +75,7 @@ export async function applyLayer(input: AsyncIterable<Buffer | Uint8Array>, targ
   }
   if (parser.entries === 0 && size === 0) throw invalidArgument(`${what}: the layer is empty (not a tar stream)`);
   x.finish();
-  const diffId: Digest = `sha256:${hash.digest('hex')}`;
+  const diffId: Digest = hash ? `sha256:${hash.digest('hex')}` : await (opts.plainTarDigest as Promise<Digest>);
   if (opts.expectedDiffId && diffId !== opts.expectedDiffId) {
     throw invalidArgument(`${what}: diff ID mismatch: expected ${opts.expectedDiffId}, got ${diffId}`);
   }

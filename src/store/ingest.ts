@@ -19,6 +19,8 @@ export async function storeBlob(
   let layer: Promise<LayerRecord> | undefined;
   let tee: PassThrough | undefined;
   let first = true;
+  // A plain tar's digest is its diff ID: the unpack takes it from here rather than hash it again.
+  let blobDigest: { resolve: (d: Digest) => void; reject: (e: unknown) => void; promise: Promise<Digest> } | undefined;
   try {
     for await (const c of body) {
       const chunk = Buffer.isBuffer(c) ? c : Buffer.from(c);
@@ -26,7 +28,11 @@ export async function storeBlob(
         first = false;
         if (await opts.unpack(chunk)) {
           tee = new PassThrough({ highWaterMark: 1 << 20 });
-          layer = store.layers.unpack(tee, opts.expectedDiffId, opts.what);
+          if (isPlainTar(chunk)) {
+            blobDigest = Promise.withResolvers<Digest>();
+            blobDigest.promise.catch(() => undefined); // awaited by the unpack, which may have failed first
+          }
+          layer = store.layers.unpack(tee, opts.expectedDiffId, opts.what, blobDigest?.promise);
           layer.catch(() => undefined); // observed by whoever uses the layer
         }
       }
@@ -37,9 +43,11 @@ export async function storeBlob(
     }
     tee?.end();
     const info = await ingest.commit();
+    blobDigest?.resolve(info.digest);
     if (layer) await layer.catch(() => undefined); // finished (ok or not) before the caller moves on
     return { ...info, layer };
   } catch (err) {
+    blobDigest?.reject(err);
     tee?.destroy(err as Error);
     await ingest.abort();
     throw err;
@@ -61,5 +69,10 @@ function drained(s: PassThrough): Promise<void> {
 export function looksLikeLayer(head: Buffer): boolean {
   if (head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b) return true;
   if (head.length >= 4 && head.readUInt32LE(0) === 0xfd2fb528) return true;
+  return isPlainTar(head);
+}
+
+/** A ustar header at the start: an uncompressed tar (sha256 is the only digest stored, so its digest is its diff ID). */
+function isPlainTar(head: Buffer): boolean {
   return head.length >= 262 && head.toString('latin1', 257, 262) === 'ustar';
 }

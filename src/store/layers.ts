@@ -36,12 +36,15 @@ export class LayerStore {
     }
   }
 
-  /** Unpacks a layer stream (tar, gzip or zstd), verifying its diff ID when one is expected. */
-  async unpack(body: Readable, expectedDiffId?: Digest, what?: string): Promise<LayerRecord> {
+  /**
+   * Unpacks a layer stream (tar, gzip or zstd), verifying its diff ID when one is expected. With
+   * `plainTarDigest`, the stream is a plain tar whose digest is being taken as it is stored.
+   */
+  async unpack(body: Readable, expectedDiffId?: Digest, what?: string, plainTarDigest?: Promise<Digest>): Promise<LayerRecord> {
     await mkdir(this.tmpDir, { recursive: true });
     const tmp = await mkdtemp(join(this.tmpDir, `layer-${process.pid}-`));
     try {
-      const r = await applyLayer(body, tmp, { whiteouts: 'overlay', expectedDiffId, what });
+      const r = await applyLayer(body, tmp, { whiteouts: 'overlay', expectedDiffId, what, plainTarDigest });
       await this.place(tmp, r.diffId);
       return { diffId: r.diffId, tarSize: r.size, contentSize: r.contentSize };
     } catch (err) {
