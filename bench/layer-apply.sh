@@ -27,8 +27,9 @@ for (let d = 0; d < 50; d++) {
 tar --format=pax -C "$work/tree" -cf "$work/layer.tar" .
 echo "layer: $(du -m "$work/layer.tar" | cut -f1) MB, $(tar -tf "$work/layer.tar" | grep -vc '/$') files"
 
-gnu_tar() { rm -rf "$work/x"; mkdir "$work/x"; tar -xf "$work/layer.tar" -C "$work/x"; }
-berth_apply() { rm -rf "$work/x"; node dist/bench/apply-layer.js "$work/layer.tar" "$work/x"; }
-duel 5 tar gnu_tar berth berth_apply
+clear_target() { rm -rf "$work/x"; mkdir "$work/x"; }
+gnu_tar() { tar -xf "$work/layer.tar" -C "$work/x"; }
+berth_apply() { node dist/bench/apply-layer.js "$work/layer.tar" "$work/x"; }
+DUEL_PREP=clear_target duel 5 tar gnu_tar berth berth_apply
 tt=$BEST_A tb=$BEST_B
 printf 'layer apply: GNU tar -x %.2fs, berth %.2fs, ratio (tar/berth) %sx (target >= 0.80x)\n' "$tt" "$tb" "$(ratio "$tt" "$tb")"

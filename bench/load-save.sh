@@ -10,16 +10,15 @@ bench/make-archive.sh "$work/image.tar"
 echo "archive: $(du -m "$work/image.tar" | cut -f1) MB, 5 layers"
 
 . bench/lib.sh
+clear_outputs() { rm -rf "$work/root" "$work/out-berth.tar" "$work/out-skopeo.tar"; }
 berth_round() {
-  rm -rf "$work/root" "$work/out-berth.tar"
   bin/berth --root "$work/root" load -i "$work/image.tar"
   bin/berth --root "$work/root" save -o "$work/out-berth.tar" bench/image:latest
 }
 skopeo_round() {
-  rm -f "$work/out-skopeo.tar"
   skopeo copy --quiet "docker-archive:$work/image.tar" "docker-archive:$work/out-skopeo.tar:bench/image:latest"
 }
-duel 5 skopeo skopeo_round berth berth_round
+DUEL_PREP=clear_outputs duel 5 skopeo skopeo_round berth berth_round
 ts=$BEST_A tb=$BEST_B
 r=$(ratio "$ts" "$tb")
 printf 'load+save: skopeo copy %.2fs, berth load+save %.2fs, ratio (skopeo/berth) %sx (target >= 1.00x)\n' "$ts" "$tb" "$r"
