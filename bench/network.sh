@@ -24,8 +24,7 @@ cleanup() {
   if [ -d "$work/root" ]; then
     ids=$(berth ps -aq 2>/dev/null)
     [ -z "$ids" ] || berth rm -f $ids >/dev/null 2>&1
-    berth system reset -f >/dev/null 2>&1  # the default network's bridge and rules
-    berth network rm benchnet >/dev/null 2>&1
+    berth system reset -f >/dev/null 2>&1  # every network's bridge and rules, then the root
   fi
   [ -z "$PODMAN" ] || { $PODMAN rm -a -f >/dev/null 2>&1; $PODMAN network rm -f benchnet >/dev/null 2>&1; }
   [ -z "$DOCKER" ] || { $DOCKER rm -f $($DOCKER ps -aq) >/dev/null 2>&1; $DOCKER network rm benchnet >/dev/null 2>&1; }

@@ -24,7 +24,7 @@ cleanup() {
   if [ -d "$work/root" ]; then
     ids=$(berth ps -aq 2>/dev/null)
     [ -z "$ids" ] || berth rm -f $ids >/dev/null 2>&1
-    berth system reset -f >/dev/null 2>&1  # the default network's bridge and rules
+    berth system reset -f >/dev/null 2>&1  # every network's bridge and rules, then the root
   fi
   peers_podman_stop
   peers_docker_stop

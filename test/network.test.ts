@@ -830,9 +830,48 @@ test('a container leaves no namespace or veth behind (stopped, exited, run --rm 
   assert.deepEqual(readdirSync('/run/netns').filter((n) => id12s.some((id) => n.includes(id))), []);
 });
 
+test('kept bridges: the default network cannot be removed by ID; a root deleted without system reset leaves a bridge the next root at that path replaces; a bridge given by name stays; system reset refuses /', async (t) => {
+  const { root, runC } = await fixture(t);
+  await ok(runC(['--rm', 'busybox', 'true']));
+  const bridge = await bridgeOf(root, 'bridge');
+  const id = (await inspectNetwork(root, 'bridge')).Id;
+  const byId = await berth(root, ['network', 'rm', id]);
+  assert.equal(byId.code, 1);
+  assert.match(byId.stderr, /bridge is a pre-defined network and cannot be removed/);
+  assert.ok(existsSync(`/sys/class/net/${bridge}`), 'the default bridge is still there');
+
+  // Deleted with rm -rf: its bridge stays with the old address; a new root there gets another
+  // subnet, and its first container replaces the stale bridge (and the rules naming it).
+  const images = join(dirname(root), 'busybox.tar');
+  await ok(berth(root, ['save', '-o', images, 'busybox']));
+  await removeContainers(root);
+  await ok(run('rm', ['-rf', root]));
+  await ok(berth(root, ['load', '-q', '-i', images]));
+  await ok(runC(['--rm', 'busybox', 'true']));
+  const gateway = (await inspectNetwork(root, 'bridge')).IPAM.Config?.[0]?.Gateway ?? assert.fail('a gateway');
+  assert.equal(await bridgeOf(root, 'bridge'), bridge, 'the same bridge name for the same root path');
+  assert.match((await ok(run('ip', ['-4', '-o', 'addr', 'show', bridge]))).stdout, new RegExp(`inet ${gateway.replace(/\./g, '\\.')}/`));
+  const newId = (await inspectNetwork(root, 'bridge')).Id.slice(0, 12);
+  assert.deepEqual((await leftRules([bridge])).filter((r) => !r.includes(`berth network ${newId}`)), [], 'no rule of the old network is left');
+
+  // A bridge that was there before the network: used, never deleted.
+  const foreign = `bf${process.pid % 100000}`;
+  await ok(run('ip', ['link', 'add', foreign, 'type', 'bridge']));
+  t.after(() => run('ip', ['link', 'del', foreign]).then(() => undefined));
+  await ok(berth(root, ['network', 'create', '-o', `com.docker.network.bridge.name=${foreign}`, 'given']));
+  await ok(runC(['--rm', '--network', 'given', 'busybox', 'true']));
+  await ok(berth(root, ['network', 'rm', 'given']));
+  assert.ok(existsSync(`/sys/class/net/${foreign}`), `${foreign} was not berth's to delete`);
+
+  const slash = await berth('/', ['system', 'reset', '-f']);
+  assert.equal(slash.code, 1);
+  assert.match(slash.stderr, /refusing to reset a root of "\/"/);
+  assert.equal(existsSync('/blobs') || existsSync('/layers'), false, 'nothing made in /');
+});
+
 test('--network container:NAME shares that container namespace, name and /etc files; it must be running; no -p with it', async (t) => {
   const { root, runC } = await fixture(t);
-  // The fixture's cleanup removes the containers (their bridges go with the last one) and the root.
+  // The fixture's cleanup removes the containers, then resets the root (its networks' bridges and rules).
   await ok(berth(root, ['network', 'create', 'shared']));
   await ok(runC(['-d', '--name', 'owner', '--network', 'shared', 'busybox', ...httpd('from-the-owner', 8080)]));
   const own = await endpoint(root, 'owner', 'shared');

@@ -1,7 +1,8 @@
 // A container on a network (the default `bridge` or one made with `network create`): a network
 // namespace of its own, joined to the network's bridge by the CNI plugins when it starts and left
 // when it stops; on a user-defined network its /etc/hosts names the other containers there (and
-// theirs name it), as Docker's resolver would. A bridge no container uses any more is removed.
+// theirs name it), as Docker's resolver would. A network's bridge and firewall rules stay from its
+// first container until the network goes (as Docker keeps docker0).
 import { execFile } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -11,7 +12,7 @@ import { conflict } from '../errdefs/index.ts';
 import { withLock, type ContainerRecord, type NetworkAttachment, type NetworkSettings } from '../meta/index.ts';
 import { cniAdd, cniDel, createNetns, deleteNetns, DEFAULT_NETWORK, netnsPath, type CniResult, type NetworkRecord, type NetworkStore } from '../network/index.ts';
 import { hostsFile } from './container-files.ts';
-import { deleteBridge } from '../sys/index.ts';
+import { deleteBridge, interfaceAddress } from '../sys/index.ts';
 import type { PortMapping } from './container-ports.ts';
 
 const run = promisify(execFile);
@@ -103,8 +104,8 @@ async function dropRules(rules: [string, string[]][]): Promise<void> {
 
 /**
  * Takes away what a network made on the host: its bridge (kept from its first container on, as
- * Docker keeps docker0) and its rules. For `network rm` and `system reset`; refused while
- * interfaces are still on the bridge.
+ * Docker keeps docker0; never one that was there before the network) and its rules. For `network
+ * rm` and `system reset`; refused while interfaces are still on the bridge.
  */
 export async function removeNetworkHost(net: NetworkRecord): Promise<void> {
   await mkdir('/run/berth', { recursive: true });
@@ -112,11 +113,46 @@ export async function removeNetworkHost(net: NetworkRecord): Promise<void> {
     const ports = bridgePorts(net.Bridge);
     if (ports > 0) throw conflict(`error while removing network: network ${net.Name} id ${net.Id} has active endpoints (${ports} on bridge ${net.Bridge})`, net.Id);
     await withLock(IPTABLES_LOCK, 'exclusive', async () => {
-      // The bridge's slow delete (~40 ms in the kernel) and the rules' removal go side by side.
+      // The bridge's slow delete (~40 ms in the kernel) and the rules' removal go side by side;
+      // both end before the locks go.
       const rules = (await rulesPresent(net)) > 0 ? dropRules(networkRules(net)) : Promise.resolve();
-      await Promise.all([existsSync(`/sys/class/net/${net.Bridge}`) ? deleteBridge(net.Bridge) : Promise.resolve(), rules]);
+      const bridge = isOwnBridge(net) ? deleteBridge(net.Bridge) : Promise.resolve();
+      for (const r of await Promise.allSettled([bridge, rules])) if (r.status === 'rejected') throw r.reason;
     });
   });
+}
+
+/** A bridge berth made for the network (a Linux bridge, not one the network was given). */
+function isOwnBridge(net: NetworkRecord): boolean {
+  return !net.ForeignBridge && existsSync(`/sys/class/net/${net.Bridge}/bridge`);
+}
+
+/**
+ * A bridge left by a root that was deleted without `system reset` has this network's name but
+ * another address: CNI's bridge plugin would refuse it. Empty, it goes, with the rules naming it.
+ */
+async function dropStaleBridge(net: NetworkRecord): Promise<void> {
+  if (!isOwnBridge(net) || bridgePorts(net.Bridge) > 0) return;
+  const gateway = net.IPAM.Config[0]?.Gateway;
+  const address = interfaceAddress(net.Bridge);
+  if (address === undefined || address === gateway) return;
+  await withLock(IPTABLES_LOCK, 'exclusive', async () => {
+    const rules: [string, string[]][] = [];
+    for (const table of ['nat', 'filter']) {
+      const listed = (await run('iptables', ['-t', table, '-S']).catch(() => ({ stdout: '' }))).stdout;
+      for (const line of listed.split('\n')) {
+        const words = line.split(' ');
+        if (words[0] === '-A' && words.includes(net.Bridge)) rules.push([table, argv(line.slice(3))]);
+      }
+    }
+    const results = await Promise.allSettled([deleteBridge(net.Bridge), rules.length > 0 ? dropRules(rules) : Promise.resolve()]);
+    for (const r of results) if (r.status === 'rejected') throw r.reason;
+  });
+}
+
+/** The words of an `iptables -S` rule, with its double-quoted comments as one word each. */
+function argv(rule: string): string[] {
+  return [...rule.matchAll(/"((?:[^"\\]|\\.)*)"|(\S+)/g)].map((m) => (m[1] !== undefined ? m[1].replace(/\\(.)/g, '$1') : (m[2] as string)));
 }
 
 /** True for the modes that need a CNI network (not none, host or another container's). */
@@ -132,7 +168,8 @@ export function firstNetwork(rec: ContainerRecord): string {
 /** Whether `rec` joins network `name` (or ID) at its starts: its first network unless it left it, or one connected since. */
 export function joinsNetwork(rec: ContainerRecord, net: { Name: string; Id: string }): boolean {
   const first = firstNetwork(rec);
-  if (onNetwork(first) && !rec.HostConfig.LeftFirstNetwork && (first === net.Name || first === net.Id)) return true;
+  // NetworkMode is as the user gave it: a name, an ID or an ID prefix.
+  if (onNetwork(first) && !rec.HostConfig.LeftFirstNetwork && (first === net.Name || (first !== '' && net.Id.startsWith(first)))) return true;
   return (rec.HostConfig.ExtraNetworks ?? []).some((e) => e.name === net.Name);
 }
 
@@ -158,11 +195,12 @@ export async function joinOne(rec: ContainerRecord, net: NetworkRecord, networks
   const args = { containerId: rec.Id, netns, ifName, capabilities: { portMappings, ...(o.ip ? { ips: [o.ip] } : {}) } };
   const add = (): Promise<CniResult> => cniAdd(networks.conflist(net, { ports }), args);
   try {
-    // Under the bridge's lock: a container leaving cannot take the bridge and its rules away
-    // between this join's plugin run and its rules (see leaveOne). With ports, also under the lock
-    // that guards portmap's shared chains (see dropIdlePortChains).
+    // Under the bridge's lock: the network's removal cannot take the bridge and its rules away
+    // between this join's plugin run and its rules (see removeNetworkHost). With ports, also under
+    // the lock that guards portmap's shared chains (see dropIdlePortChains).
     await mkdir('/run/berth', { recursive: true });
     const result = await withLock(bridgeLock(net), 'exclusive', async () => {
+      await dropStaleBridge(net);
       const r = ports ? await withLock(IPTABLES_LOCK, 'exclusive', add) : await add();
       await ensureNetworkRules(net);
       return r;
@@ -244,16 +282,25 @@ function bridgePorts(bridge: string): number {
   }
 }
 
-/** The network state of a container whose start died before recording it: its namespace, if one exists, on its first network. */
+/**
+ * The network state of a container whose start died before recording it: its namespace, if one
+ * exists, on the networks a start joins (as attach names their interfaces; the ports unknown).
+ */
 export async function strayNetwork(rec: ContainerRecord, networks: NetworkStore): Promise<NetworkSettings | undefined> {
   const path = netnsPath(netnsName(rec.Id));
   if (!onNetwork(rec.HostConfig.NetworkMode) || !existsSync(path)) {
     if (existsSync(path)) await deleteNetns(netnsName(rec.Id));
     return undefined;
   }
-  const net = await networks.get(firstNetwork(rec)).catch(() => undefined);
-  const attachment: NetworkAttachment = { NetworkID: net?.Id ?? '', IPAddress: '', IPPrefixLen: 0, Gateway: '', MacAddress: '', Aliases: [], Interface: 'eth0' };
-  return { SandboxKey: path, Networks: net ? { [net.Name]: attachment } : {} };
+  const settings: NetworkSettings = { SandboxKey: path, Networks: {} };
+  const names = [...(rec.HostConfig.LeftFirstNetwork ? [] : [firstNetwork(rec)]), ...(rec.HostConfig.ExtraNetworks ?? []).map((e) => e.name)];
+  let n = rec.HostConfig.LeftFirstNetwork ? 1 : 0;
+  for (const name of names) {
+    const net = await networks.get(name).catch(() => undefined);
+    const ifName = `eth${n++}`;
+    if (net) settings.Networks[net.Name] = { NetworkID: net.Id, IPAddress: '', IPPrefixLen: 0, Gateway: '', MacAddress: '', Aliases: [], Interface: ifName };
+  }
+  return settings;
 }
 
 /** Leaves every network (idempotent), then removes the namespace. */

@@ -68,11 +68,13 @@ export class LocalContainerService implements ContainerService {
     await this.locked(ref, async (rec) => {
       const mode = rec.HostConfig.NetworkMode;
       if (!onNetwork(mode)) throw invalidArgument(`container cannot be connected to network ${net.Name}: it runs with --network ${mode}`);
-      const first = await this.networks.get(firstNetwork(rec));
+      // Its first network may be gone (removed after the container left it).
+      const first = await this.networks.get(firstNetwork(rec)).catch(() => undefined);
       if ((o.aliases?.length || o.ip) && net.Name === DEFAULT_NETWORK) throw invalidArgument('user specified IP address and network aliases are supported only on user-defined networks');
-      const rejoinsFirst = first.Id === net.Id && rec.HostConfig.LeftFirstNetwork === true;
+      const isFirst = first?.Id === net.Id;
+      const rejoinsFirst = isFirst && rec.HostConfig.LeftFirstNetwork === true;
       // Docker keeps the settings of a container that is not running: its own network again adds aliases, no error (compose v1 connects so).
-      if (first.Id === net.Id && !isLive(rec) && !o.ip) {
+      if (isFirst && !isLive(rec) && !o.ip) {
         await this.save(rec.Id, (r) => {
           r.HostConfig.NetworkAliases = [...new Set([...(r.HostConfig.NetworkAliases ?? []), ...(o.aliases ?? [])])];
           delete r.HostConfig.LeftFirstNetwork;
@@ -684,14 +686,17 @@ export class LocalContainerService implements ContainerService {
       });
       eventLog(this.root).mounts('mount', rec);
       eventLog(this.root).container('start', rec);
-    } catch (err) {
+    } catch (caught) {
+      let err = caught;
       releasePorts(held);
       await session?.close();
       await session?.release();
       await runtime.delete(rec.Id, true).catch(() => undefined);
-      // A join still running ends first; what it joined is then left (a failed join left it already).
-      const joined = await joining?.catch(() => undefined);
-      await this.leaveNetwork(joined ? { ...rec, NetworkSettings: joined } : rec).catch(() => undefined);
+      // A join still running ends first; what it joined is then left (a failed join left it already,
+      // and its error is the one to tell: the runtime's may only follow from it).
+      const join = await joining?.then((settings) => ({ settings }), (error: unknown) => ({ error }));
+      if (join && 'error' in join) err = join.error;
+      await this.leaveNetwork(join && 'settings' in join ? { ...rec, NetworkSettings: join.settings } : rec).catch(() => undefined);
       snap.unmount(p.dir);
       const message = err instanceof Error ? err.message : String(err);
       await this.save(rec.Id, (r) => {

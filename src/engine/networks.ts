@@ -1,7 +1,7 @@
 // The network service: `network create/ls/inspect/rm/prune` over the network store; the
 // predefined `host` and `none` are listed as Docker lists them.
 import { createHash } from 'node:crypto';
-import { conflict, invalidArgument, notFound } from '../errdefs/index.ts';
+import { conflict, invalidArgument, isKind, notFound } from '../errdefs/index.ts';
 import { DEFAULT_NETWORK, type NetworkRecord, type NetworkStore } from '../network/index.ts';
 import type { ContainerRecord } from '../meta/index.ts';
 import type { LocalContainerService } from './containers.ts';
@@ -108,6 +108,7 @@ export class LocalNetworkService implements NetworkService {
   async remove(ref: string): Promise<void> {
     if (ref === 'host' || ref === 'none' || ref === DEFAULT_NETWORK) throw invalidArgument(`${ref} is a pre-defined network and cannot be removed`);
     const rec = await this.store.get(ref).catch((err: unknown) => Promise.reject(err instanceof Error && /not found/.test(err.message) ? notFound(`network ${ref} not found`, ref) : err));
+    if (rec.Name === DEFAULT_NETWORK) throw invalidArgument(`${rec.Name} is a pre-defined network and cannot be removed`);
     const users = (await this.containers()).filter((c) => c.NetworkSettings?.Networks[rec.Name] !== undefined);
     if (users.length > 0) throw conflict(`error while removing network: network ${rec.Name} id ${rec.Id} has active endpoints`, ref);
     await removeNetworkHost(rec);
@@ -124,7 +125,8 @@ export class LocalNetworkService implements NetworkService {
       if (containers.some((c) => joinsNetwork(c, n))) continue;
       if (!(filters.label ?? []).every((l) => matchLabel(n.Labels, l)) || (filters['label!'] ?? []).some((l) => matchLabel(n.Labels, l))) continue;
       if (until.some((t) => Date.parse(n.Created) >= t)) continue;
-      await removeNetworkHost(n);
+      // A bridge still in use (by a start under way) keeps its network, as Docker skips a busy one.
+      if (!(await removeNetworkHost(n).then(() => true, (err: unknown) => (isKind(err, 'Conflict') ? false : Promise.reject(err))))) continue;
       await this.store.remove(n.Id);
       eventLog(this.root).network('destroy', n);
       deleted.push(n.Name);

@@ -3,7 +3,7 @@
 // Bridge names and subnets are shared by the whole machine (several roots may each have networks),
 // so they are chosen under a machine-wide lock, away from every subnet the host already routes.
 import { createHash, randomBytes } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { conflict, invalidArgument, notFound } from '../errdefs/index.ts';
@@ -25,6 +25,8 @@ export interface NetworkRecord {
   Labels: Record<string, string>;
   /** berth's: the Linux bridge. */
   Bridge: string;
+  /** berth's: the bridge was there before the network (`-o com.docker.network.bridge.name=`): berth never deletes it. */
+  ForeignBridge?: boolean;
 }
 
 interface NetworksDocument {
@@ -80,6 +82,11 @@ export class NetworkStore {
   /** Where host-local keeps its address leases (one directory per network). */
   ipamDir(): string {
     return join(this.root, 'networks', 'ipam');
+  }
+
+  /** The networks recorded, without making the default one. */
+  async recorded(): Promise<NetworkRecord[]> {
+    return Object.values((await this.doc.read()).networks);
   }
 
   async list(): Promise<NetworkRecord[]> {
@@ -141,6 +148,7 @@ export class NetworkStore {
           Options: o.options ?? {},
           Labels: o.labels ?? {},
           Bridge: o.options?.['com.docker.network.bridge.name'] ?? bridge,
+          ...(o.options?.['com.docker.network.bridge.name'] && existsSync(`/sys/class/net/${o.options['com.docker.network.bridge.name']}`) ? { ForeignBridge: true } : {}),
         };
         d.networks[id] = rec;
         writeClaims([...claims, { subnet, root: this.root, id }]);

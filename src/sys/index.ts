@@ -313,6 +313,20 @@ export async function deleteBridge(name: string): Promise<void> {
   }
 }
 
+const SIOCGIFADDR = 0x8915;
+
+/** An interface's IPv4 address (dotted), or undefined when it has none or does not exist. */
+export function interfaceAddress(name: string): string | undefined {
+  let out: string | undefined;
+  withInetSocket((fd) => {
+    const ifreq = Buffer.alloc(40);
+    ifreq.write(name, 0, 'latin1');
+    // struct ifreq: the name, then a sockaddr_in whose address is at byte 4.
+    if (load().ioctlBuf(fd, SIOCGIFADDR, ifreq) === 0) out = [...ifreq.subarray(20, 24)].join('.');
+  });
+  return out;
+}
+
 /** An AF_INET datagram socket for interface ioctls, closed after `fn` (in the caller's network namespace). */
 function withInetSocket(fn: (fd: number) => void): void {
   const c = load();

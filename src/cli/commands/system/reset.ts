@@ -1,5 +1,7 @@
 // `berth system reset [-f]`: podman's command. The root back to nothing, its bridges and firewall
 // rules included (networks keep them from their first container on, as Docker keeps docker0).
+import { existsSync, realpathSync } from 'node:fs';
+import { invalidArgument } from '../../../errdefs/index.ts';
 import type { Command } from '../../command.ts';
 import { confirm } from '../../prompt.ts';
 
@@ -16,6 +18,9 @@ export const command: Command = {
         - all images
         - all build cache
         - the root directory ${ctx.root}`;
+    // Checked before the engine opens the root, which makes its directories.
+    if (!existsSync(ctx.root)) return; // nothing to reset
+    if (realpathSync(ctx.root) === '/') throw invalidArgument('system reset: refusing to reset a root of "/"');
     if (flags.force !== true && !(await confirm(warning))) return;
     await (await ctx.engine()).system.reset();
   },
