@@ -111,7 +111,8 @@ export function parseContainerFilters(raw: Record<string, string[]>): ContainerF
   return f;
 }
 
-export function matchContainerFilters(f: ContainerFilters, rec: ContainerRecord, images: ImagesDocument): boolean {
+/** `images` is needed only for ancestor filters. */
+export function matchContainerFilters(f: ContainerFilters, rec: ContainerRecord, images: ImagesDocument | undefined): boolean {
   if (f.status.length > 0 && !f.status.includes(rec.State.Status)) return false;
   if (f.exited.length > 0 && !(rec.State.Status === 'exited' && f.exited.includes(rec.State.ExitCode))) return false;
   // Docker matches names and IDs as regular expressions / prefixes.
@@ -120,7 +121,7 @@ export function matchContainerFilters(f: ContainerFilters, rec: ContainerRecord,
   if (!f.label.every((l) => matchLabel(rec.Config.Labels, l))) return false;
   if (f.ancestor.length > 0) {
     const ok = f.ancestor.some((a) => {
-      const img = tryResolve(images, a);
+      const img = images ? tryResolve(images, a) : undefined;
       return img ? img.image.id === rec.Image : globMatch(a, rec.Config.Image);
     });
     if (!ok) return false;

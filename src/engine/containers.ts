@@ -847,17 +847,17 @@ export class LocalContainerService implements ContainerService {
   }
 
   async list(opts: ListContainersOptions = {}): Promise<ContainerSummary[]> {
-    await this.reconcile();
-    const doc = await this.meta.read();
+    // Each document read is a parse of the whole file: the daemon answers this often (ps, compose, SDKs).
+    const doc = await this.reconcile();
     const filters = parseContainerFilters(opts.filters ?? {});
-    const imageDoc = await this.store.document();
+    const imageDoc = filters.ancestor.length > 0 || opts.size ? await this.store.document() : undefined;
     let recs = Object.values(doc.containers).sort((a, b) => b.Created.localeCompare(a.Created));
     if (!opts.all && !opts.latest && opts.limit === undefined) recs = recs.filter((r) => r.State.Status === 'running' || r.State.Status === 'paused' || r.State.Status === 'restarting');
     recs = recs.filter((r) => matchContainerFilters(filters, r, imageDoc));
     if (opts.latest) recs = recs.slice(0, 1);
     else if (opts.limit !== undefined && opts.limit > 0) recs = recs.slice(0, opts.limit);
     if (!opts.size) return recs.map((r) => containerSummary(r));
-    return Promise.all(recs.map(async (r) => ({ ...containerSummary(r), ...(await this.sizes(r, imageDoc.images[r.Image]?.size ?? 0)) })));
+    return Promise.all(recs.map(async (r) => ({ ...containerSummary(r), ...(await this.sizes(r, imageDoc?.images[r.Image]?.size ?? 0)) })));
   }
 
   /** Docker's SizeRw (what the container wrote) and SizeRootFs (that and its image). */
@@ -866,14 +866,17 @@ export class LocalContainerService implements ContainerService {
     return { SizeRw: rw, SizeRootFs: rw + imageSize };
   }
 
-  /** Brings records of containers that died while nobody watched up to date (ps must tell the truth). */
-  private async reconcile(): Promise<void> {
+  /** Brings records of containers that died while nobody watched up to date (ps must tell the truth); the document after. */
+  private async reconcile(): Promise<ContainersDocument> {
     const doc = await this.meta.read();
+    let changed = false;
     for (const rec of Object.values(doc.containers)) {
       if (rec.State.Status !== 'running' && rec.State.Status !== 'paused') continue;
       if (await this.stillRunning(rec)) continue;
       await this.cleanup(rec.Id).catch((err: unknown) => (isKind(err, 'NotFound') ? undefined : Promise.reject(err)));
+      changed = true;
     }
+    return changed ? this.meta.read() : doc;
   }
 
   async inspect(ref: string, opts: { size?: boolean } = {}): Promise<Record<string, unknown>> {
