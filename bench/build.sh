@@ -7,9 +7,8 @@
 # Targets: no-change rebuild <= 0.50x the fastest peer's wall time and under 1 s; cold <= 1.00x.
 set -eu
 cd "$(dirname "$0")/.."
-EXTRA_PACKAGES="bc" scripts/setup.sh >/dev/null
-[ -x .node/bin/node ] && PATH="$PWD/.node/bin:$PATH"
 . bench/lib.sh
+bench_setup
 . bench/peers.sh
 peers_install
 RUNS=${RUNS:-3}

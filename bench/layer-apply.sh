@@ -3,9 +3,8 @@
 # same file. Prints the ratio (tar time / berth time); the target is >= 0.80x.
 set -eu
 cd "$(dirname "$0")/.."
-EXTRA_PACKAGES=bc scripts/setup.sh >/dev/null
-[ -x .node/bin/node ] && PATH="$PWD/.node/bin:$PATH"
 . bench/lib.sh
+bench_setup
 work=$(mktemp -d "${BENCH_DIR:-/tmp}/berth-bench-XXXXXX")
 trap 'rm -rf "$work"' EXIT
 

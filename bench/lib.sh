@@ -1,4 +1,10 @@
-# Shared helpers for the benchmark scripts (sourced).
+# Shared helpers for the benchmark scripts (sourced from the repository's root).
+
+# bench_setup [PACKAGES]: the project's set-up with bc (and PACKAGES), and its Node.js on PATH.
+bench_setup() {
+  EXTRA_PACKAGES="bc${1:+ $1}" scripts/setup.sh >/dev/null
+  if [ -x .node/bin/node ]; then PATH="$PWD/.node/bin:$PATH"; fi
+}
 now() { date +%s.%N; }
 
 # seconds CMD...: the wall time of one run of a command (after a sync, so that writeback left by

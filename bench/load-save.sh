@@ -3,13 +3,13 @@
 # formats (docker-archive to docker-archive). Prints the ratio; ≥ 1.00x means berth is no slower.
 set -eu
 cd "$(dirname "$0")/.."
-EXTRA_PACKAGES=bc scripts/setup.sh >/dev/null
+. bench/lib.sh
+bench_setup
 work=$(mktemp -d "${BENCH_DIR:-/tmp}/berth-bench-XXXXXX")
 trap 'rm -rf "$work"' EXIT
 bench/make-archive.sh "$work/image.tar"
 echo "archive: $(du -m "$work/image.tar" | cut -f1) MB, 5 layers"
 
-. bench/lib.sh
 clear_outputs() { rm -rf "$work/root" "$work/out-berth.tar" "$work/out-skopeo.tar"; }
 berth_round() {
   bin/berth --root "$work/root" load -i "$work/image.tar"

@@ -7,9 +7,8 @@
 # Targets: run --rm on the bridge <= 0.80x podman's median and <= 0.50x docker's.
 set -eu
 cd "$(dirname "$0")/.."
-EXTRA_PACKAGES=bc scripts/setup.sh >/dev/null
-[ -x .node/bin/node ] && PATH="$PWD/.node/bin:$PATH"
 . bench/lib.sh
+bench_setup
 . bench/peers.sh
 peers_install
 RUNS=${RUNS:-21}

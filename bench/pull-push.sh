@@ -6,9 +6,8 @@
 # Targets: berth pull <= 0.80x podman's and <= 1.00x skopeo's; berth push <= 1.00x podman's.
 set -eu
 cd "$(dirname "$0")/.."
-EXTRA_PACKAGES="bc docker-registry" scripts/setup.sh >/dev/null
-[ -x .node/bin/node ] && PATH="$PWD/.node/bin:$PATH"
 . bench/lib.sh
+bench_setup docker-registry
 . bench/peers.sh
 peers_install
 RUNS=${RUNS:-3}

@@ -6,9 +6,8 @@
 # Targets: berth >= 1.0x the reference's throughput on every row, >= 1.5x on manifest GETs; RSS <= 150 MB.
 set -eu
 cd "$(dirname "$0")/.."
-EXTRA_PACKAGES="bc docker-registry" scripts/setup.sh >/dev/null
-[ -x .node/bin/node ] && PATH="$PWD/.node/bin:$PATH"
 . bench/lib.sh
+bench_setup docker-registry
 RUNS=${RUNS:-3}
 work=$(mktemp -d "${BENCH_DIR:-/tmp}/berth-bench-XXXXXX")
 REF_PID=""; BERTH_PID=""

@@ -9,9 +9,8 @@
 # processes outside the container that exist for it (berth: conmon alone, no Node.js process).
 set -eu
 cd "$(dirname "$0")/.."
-EXTRA_PACKAGES=bc scripts/setup.sh >/dev/null
-[ -x .node/bin/node ] && PATH="$PWD/.node/bin:$PATH"
 . bench/lib.sh
+bench_setup
 . bench/peers.sh
 peers_install
 RUNS=${RUNS:-21}
