@@ -72,7 +72,10 @@ export function hostsFile(hostname: string, own?: string, peers: { ip: string; n
     own ? `${own}\t${hostname}` : `127.0.1.1\t${hostname}`,
     ...peers.map((p) => `${p.ip}\t${p.names.join(' ')}`),
     // --add-host NAME:IP
-    ...extraHosts.map((e) => `${e.slice(e.indexOf(':') + 1)}\t${e.slice(0, e.indexOf(':'))}`),
+    ...extraHosts.map((e) => {
+      const at = e.indexOf(':');
+      return `${e.slice(at + 1)}\t${e.slice(0, at)}`;
+    }),
     '',
   ].join('\n');
 }

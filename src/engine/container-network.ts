@@ -160,14 +160,14 @@ export function onNetwork(mode: string): boolean {
   return mode !== 'none' && mode !== 'host' && !mode.startsWith('container:');
 }
 
-/** The network a container was created on (NetworkMode, with `default` meaning the default bridge). */
-export function firstNetwork(rec: ContainerRecord): string {
-  return rec.HostConfig.NetworkMode === 'default' ? DEFAULT_NETWORK : rec.HostConfig.NetworkMode;
+/** The network a container was created on, from its NetworkMode (`default` is the default bridge). */
+export function firstNetwork(mode: string): string {
+  return mode === 'default' ? DEFAULT_NETWORK : mode;
 }
 
 /** Whether `rec` joins network `name` (or ID) at its starts: its first network unless it left it, or one connected since. */
 export function joinsNetwork(rec: ContainerRecord, net: { Name: string; Id: string }): boolean {
-  const first = firstNetwork(rec);
+  const first = firstNetwork(rec.HostConfig.NetworkMode);
   // NetworkMode is as the user gave it: a name, an ID or an ID prefix.
   if (onNetwork(first) && !rec.HostConfig.LeftFirstNetwork && (first === net.Name || (first !== '' && net.Id.startsWith(first)))) return true;
   return (rec.HostConfig.ExtraNetworks ?? []).some((e) => e.name === net.Name);
@@ -230,7 +230,7 @@ export async function attach(rec: ContainerRecord, networks: NetworkStore, netns
   const settings: NetworkSettings = { SandboxKey: netns, Networks: {} };
   try {
     if (!rec.HostConfig.LeftFirstNetwork) {
-      const first = await networks.get(firstNetwork(rec));
+      const first = await networks.get(firstNetwork(rec.HostConfig.NetworkMode));
       settings.Networks[first.Name] = await joinOne(rec, first, networks, netns, 'eth0', { portMappings, aliases: rec.HostConfig.NetworkAliases, ip: rec.HostConfig.IPv4Address });
     }
     let n = 1;
@@ -293,7 +293,7 @@ export async function strayNetwork(rec: ContainerRecord, networks: NetworkStore)
     return undefined;
   }
   const settings: NetworkSettings = { SandboxKey: path, Networks: {} };
-  const names = [...(rec.HostConfig.LeftFirstNetwork ? [] : [firstNetwork(rec)]), ...(rec.HostConfig.ExtraNetworks ?? []).map((e) => e.name)];
+  const names = [...(rec.HostConfig.LeftFirstNetwork ? [] : [firstNetwork(rec.HostConfig.NetworkMode)]), ...(rec.HostConfig.ExtraNetworks ?? []).map((e) => e.name)];
   let n = rec.HostConfig.LeftFirstNetwork ? 1 : 0;
   for (const name of names) {
     const net = await networks.get(name).catch(() => undefined);

@@ -69,14 +69,15 @@ export class LocalContainerService implements ContainerService {
       const mode = rec.HostConfig.NetworkMode;
       if (!onNetwork(mode)) throw invalidArgument(`container cannot be connected to network ${net.Name}: it runs with --network ${mode}`);
       // Its first network may be gone (removed after the container left it).
-      const first = await this.networks.get(firstNetwork(rec)).catch(() => undefined);
+      const first = await this.networks.get(firstNetwork(rec.HostConfig.NetworkMode)).catch(() => undefined);
       if ((o.aliases?.length || o.ip) && net.Name === DEFAULT_NETWORK) throw invalidArgument('user specified IP address and network aliases are supported only on user-defined networks');
       const isFirst = first?.Id === net.Id;
       const rejoinsFirst = isFirst && rec.HostConfig.LeftFirstNetwork === true;
+      const firstAliases = [...new Set([...(rec.HostConfig.NetworkAliases ?? []), ...(o.aliases ?? [])])];
       // Docker keeps the settings of a container that is not running: its own network again adds aliases, no error (compose v1 connects so).
       if (isFirst && !isLive(rec) && !o.ip) {
         await this.save(rec.Id, (r) => {
-          r.HostConfig.NetworkAliases = [...new Set([...(r.HostConfig.NetworkAliases ?? []), ...(o.aliases ?? [])])];
+          r.HostConfig.NetworkAliases = firstAliases;
           delete r.HostConfig.LeftFirstNetwork;
         });
         return;
@@ -88,8 +89,7 @@ export class LocalContainerService implements ContainerService {
         const s = rec.NetworkSettings;
         if (rejoinsFirst) {
           // Back on its own network as eth0, with the ports it publishes there.
-          const aliases = [...new Set([...(rec.HostConfig.NetworkAliases ?? []), ...extra.aliases])];
-          attachment = await joinOne(rec, net, this.networks, s.SandboxKey, 'eth0', { portMappings: portMappingsOf(s), aliases, ip: o.ip ?? rec.HostConfig.IPv4Address });
+          attachment = await joinOne(rec, net, this.networks, s.SandboxKey, 'eth0', { portMappings: portMappingsOf(s), aliases: firstAliases, ip: o.ip ?? rec.HostConfig.IPv4Address });
         } else {
           const used = Object.values(s.Networks).map((a) => a.Interface ?? 'eth0');
           let n = 1;
@@ -100,7 +100,7 @@ export class LocalContainerService implements ContainerService {
       await this.save(rec.Id, (r) => {
         if (rejoinsFirst) {
           delete r.HostConfig.LeftFirstNetwork;
-          r.HostConfig.NetworkAliases = [...new Set([...(r.HostConfig.NetworkAliases ?? []), ...extra.aliases])];
+          r.HostConfig.NetworkAliases = firstAliases;
           if (o.ip) r.HostConfig.IPv4Address = o.ip;
         } else r.HostConfig.ExtraNetworks = [...(r.HostConfig.ExtraNetworks ?? []), extra];
         if (attachment && r.NetworkSettings) r.NetworkSettings.Networks[net.Name] = attachment;
@@ -504,7 +504,7 @@ export class LocalContainerService implements ContainerService {
     const runtime = chooseRuntime(o.runtime ?? settings.runtime);
     const driver = await chooseSnapshotter(this.root, process.env.BERTH_SNAPSHOTTER || settings.snapshotter);
     const host = hostConfig(o, runtime.name);
-    if (onNetwork(host.NetworkMode)) await this.networks.get(host.NetworkMode === 'default' ? DEFAULT_NETWORK : host.NetworkMode); // Docker: "network X not found"
+    if (onNetwork(host.NetworkMode)) await this.networks.get(firstNetwork(host.NetworkMode)); // Docker: "network X not found"
     // `container:NAME` joins that container's namespace; the record keeps its full ID.
     let sharedHostname: string | undefined;
     if (host.NetworkMode.startsWith('container:')) {
