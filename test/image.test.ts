@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFile, readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { berth, ok, rootWithBusybox, tempDir, makeBusyboxRootfs } from './helpers.ts';
+import { berth, berthBin, ok, rootWithBusybox, run, tempDir, makeBusyboxRootfs } from './helpers.ts';
 
 test('import, images, tag, inspect, history, rmi', async (t) => {
   const { root, cleanup } = await rootWithBusybox('busybox:latest');
@@ -119,6 +119,15 @@ test('save and load round-trip keeps every digest', async (t) => {
   const archive2 = join(dir, 'img2.tar');
   await ok(berth(root2, ['save', '-o', archive2, 'busybox:1', 'registry.example:5000/team/bb:2']));
   assert.ok((await readFile(archive)).equals(await readFile(archive2)));
+  // To standard output the same bytes go out (-o copies blobs in the kernel, stdout streams them).
+  const streamed = join(dir, 'streamed.tar');
+  await ok(run('sh', ['-c', `"$0" --root "$1" save busybox:1 registry.example:5000/team/bb:2 > "$2"`, berthBin, root2, streamed]));
+  assert.ok((await readFile(streamed)).equals(await readFile(archive2)), 'save > file and save -o file give the same archive');
+  // A failed save leaves no file, not even a temporary one.
+  const failed = await berth(root2, ['save', '-o', join(dir, 'none.tar'), 'busybox:1', 'nosuch:1']);
+  assert.equal(failed.code, 1);
+  assert.match(failed.stderr, /nosuch/);
+  assert.deepEqual((await readdir(dir)).filter((n) => n.includes('none')), []);
   // stdin works, and oci-archive too.
   const oci = join(dir, 'img.oci.tar');
   await ok(berth(root, ['save', '--format', 'oci-archive', '-o', oci, 'busybox:1']));

@@ -1,11 +1,9 @@
 // Writing an archive where the user said: standard output (never a terminal, as Docker refuses),
 // or a file written beside its target and renamed, so a failure never leaves a truncated archive.
-import { createWriteStream } from 'node:fs';
-import { rename, unlink } from 'node:fs/promises';
-import { dirname, basename, join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { invalidArgument } from '../errdefs/index.ts';
+import { writeFileThroughTemp } from '../meta/index.ts';
 
 /** Fails before any work is done when the archive would go to a terminal. */
 export function checkArchiveOutput(output: string | undefined): void {
@@ -19,12 +17,5 @@ export async function writeArchive(stream: Readable, output: string | undefined)
     await pipeline(stream, process.stdout, { end: false });
     return;
   }
-  const tmp = join(dirname(output), `.${basename(output)}.berth-tmp-${process.pid}`);
-  try {
-    await pipeline(stream, createWriteStream(tmp));
-    await rename(tmp, output);
-  } catch (err) {
-    await unlink(tmp).catch(() => undefined);
-    throw err;
-  }
+  await writeFileThroughTemp(output, (fh) => pipeline(stream, fh.createWriteStream({ autoClose: false })));
 }

@@ -3,7 +3,7 @@
 import type { Readable } from 'node:stream';
 import type { Digest } from '../content/index.ts';
 import { invalidArgument, notFound } from '../errdefs/index.ts';
-import type { ImageRecord, ImagesDocument } from '../meta/index.ts';
+import { writeFileThroughTemp, type ImageRecord, type ImagesDocument } from '../meta/index.ts';
 import type { ImageStore } from '../store/index.ts';
 // Archives (and tar-stream) are loaded only by load and save: every other command starts faster.
 import type { SaveItem } from '../transport/index.ts';
@@ -185,6 +185,19 @@ export class LocalImageService implements ImageService {
   }
 
   async save(refs: string[], opts: { format?: 'docker-archive' | 'oci-archive' } = {}): Promise<Readable> {
+    const items = await this.saveItems(refs);
+    const { saveArchive } = await import('../transport/index.ts');
+    return saveArchive(items, this.store, opts.format ?? 'docker-archive');
+  }
+
+  async saveToFile(refs: string[], path: string, opts: { format?: 'docker-archive' | 'oci-archive' } = {}): Promise<void> {
+    const items = await this.saveItems(refs);
+    const { saveArchiveToFile } = await import('../transport/index.ts');
+    await writeFileThroughTemp(path, (fh) => saveArchiveToFile(fh, items, this.store, opts.format ?? 'docker-archive'));
+  }
+
+  /** The images to save, each once with the names it was asked by; every blob checked present. */
+  private async saveItems(refs: string[]): Promise<SaveItem[]> {
     if (refs.length === 0) throw invalidArgument('nothing to save: name at least one image');
     const doc = await this.store.document();
     const items = new Map<Digest, SaveItem>();
@@ -198,9 +211,8 @@ export class LocalImageService implements ImageService {
     for (const item of items.values()) {
       for (const b of item.image.blobs) if (!(await this.store.content.has(b))) throw notFound(`image ${item.image.id} is incomplete: blob ${b} is missing; run 'berth system check'`);
     }
-    const { saveArchive } = await import('../transport/index.ts');
     for (const id of items.keys()) eventLog(this.store.root).image('save', id, id);
-    return saveArchive([...items.values()], this.store, opts.format ?? 'docker-archive');
+    return [...items.values()];
   }
 }
 

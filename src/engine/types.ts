@@ -137,6 +137,8 @@ export interface ImageService {
   import(source: Readable | { directory: string }, opts?: ImportOptions): Promise<string>;
   load(input: Readable): Promise<{ id: string; names: string[] }[]>;
   save(refs: string[], opts?: { format?: 'docker-archive' | 'oci-archive' }): Promise<Readable>;
+  /** save into a file (written beside it and renamed into place). */
+  saveToFile(refs: string[], path: string, opts?: { format?: 'docker-archive' | 'oci-archive' }): Promise<void>;
   pull(ref: string, opts?: PullOptions): Promise<PullReport[]>;
   push(ref: string, opts?: PushOptions): Promise<PushReport[]>;
   /** Copies an image between two locations (docker://, oci:, oci-archive:, docker-archive:, the store). */

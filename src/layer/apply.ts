@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import {
   closeSync, constants, fchmodSync, fchownSync, futimesSync, linkSync, lchownSync, lstatSync, lutimesSync,
-  mkdirSync, openSync, readdirSync, rmSync, symlinkSync, unlinkSync, utimesSync, writeSync, chmodSync,
+  mkdirSync, openSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, unlinkSync, utimesSync, writeSync, chmodSync,
 } from 'node:fs';
 import { join, posix } from 'node:path';
 import type { Digest } from '../content/index.ts';
@@ -57,6 +57,7 @@ export async function applyLayer(input: AsyncIterable<Buffer | Uint8Array>, targ
   const hash = opts.plainTarDigest ? undefined : createHash('sha256');
   let size = 0;
   try {
+    x.start();
     for await (const c of decompress(input)) {
       opts.signal?.throwIfAborted();
       const chunk = c as Buffer;
@@ -90,6 +91,13 @@ class Extractor {
   private readonly chmod: number | undefined;
   private readonly noOverwriteDirNonDir: boolean;
   private fd = -1;
+  /**
+   * Set by start() when the target is a new, empty directory in overlay mode (the layer store's
+   * unpack): there a new file needs no fchown when the entry's owner is the one it gets anyway.
+   */
+  private fresh = false;
+  /** A directory with the setgid bit gives new files its group: owners are then always set. */
+  private setgidSeen = false;
   private header: TarHeader | undefined;
   private abs = '';
   private readonly dirTimes: { path: string; mtime: number }[] = [];
@@ -110,6 +118,12 @@ class Extractor {
   }
 
   private refuse = (why: string): BerthError => layerError(this.what, this.current, why);
+
+  start(): void {
+    if (this.mode !== 'overlay') return;
+    this.fresh = readdirSync(this.root).length === 0;
+    this.setgidSeen = (statSync(this.root).mode & 0o2000) !== 0;
+  }
 
   entry(raw: TarHeader): void {
     const owned = this.owner ? { ...raw, uid: this.owner.uid, gid: this.owner.gid } : raw;
@@ -138,6 +152,7 @@ class Extractor {
     }
     switch (h.type) {
       case 'directory': {
+        if (h.mode & 0o2000) this.setgidSeen = true;
         const st = lstatOrUndefined(abs);
         if (st && !st.isDirectory()) this.removeExisting(abs);
         if (!st || !st.isDirectory()) mkdirSync(abs, { mode: 0o700 });
@@ -148,7 +163,7 @@ class Extractor {
         break;
       }
       case 'file':
-        this.fd = this.create(abs);
+        this.fd = this.create(abs, h);
         this.contentSize += h.size;
         break;
       case 'symlink':
@@ -199,10 +214,13 @@ class Extractor {
     if (this.fd >= 0 && h) {
       const fd = this.fd;
       this.fd = -1;
+      const mode = h.mode & 0o7777;
+      const umask = processUmask();
       try {
-        fchownSync(fd, h.uid, h.gid);
-        // chown clears setuid/setgid, so the mode goes after it.
-        fchmodSync(fd, h.mode & 0o7777);
+        if (!this.ownerIsDefault(h)) fchownSync(fd, h.uid, h.gid);
+        // chown clears setuid/setgid, so the mode goes after it; open(2) gave the permission bits
+        // when the umask let it.
+        if (umask === undefined || (mode & 0o777 & ~umask) !== mode) fchmodSync(fd, mode);
         futimesSync(fd, h.mtime, h.mtime);
       } finally {
         closeSync(fd);
@@ -223,15 +241,24 @@ class Extractor {
     this.fd = -1;
   }
 
+  /**
+   * Whether a new file is already the entry's owner: in a fresh tree with no setgid directory, a
+   * file is made with the process's uid and gid — root's, which most entries have.
+   */
+  private ownerIsDefault(h: TarHeader): boolean {
+    return this.fresh && !this.setgidSeen && h.uid === EUID && h.gid === EGID;
+  }
+
   /** A new file for writing; an existing entry under that name is replaced (a later layer entry wins). */
-  private create(abs: string): number {
+  private create(abs: string, h: TarHeader): number {
     const flags = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW;
+    const mode = h.mode & 0o777; // the umask applies; end() makes up for it (and adds setuid bits)
     try {
-      return openSync(abs, flags, 0o600);
+      return openSync(abs, flags, mode);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
       this.removeExisting(abs);
-      return openSync(abs, flags, 0o600);
+      return openSync(abs, flags, mode);
     }
   }
 
@@ -281,6 +308,25 @@ function lstatOrUndefined(p: string): ReturnType<typeof lstatSync> | undefined {
   } catch {
     return undefined;
   }
+}
+
+const EUID = process.geteuid?.();
+const EGID = process.getegid?.();
+let umask: number | undefined | null = null;
+
+/** The process's umask, read once (Node can only read it by setting it); undefined when unknown. */
+function processUmask(): number | undefined {
+  if (umask === null) {
+    let status = '';
+    try {
+      status = readFileSync('/proc/self/status', 'latin1');
+    } catch {
+      // no /proc: every file gets its fchmod
+    }
+    const m = /^Umask:\s+([0-7]+)$/m.exec(status);
+    umask = m ? parseInt(m[1] as string, 8) : undefined;
+  }
+  return umask;
 }
 
 function setOwnerMode(abs: string, h: TarHeader): void {

@@ -548,6 +548,44 @@ test('applyLayer: files, dirs, symlinks, hard links, FIFOs, devices with owner, 
   assert.equal(lstatSync(target).mode & 0o7777, 0o755, 'the "./" entry sets the root');
 });
 
+test('applyLayer into a new directory (the store\'s unpack): owners and modes exact without the calls it skips', async (t) => {
+  // There a file made as root already has root's owner, and open(2) its permission bits when the
+  // umask lets it; a setgid directory (the layer's own, or the target) makes every owner explicit.
+  const layer = tar(
+    file('root-owned', 'r', { mode: 0o644 }),
+    file('shared-mode', 's', { mode: 0o666 }),
+    file('read-only', 'o', { mode: 0o444 }),
+    file('setuid', 'x', { mode: 0o4755 }),
+    file('user-owned', 'u', { mode: 0o640, uid: 1000, gid: 1001 }),
+    dir('team', { mode: 0o2775, gid: 50 }),
+    file('team/root-file', 't', { mode: 0o644 }),
+    file('after-team', 'a', { mode: 0o644 }),
+  );
+  const check = (target: string): void => {
+    const st = (p: string): [number, number, number] => {
+      const s = lstatSync(join(target, p));
+      return [s.uid, s.gid, s.mode & 0o7777];
+    };
+    assert.deepEqual(st('root-owned'), [0, 0, 0o644]);
+    assert.deepEqual(st('shared-mode'), [0, 0, 0o666], 'the umask does not narrow a mode');
+    assert.deepEqual(st('read-only'), [0, 0, 0o444]);
+    assert.deepEqual(st('setuid'), [0, 0, 0o4755]);
+    assert.deepEqual(st('user-owned'), [1000, 1001, 0o640]);
+    assert.deepEqual(st('team'), [0, 50, 0o2775]);
+    assert.deepEqual(st('team/root-file'), [0, 0, 0o644], 'a file in a setgid directory keeps the group the layer gives it');
+    assert.deepEqual(st('after-team'), [0, 0, 0o644]);
+  };
+  const plain = workspace(t).target;
+  await apply(plain, layer, { whiteouts: 'overlay' });
+  check(plain);
+  // A setgid target: its group must not leak into the layer's root-owned files either.
+  const setgid = workspace(t).target;
+  chownSync(setgid, 0, 60);
+  chmodSync(setgid, 0o2775);
+  await apply(setgid, layer, { whiteouts: 'overlay' });
+  check(setgid);
+});
+
 test('applyLayer: long names (PAX path over 100 bytes) and uid/gid beyond ustar', async (t) => {
   const { target } = workspace(t);
   const long = `${'p'.repeat(120)}/${'q'.repeat(200)}`;

@@ -17,8 +17,11 @@ export interface TarHeader {
   linkname: string;
   devmajor: number;
   devminor: number;
-  xattrs: Map<string, Buffer>;
+  xattrs: ReadonlyMap<string, Buffer>;
 }
+
+const NO_XATTRS: ReadonlyMap<string, Buffer> = new Map();
+const XATTR = 'SCHILY.xattr.';
 
 export interface TarHandler {
   entry(h: TarHeader): void;
@@ -131,10 +134,15 @@ export class TarParser {
       const prefix = cString(block.subarray(345, 500));
       if (prefix) name = `${prefix}/${name}`;
     }
-    const pax = new Map([...this.globalPax, ...this.pax]);
-    // An empty local value deletes the key for this entry, a global one included (POSIX).
-    for (const [k, v] of this.pax) if (v.length === 0) pax.delete(k);
-    const str = (k: string): string | undefined => pax.get(k)?.toString('utf8');
+    const local = this.pax;
+    const global = this.globalPax;
+    // An entry's own record wins over a global one; an empty one deletes the key, a global one
+    // included (POSIX).
+    const raw = (k: string): Buffer | undefined => {
+      const v = local.get(k) ?? global.get(k);
+      return v === undefined || v.length === 0 ? undefined : v;
+    };
+    const str = (k: string): string | undefined => raw(k)?.toString('utf8');
     const num = (k: string, fallback: number): number => {
       const v = str(k);
       return v === undefined ? fallback : Number(v);
@@ -150,10 +158,9 @@ export class TarParser {
       linkname: str('linkpath') ?? this.longLink ?? cString(block.subarray(157, 257)),
       devmajor: parseNumber(block, 329, 8),
       devminor: parseNumber(block, 337, 8),
-      xattrs: new Map(),
+      xattrs: xattrsOf(global, local),
     };
-    for (const [k, v] of pax) if (k.startsWith('SCHILY.xattr.')) h.xattrs.set(k.slice(13), v);
-    this.pax = new Map();
+    if (local.size > 0) this.pax = new Map();
     this.longName = undefined;
     this.longLink = undefined;
     if (!Number.isSafeInteger(h.size) || h.size < 0) throw new TarError(`invalid size in PAX header for ${JSON.stringify(h.name)}`);
@@ -168,6 +175,19 @@ export class TarParser {
     if (headerOnly) this.sizeOfCurrent = 0;
     if (this.remaining === 0) this.finishEntry();
   }
+}
+
+function xattrsOf(global: Map<string, Buffer>, local: Map<string, Buffer>): ReadonlyMap<string, Buffer> {
+  let out: Map<string, Buffer> | undefined;
+  for (const records of [global, local]) {
+    for (const [k, v] of records) {
+      if (!k.startsWith(XATTR)) continue;
+      out ??= new Map();
+      if (v.length === 0) out.delete(k.slice(XATTR.length));
+      else out.set(k.slice(XATTR.length), v);
+    }
+  }
+  return out ?? NO_XATTRS;
 }
 
 function typeOf(flag: string, name: string): EntryType {

@@ -16,7 +16,7 @@ export interface WriteHeader {
   devminor?: number;
   uname?: string;
   gname?: string;
-  xattrs?: Map<string, Buffer>;
+  xattrs?: ReadonlyMap<string, Buffer>;
 }
 
 const FLAG: Record<EntryType, string> = { file: '0', link: '1', symlink: '2', char: '3', block: '4', directory: '5', fifo: '6', other: '0' };

@@ -1,16 +1,25 @@
-// Atomic small-file writes: temporary file in the same directory, fsync, rename. Readers see the
-// old or the new content, never a mix, and a crash leaves at most a stray temp file.
-import { open, rename, unlink, readFile } from 'node:fs/promises';
+// Atomic file writes: temporary file in the same directory, fsync, rename. Readers see the old or
+// the new content, never a mix, and a crash leaves at most a stray temp file.
+import { open, rename, unlink, readFile, type FileHandle } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { dirname, basename, join } from 'node:path';
 import { errnoCode } from '../errdefs/index.ts';
 
 export async function writeFileAtomic(path: string, data: string | Buffer, mode = 0o644): Promise<void> {
+  await writeFileThroughTemp(path, (fh) => fh.writeFile(data), { mode, sync: true });
+}
+
+/**
+ * Writes a file with `write` into a temporary file beside it, then renames it into place, so a
+ * failure never leaves a partial file under the name; `sync` fsyncs it first (for what must
+ * survive a crash, not for a user's output file).
+ */
+export async function writeFileThroughTemp(path: string, write: (fh: FileHandle) => Promise<void>, opts: { mode?: number; sync?: boolean } = {}): Promise<void> {
   const tmp = join(dirname(path), `.${basename(path)}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
-  const fh = await open(tmp, 'wx', mode);
+  const fh = await open(tmp, 'wx', opts.mode ?? 0o666);
   try {
-    await fh.writeFile(data);
-    await fh.sync();
+    await write(fh);
+    if (opts.sync) await fh.sync();
   } catch (err) {
     await fh.close();
     await unlink(tmp).catch(() => undefined);

@@ -33,6 +33,7 @@ interface Libc {
   tcgetattr: (fd: number, termios: Buffer) => number;
   tcsetattr: (fd: number, when: number, termios: Buffer) => number;
   cfmakeraw: (termios: Buffer) => void;
+  sendfile: (outFd: number, inFd: number, offset: null, count: number) => number;
   errno: () => number;
 }
 
@@ -67,6 +68,7 @@ function load(): Libc {
     tcgetattr: lib.func('int tcgetattr(int fd, _Out_ void *termios)'),
     tcsetattr: lib.func('int tcsetattr(int fd, int when, const void *termios)'),
     cfmakeraw: lib.func('void cfmakeraw(_Inout_ void *termios)'),
+    sendfile: lib.func('long sendfile(int out_fd, int in_fd, void *offset, size_t count)'),
     errno: () => koffi.errno(),
   };
   return libc;
@@ -123,6 +125,18 @@ export function llistxattr(path: string): string[] {
     if (got >= 0) return buf.subarray(0, got).toString('latin1').split('\0').filter((n) => n !== '');
     if (c.errno() !== ERANGE) throw errnoException(c.errno(), 'llistxattr', path);
   }
+}
+
+/** What one sendfile(2) call moves at most here: a signal waits no longer than one such copy. */
+const SENDFILE_STEP = 64 << 20;
+
+/**
+ * sendfile(2): up to `count` bytes from `inFd`'s position to `outFd`'s (any file to any file or
+ * socket), copied by the kernel. Returns the bytes moved, 0 at the end of the input. Synchronous
+ * (errno is only readable on the calling thread): for a command's output, not a server's.
+ */
+export function sendfile(outFd: number, inFd: number, count: number): number {
+  return check(load().sendfile(outFd, inFd, null, Math.min(count, SENDFILE_STEP)), 'sendfile');
 }
 
 export const MS_RDONLY = 0x1;

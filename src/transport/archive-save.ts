@@ -2,12 +2,17 @@
 // index.json, blobs/sha256/...) plus manifest.json and repositories for older readers — or as a
 // plain oci-archive. Blobs are written as stored, so every digest survives a save/load round trip.
 // Entries are ordered and timestamped the same way every time: the same images give the same bytes.
-import { PassThrough, type Readable } from 'node:stream';
-import tar from 'tar-stream';
+// The archive is a sequence of parts (headers and small files, and blobs named by digest), streamed
+// (the API, standard output) or written into a file, where the kernel copies each blob (sendfile)
+// without its bytes passing through JavaScript.
+import { open, type FileHandle } from 'node:fs/promises';
+import { Readable } from 'node:stream';
 import { hexOf, type Digest } from '../content/index.ts';
 import type { ImageRecord } from '../meta/index.ts';
 import type { ImageStore } from '../store/index.ts';
 import { MediaType, parseManifest } from '../image/index.ts';
+import { encodeHeader, padding, TAR_END } from '../layer/index.ts';
+import { sendfile } from '../sys/index.ts';
 import { familiarName, tagOf } from './names.ts';
 
 export interface SaveItem {
@@ -16,24 +21,35 @@ export interface SaveItem {
   names: string[];
 }
 
-export function saveArchive(items: SaveItem[], store: ImageStore, format: 'docker-archive' | 'oci-archive'): Readable {
-  const pack = tar.pack();
-  const out = new PassThrough({ highWaterMark: 1 << 20 });
-  pack.on('error', (e) => out.destroy(e));
-  pack.pipe(out);
-  writeAll(pack, items, store, format).then(
-    () => pack.finalize(),
-    (err: unknown) => out.destroy(err as Error),
-  );
-  return out;
+type Format = 'docker-archive' | 'oci-archive';
+/** A piece of the archive: bytes as they are, or a blob's whole content (its header is the part before). */
+type Part = Buffer | { blob: Digest; size: number };
+
+export function saveArchive(items: SaveItem[], store: ImageStore, format: Format): Readable {
+  return Readable.from(streamed(archiveParts(items, store, format), store), { objectMode: false, highWaterMark: 1 << 20 });
 }
 
-const EPOCH = new Date(0);
+/** Writes the archive into an open file (from its current position). */
+export async function saveArchiveToFile(fh: FileHandle, items: SaveItem[], store: ImageStore, format: Format): Promise<void> {
+  for await (const part of archiveParts(items, store, format)) {
+    if (Buffer.isBuffer(part)) await writeFully(fh, part);
+    else await copyBlob(fh, store, part.blob, part.size);
+  }
+}
 
-async function writeAll(pack: tar.Pack, items: SaveItem[], store: ImageStore, format: 'docker-archive' | 'oci-archive'): Promise<void> {
+async function* streamed(parts: AsyncIterable<Part>, store: ImageStore): AsyncGenerator<Buffer> {
+  for await (const part of parts) {
+    if (Buffer.isBuffer(part)) yield part;
+    else for await (const chunk of await store.content.read(part.blob)) yield chunk as Buffer;
+  }
+}
+
+const EPOCH = 0;
+
+async function* archiveParts(items: SaveItem[], store: ImageStore, format: Format): AsyncGenerator<Part> {
   const written = new Set<Digest>();
-  await addDir(pack, 'blobs/');
-  await addDir(pack, 'blobs/sha256/');
+  yield dirHeader('blobs/');
+  yield dirHeader('blobs/sha256/');
   const dockerManifest: { Config: string; RepoTags: string[]; Layers: string[] }[] = [];
   const indexEntries: object[] = [];
   const repositories: Record<string, Record<string, string>> = {};
@@ -44,7 +60,11 @@ async function writeAll(pack: tar.Pack, items: SaveItem[], store: ImageStore, fo
     for (const d of [image.manifest, m.config.digest, ...m.layers.map((l) => l.digest)]) {
       if (written.has(d)) continue;
       written.add(d);
-      await addBlob(pack, store, d);
+      const info = await store.content.info(d);
+      if (!info) throw new Error(`blob ${d} is missing from the store; run 'berth system check'`);
+      yield fileHeader(`blobs/sha256/${hexOf(d)}`, info.size);
+      yield { blob: d, size: info.size };
+      yield Buffer.alloc(padding(info.size));
     }
     const blobPath = (d: Digest): string => `blobs/sha256/${hexOf(d)}`;
     dockerManifest.push({ Config: blobPath(m.config.digest), RepoTags: names.map(familiarName), Layers: m.layers.map((l) => blobPath(l.digest)) });
@@ -57,30 +77,40 @@ async function writeAll(pack: tar.Pack, items: SaveItem[], store: ImageStore, fo
     }
   }
   const index = { schemaVersion: 2, mediaType: MediaType.OciIndex, manifests: indexEntries };
-  await addFile(pack, 'index.json', Buffer.from(JSON.stringify(index)));
-  if (format === 'docker-archive') await addFile(pack, 'manifest.json', Buffer.from(JSON.stringify(dockerManifest)));
-  await addFile(pack, 'oci-layout', Buffer.from('{"imageLayoutVersion": "1.0.0"}'));
-  if (format === 'docker-archive' && Object.keys(repositories).length > 0) await addFile(pack, 'repositories', Buffer.from(JSON.stringify(repositories)));
+  yield* smallFile('index.json', Buffer.from(JSON.stringify(index)));
+  if (format === 'docker-archive') yield* smallFile('manifest.json', Buffer.from(JSON.stringify(dockerManifest)));
+  yield* smallFile('oci-layout', Buffer.from('{"imageLayoutVersion": "1.0.0"}'));
+  if (format === 'docker-archive' && Object.keys(repositories).length > 0) yield* smallFile('repositories', Buffer.from(JSON.stringify(repositories)));
+  yield TAR_END;
 }
 
-function addDir(pack: tar.Pack, name: string): Promise<void> {
-  return new Promise((resolve, reject) => pack.entry({ name, type: 'directory', mode: 0o755, mtime: EPOCH }, (e) => (e ? reject(e) : resolve())));
+function dirHeader(name: string): Buffer {
+  return encodeHeader({ name, type: 'directory', mode: 0o755, uid: 0, gid: 0, size: 0, mtime: EPOCH });
 }
 
-function addFile(pack: tar.Pack, name: string, data: Buffer): Promise<void> {
-  return new Promise((resolve, reject) => pack.entry({ name, mode: 0o644, mtime: EPOCH, size: data.length }, data, (e) => (e ? reject(e) : resolve())));
+function fileHeader(name: string, size: number): Buffer {
+  return encodeHeader({ name, type: 'file', mode: 0o644, uid: 0, gid: 0, size, mtime: EPOCH });
 }
 
-async function addBlob(pack: tar.Pack, store: ImageStore, d: Digest): Promise<void> {
-  const info = await store.content.info(d);
-  if (!info) throw new Error(`blob ${d} is missing from the store; run 'berth system check'`);
-  const src = await store.content.read(d);
-  await new Promise<void>((resolve, reject) => {
-    const sink = pack.entry({ name: `blobs/sha256/${hexOf(d)}`, mode: 0o644, mtime: EPOCH, size: info.size }, (e) => (e ? reject(e) : resolve()));
-    src.on('error', (e) => {
-      sink.destroy(e);
-      reject(e);
-    });
-    src.pipe(sink);
-  });
+function* smallFile(name: string, data: Buffer): Generator<Buffer> {
+  yield fileHeader(name, data.length);
+  yield data;
+  yield Buffer.alloc(padding(data.length));
+}
+
+async function writeFully(fh: FileHandle, data: Buffer): Promise<void> {
+  for (let off = 0; off < data.length; ) off += (await fh.write(data, off, data.length - off)).bytesWritten;
+}
+
+async function copyBlob(out: FileHandle, store: ImageStore, d: Digest, size: number): Promise<void> {
+  const src = await open(store.content.path(d), 'r');
+  try {
+    for (let left = size; left > 0; ) {
+      const n = sendfile(out.fd, src.fd, left);
+      if (n === 0) throw new Error(`blob ${d} is shorter than its ${size} bytes in the store; run 'berth system check'`);
+      left -= n;
+    }
+  } finally {
+    await src.close();
+  }
 }

@@ -1,5 +1,5 @@
 export { loadArchive, type LoadedImage } from './archive-load.ts';
-export { saveArchive, type SaveItem } from './archive-save.ts';
+export { saveArchive, saveArchiveToFile, type SaveItem } from './archive-save.ts';
 export * from './registry/index.ts';
 export { copyImage, type RawManifest, type ImageSource, type ImageDestination, type CopyOptions, type CopyProgress, type CopyResult } from './copy.ts';
 export { parseLocation, type Location } from './location.ts';

@@ -1,6 +1,8 @@
 // ImageService over the Docker Engine API (the remote engine's images).
 import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { invalidArgument, BerthError } from '../../errdefs/index.ts';
+import { writeFileThroughTemp } from '../../meta/index.ts';
 import { CredentialStore } from '../../transport/index.ts';
 import { parseName, parseReference, familiarName, formatReference } from '../../image/index.ts';
 import type {
@@ -92,6 +94,11 @@ export class RemoteImages implements ImageService {
   async save(refs: string[], opts: { format?: 'docker-archive' | 'oci-archive' } = {}): Promise<Readable> {
     if (opts.format === 'oci-archive') throw remoteOnly('saving an oci-archive');
     return this.api.request('GET', '/images/get', { query: { names: refs } });
+  }
+
+  async saveToFile(refs: string[], path: string, opts: { format?: 'docker-archive' | 'oci-archive' } = {}): Promise<void> {
+    const archive = await this.save(refs, opts);
+    await writeFileThroughTemp(path, (fh) => pipeline(archive, fh.createWriteStream({ autoClose: false })));
   }
 
   async pull(name: string, opts: PullOptions = {}): Promise<PullReport[]> {

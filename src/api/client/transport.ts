@@ -1,8 +1,8 @@
 // The client side of the Docker Engine API: requests to a daemon over a unix socket or TCP (with
 // TLS), the version both sides speak, and errors turned back into berth's error kinds so that the
 // CLI prints the same message whether the engine is local or remote.
-import http, { type IncomingMessage } from 'node:http';
-import https from 'node:https';
+import type { Agent as HttpAgent, IncomingMessage } from 'node:http';
+import { http, https } from '../../sys/http-modules.ts';
 import { readFileSync } from 'node:fs';
 import type { Duplex, Readable } from 'node:stream';
 import { BerthError, failedPrecondition, unavailable, type ErrorKind } from '../../errdefs/index.ts';
@@ -38,7 +38,7 @@ const KIND_OF_STATUS: Record<number, ErrorKind> = { 400: 'InvalidArgument', 401:
 
 export class ApiClient {
   private readonly target: { socketPath: string } | { host: string; port: number };
-  private readonly agent: http.Agent;
+  private readonly agent: HttpAgent;
   private readonly secure: boolean;
   private version: Promise<string> | undefined;
   readonly host: string;

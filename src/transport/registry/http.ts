@@ -1,7 +1,8 @@
 // One HTTP exchange with a registry over node:http(s), with keep-alive agents per endpoint. The
 // response body is the live stream: blobs flow to the store without being buffered.
-import http, { type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
-import https from 'node:https';
+import type { Agent as HttpAgent, IncomingHttpHeaders, IncomingMessage } from 'node:http';
+import type { Agent as HttpsAgent } from 'node:https';
+import { http, https } from '../../sys/http-modules.ts';
 import { rootCertificates } from 'node:tls';
 import { Readable } from 'node:stream';
 import type { Endpoint } from './hosts.ts';
@@ -25,15 +26,15 @@ export interface HttpResponse {
  * registry's host, one for any other (token server, blob storage) with the same TLS settings.
  */
 export class HttpTransport {
-  private readonly own: http.Agent;
-  private readonly others: { http: http.Agent; https: https.Agent };
+  private readonly own: HttpAgent;
+  private readonly others: { http: HttpAgent; https: HttpsAgent };
 
   readonly endpoint: Endpoint;
 
   constructor(endpoint: Endpoint) {
     this.endpoint = endpoint;
     const { tls } = endpoint;
-    const httpsAgent = (): https.Agent =>
+    const httpsAgent = (): HttpsAgent =>
       new https.Agent({
         keepAlive: true,
         maxSockets: 8,
@@ -59,7 +60,7 @@ export class HttpTransport {
   }
 }
 
-async function send(req: HttpRequest, agent: http.Agent): Promise<HttpResponse> {
+async function send(req: HttpRequest, agent: HttpAgent): Promise<HttpResponse> {
   const lib = req.url.protocol === 'https:' ? https : http;
   const body = typeof req.body === 'function' ? await req.body() : req.body;
   return new Promise((resolve, reject) => {

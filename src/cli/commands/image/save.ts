@@ -16,6 +16,8 @@ export const command: Command = {
     if (format !== 'docker-archive' && format !== 'oci-archive') throw invalidArgument(`unsupported save format "${format}": use docker-archive or oci-archive`);
     const output = flags.output as string | undefined;
     checkArchiveOutput(output);
-    await writeArchive(await (await ctx.engine()).images.save(args, { format }), output);
+    const images = (await ctx.engine()).images;
+    if (output === undefined || output === '-') await writeArchive(await images.save(args, { format }), output);
+    else await images.saveToFile(args, output, { format });
   },
 };
