@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startDaemon } from './daemon.ts';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { berth, ok, tempDir } from './helpers.ts';
 
@@ -38,6 +38,13 @@ test('remote CLI: read commands print what local mode prints on the same root', 
     assert.equal(ages(viaDaemon.stdout), ages(local.stdout), `berth ${args.join(' ')} differs through the daemon`);
   }
   // Errors keep their text and exit code.
+  // save -o: the daemon's archive, written to a file, is the one local mode writes.
+  const { dir, cleanup } = await tempDir();
+  t.after(cleanup);
+  await ok(berth(d.root, ['save', '-o', join(dir, 'local.tar'), 'busybox']));
+  await ok(remote(['save', '-o', join(dir, 'remote.tar'), 'busybox']));
+  assert.ok((await readFile(join(dir, 'remote.tar'))).equals(await readFile(join(dir, 'local.tar'))), 'save -o through the daemon writes the same archive');
+  assert.deepEqual((await readdir(dir)).sort(), ['local.tar', 'remote.tar'], 'no temporary file left');
   const missing = await remote(['inspect', 'no-such-thing']);
   const localMissing = await berth(d.root, ['inspect', 'no-such-thing']);
   assert.equal(missing.code, localMissing.code);

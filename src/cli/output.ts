@@ -3,7 +3,7 @@
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { invalidArgument } from '../errdefs/index.ts';
-import { writeFileThroughTemp } from '../meta/index.ts';
+import { writeStreamThroughTemp } from '../meta/index.ts';
 
 /** Fails before any work is done when the archive would go to a terminal. */
 export function checkArchiveOutput(output: string | undefined): void {
@@ -17,5 +17,5 @@ export async function writeArchive(stream: Readable, output: string | undefined)
     await pipeline(stream, process.stdout, { end: false });
     return;
   }
-  await writeFileThroughTemp(output, (fh) => pipeline(stream, fh.createWriteStream({ autoClose: false })));
+  await writeStreamThroughTemp(output, stream);
 }

@@ -34,6 +34,19 @@ export async function writeFileThroughTemp(path: string, write: (fh: FileHandle)
   }
 }
 
+/** Writes a stream into a file through a temporary file beside it (see writeFileThroughTemp). */
+export function writeStreamThroughTemp(path: string, stream: AsyncIterable<Buffer>): Promise<void> {
+  // Chunk by chunk rather than through fh.createWriteStream, which would keep the handle from closing.
+  return writeFileThroughTemp(path, async (fh) => {
+    for await (const chunk of stream) await writeFully(fh, chunk);
+  });
+}
+
+/** Writes all of `data` at the file's position (a write may take less than it is given). */
+export async function writeFully(fh: FileHandle, data: Uint8Array): Promise<void> {
+  for (let off = 0; off < data.length; ) off += (await fh.write(data, off, data.length - off)).bytesWritten;
+}
+
 /** Reads a file, or returns undefined when it does not exist. */
 export async function readFileIfExists(path: string): Promise<Buffer | undefined> {
   try {

@@ -1,4 +1,4 @@
-export { writeFileAtomic, writeFileThroughTemp, readFileIfExists } from './atomic.ts';
+export { writeFileAtomic, writeFileThroughTemp, writeStreamThroughTemp, writeFully, readFileIfExists } from './atomic.ts';
 export { withLock, holdShared, isHeld } from './lock.ts';
 export { ImageMeta, type ImageRecord, type LayerRecord, type ImagesDocument } from './images.ts';
 export { JsonDocument } from './document.ts';

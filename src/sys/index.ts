@@ -37,6 +37,19 @@ interface Libc {
   errno: () => number;
 }
 
+type HttpModules = { http: typeof import('node:http'); https: typeof import('node:https') };
+let httpModules: HttpModules | undefined;
+
+/**
+ * node:http and node:https, loaded with require on first use: an ES import of either goes through
+ * its ESM facade, which reads every export, WebSocket's lazy getter among them, and so compiles
+ * Node's bundled undici (~10 ms of every command that loads the registry or API client).
+ */
+export function nodeHttp(): HttpModules {
+  const require = createRequire(import.meta.url);
+  return (httpModules ??= { http: require('node:http') as HttpModules['http'], https: require('node:https') as HttpModules['https'] });
+}
+
 let libc: Libc | undefined;
 function load(): Libc {
   if (libc) return libc;

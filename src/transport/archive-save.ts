@@ -8,7 +8,7 @@
 import { open, type FileHandle } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { hexOf, type Digest } from '../content/index.ts';
-import type { ImageRecord } from '../meta/index.ts';
+import { writeFully, type ImageRecord } from '../meta/index.ts';
 import type { ImageStore } from '../store/index.ts';
 import { MediaType, parseManifest } from '../image/index.ts';
 import { encodeHeader, padding, TAR_END } from '../layer/index.ts';
@@ -96,10 +96,6 @@ function* smallFile(name: string, data: Buffer): Generator<Buffer> {
   yield fileHeader(name, data.length);
   yield data;
   yield Buffer.alloc(padding(data.length));
-}
-
-async function writeFully(fh: FileHandle, data: Buffer): Promise<void> {
-  for (let off = 0; off < data.length; ) off += (await fh.write(data, off, data.length - off)).bytesWritten;
 }
 
 async function copyBlob(out: FileHandle, store: ImageStore, d: Digest, size: number): Promise<void> {

@@ -1,8 +1,7 @@
 // ImageService over the Docker Engine API (the remote engine's images).
 import type { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import { invalidArgument, BerthError } from '../../errdefs/index.ts';
-import { writeFileThroughTemp } from '../../meta/index.ts';
+import { writeStreamThroughTemp } from '../../meta/index.ts';
 import { CredentialStore } from '../../transport/index.ts';
 import { parseName, parseReference, familiarName, formatReference } from '../../image/index.ts';
 import type {
@@ -97,8 +96,7 @@ export class RemoteImages implements ImageService {
   }
 
   async saveToFile(refs: string[], path: string, opts: { format?: 'docker-archive' | 'oci-archive' } = {}): Promise<void> {
-    const archive = await this.save(refs, opts);
-    await writeFileThroughTemp(path, (fh) => pipeline(archive, fh.createWriteStream({ autoClose: false })));
+    await writeStreamThroughTemp(path, await this.save(refs, opts));
   }
 
   async pull(name: string, opts: PullOptions = {}): Promise<PullReport[]> {

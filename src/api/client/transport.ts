@@ -2,7 +2,7 @@
 // TLS), the version both sides speak, and errors turned back into berth's error kinds so that the
 // CLI prints the same message whether the engine is local or remote.
 import type { Agent as HttpAgent, IncomingMessage } from 'node:http';
-import { http, https } from '../../sys/http-modules.ts';
+import { nodeHttp } from '../../sys/index.ts';
 import { readFileSync } from 'node:fs';
 import type { Duplex, Readable } from 'node:stream';
 import { BerthError, failedPrecondition, unavailable, type ErrorKind } from '../../errdefs/index.ts';
@@ -52,6 +52,7 @@ export class ApiClient {
       this.target = parseTcpHost(opts.host, this.secure);
     }
     const tls = opts.tls;
+    const { http, https } = nodeHttp();
     this.agent = tls
       ? new https.Agent({ keepAlive: true, ca: tls.ca ? readFileSync(tls.ca) : undefined, cert: tls.cert ? readFileSync(tls.cert) : undefined, key: tls.key ? readFileSync(tls.key) : undefined, rejectUnauthorized: tls.verify })
       : new http.Agent({ keepAlive: true });
@@ -135,7 +136,8 @@ export class ApiClient {
     this.agent.destroy();
   }
 
-  private transport(): typeof http | typeof https {
+  private transport(): ReturnType<typeof nodeHttp>['http'] | ReturnType<typeof nodeHttp>['https'] {
+    const { http, https } = nodeHttp();
     return this.secure ? https : http;
   }
 

@@ -2,7 +2,7 @@
 // response body is the live stream: blobs flow to the store without being buffered.
 import type { Agent as HttpAgent, IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import type { Agent as HttpsAgent } from 'node:https';
-import { http, https } from '../../sys/http-modules.ts';
+import { nodeHttp } from '../../sys/index.ts';
 import { rootCertificates } from 'node:tls';
 import { Readable } from 'node:stream';
 import type { Endpoint } from './hosts.ts';
@@ -34,6 +34,7 @@ export class HttpTransport {
   constructor(endpoint: Endpoint) {
     this.endpoint = endpoint;
     const { tls } = endpoint;
+    const { http, https } = nodeHttp();
     const httpsAgent = (): HttpsAgent =>
       new https.Agent({
         keepAlive: true,
@@ -61,6 +62,7 @@ export class HttpTransport {
 }
 
 async function send(req: HttpRequest, agent: HttpAgent): Promise<HttpResponse> {
+  const { http, https } = nodeHttp();
   const lib = req.url.protocol === 'https:' ? https : http;
   const body = typeof req.body === 'function' ? await req.body() : req.body;
   return new Promise((resolve, reject) => {
