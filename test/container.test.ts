@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { readFileSync, existsSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { berth, makeBusyboxTar, ok, removeContainers, rootWithBusybox, tempDir } from './helpers.ts';
 
@@ -18,6 +18,22 @@ test('run prints the output and exits with the command\'s code', async (t) => {
   // --rm left nothing: no container record, no container directory, no mount.
   assert.equal((await ok(berth(root, ['ps', '-aq']))).stdout, '');
   assert.deepEqual(readFileSync('/proc/self/mountinfo', 'utf8').split('\n').filter((l) => l.includes(root)), []);
+});
+
+test('an image\'s layers are unpacked when a container first needs them, once, and go with the image', async (t) => {
+  const { root, cleanup } = await rootWithBusybox();
+  t.after(cleanup);
+  const layers = (): Promise<string[]> => readdir(join(root, 'layers'));
+  assert.deepEqual(await layers(), [], 'the import checked the layer and wrote none of its files');
+  assert.equal((await ok(berth(root, ['system', 'check']))).stdout, 'No problems found.\n');
+  // Three containers starting at once from the never-unpacked image: all run, the layer is unpacked once.
+  const runs = await Promise.all([1, 2, 3].map((i) => berth(root, ['run', '--rm', 'busybox', 'sh', '-c', `echo run ${i}; ls /bin/busybox`])));
+  for (const [i, r] of runs.entries()) assert.equal(r.stdout, `run ${i + 1}\n/bin/busybox\n`, r.stderr);
+  assert.equal((await layers()).length, 1);
+  assert.deepEqual((await readdir(join(root, 'tmp'))).filter((n) => n.startsWith('layer-')), [], 'no unpack left behind');
+  assert.equal((await ok(berth(root, ['system', 'check']))).stdout, 'No problems found.\n');
+  await ok(berth(root, ['rmi', 'busybox']));
+  assert.deepEqual(await layers(), []);
 });
 
 test('the container sees Docker\'s environment: hostname, user, env, workdir, /etc files', async (t) => {

@@ -111,7 +111,7 @@ export class LocalBuildWorker implements BuildWorker {
   }
 
   private async storeLayer(tar: AsyncIterable<Buffer>, docker: boolean, what: string): Promise<Layer> {
-    const blob = await storeBlob(this.store, tar, { unpack: () => true, what });
+    const blob = await storeBlob(this.store, tar, { layer: () => true, what });
     if (!blob.layer) throw new Error(`no layer came out of ${what}`);
     return { layer: await blob.layer, descriptor: { mediaType: docker ? MediaType.DockerLayer : MediaType.OciLayer, digest: blob.digest, size: blob.size } };
   }

@@ -37,7 +37,7 @@ export async function imageLayers(store: ImageStore, imageId: Digest): Promise<{
  */
 export async function storeChanges(store: ImageStore, rec: ContainerRecord, upper: string, o: { docker: boolean; sourceDateEpoch?: number; mountPoints?: string[] }): Promise<{ layer: LayerRecord; descriptor: Descriptor }> {
   const skip = mountPointStub(upper, rec.Layers.map((l) => store.layers.path(l)), o.mountPoints ?? [...(rec.HostConfig.Mounts ?? []).map((m) => m.Target), ...Object.keys(rec.HostConfig.Tmpfs ?? {})]);
-  const blob = await storeBlob(store, diffDirectory(upper, { from: 'overlay-upper', skip, sourceDateEpoch: o.sourceDateEpoch }), { unpack: () => true, what: `the changes of container ${rec.Id}` });
+  const blob = await storeBlob(store, diffDirectory(upper, { from: 'overlay-upper', skip, sourceDateEpoch: o.sourceDateEpoch }), { layer: () => true, what: `the changes of container ${rec.Id}` });
   if (!blob.layer) throw new Error(`no layer came out of container ${rec.Id}'s changes`);
   const layer = await blob.layer;
   return { layer, descriptor: { mediaType: o.docker ? MediaType.DockerLayer : MediaType.OciLayer, digest: blob.digest, size: blob.size } };

@@ -6,6 +6,7 @@ import { readFileSync, statSync, watch } from 'node:fs';
 import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { hostname } from 'node:os';
+import type { Readable } from 'node:stream';
 import { arch } from 'node:process';
 import type { Digest } from '../content/index.ts';
 import { BerthError, conflict, errnoCode, invalidArgument, isKind, notFound } from '../errdefs/index.ts';
@@ -169,18 +170,18 @@ export class LocalContainerService implements ContainerService {
     return snapshotterFor(rec.Driver ?? 'overlay2', this.root);
   }
 
-  /** The image's layers for the snapshotter: unpacked directories, and their blobs for copying. */
+  /** The image's layers for the snapshotter: directories (unpacked from the blobs on first use), and the blobs for copying. */
   private layerSources(rec: ContainerRecord): LayerSource[] {
-    return rec.Layers.map((diffId, i) => ({
-      dir: this.store.layers.path(diffId),
-      tar: async () => {
+    return rec.Layers.map((diffId, i) => {
+      const tar = async (): Promise<Readable> => {
         const image = (await this.store.document()).images[rec.Image];
         if (!image) throw notFound(`the image of container ${rec.Id} (${rec.Image}) is no longer in the store`, rec.Image);
         const blob = parseManifest(await this.store.content.readBytes(image.manifest), `manifest of image ${rec.Image}`).layers[i];
         if (!blob) throw notFound(`layer ${diffId} of image ${rec.Image} has no blob; run 'berth system check'`, diffId);
         return this.store.content.read(blob.digest);
-      },
-    }));
+      };
+      return { dir: () => this.store.layerDir(diffId, tar), tar };
+    });
   }
 
   /** Where the container keeps its own changes, or Docker's refusal for a snapshotter that keeps none apart. */

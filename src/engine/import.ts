@@ -18,7 +18,7 @@ export async function importImage(store: ImageStore, source: Readable | { direct
 
   return store.writing(async () => {
     const tar = source instanceof Readable ? decompress(source) : tarDirectory(source.directory);
-    const blob = await storeBlob(store, tar, { unpack: () => true, what: 'the imported root filesystem' });
+    const blob = await storeBlob(store, tar, { layer: () => true, what: 'the imported root filesystem' });
     if (!blob.layer) throw invalidArgument('import: the source is empty');
     const layer = await blob.layer;
     if (layer.diffId !== blob.digest) throw new Error(`import: layer digest ${blob.digest} differs from its diff ID ${layer.diffId}`);

@@ -1,19 +1,18 @@
 // Applies a layer tar stream to a directory in one pass: decompress, hash (the diff ID), extract.
 // Extraction is synchronous inside the tar parser's callbacks: a tar stream gives one entry at a
 // time anyway, and sync calls avoid a thread-pool round trip for each of the several syscalls an
-// entry needs.
+// entry needs. checkLayer runs the same extraction on a model of the paths (tree.ts): every
+// refusal, no file written.
 import { createHash } from 'node:crypto';
-import {
-  closeSync, constants, fchmodSync, fchownSync, futimesSync, linkSync, lchownSync, lstatSync, lutimesSync,
-  mkdirSync, openSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, unlinkSync, utimesSync, writeSync, chmodSync,
-} from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join, posix } from 'node:path';
 import type { Digest } from '../content/index.ts';
 import { BerthError, invalidArgument } from '../errdefs/index.ts';
-import { lsetxattr, mknod, makeDev, S_IFCHR, S_IFBLK, S_IFIFO } from '../sys/index.ts';
+import { makeDev, S_IFCHR, S_IFBLK, S_IFIFO } from '../sys/index.ts';
 import { decompress } from './compression.ts';
 import { cleanEntryPath, ensureParents, layerError } from './paths.ts';
 import { TarParser, type TarHeader } from './tar-reader.ts';
+import { diskTree, ModelTree, type Tree } from './tree.ts';
 
 export interface ApplyOptions {
   /**
@@ -50,9 +49,21 @@ export interface ApplyResult {
 const WHITEOUT = '.wh.';
 const OPAQUE = '.wh..wh..opq';
 
-export async function applyLayer(input: AsyncIterable<Buffer | Uint8Array>, target: string, opts: ApplyOptions): Promise<ApplyResult> {
+export function applyLayer(input: AsyncIterable<Buffer | Uint8Array>, target: string, opts: ApplyOptions): Promise<ApplyResult> {
+  return extract(input, diskTree, target, opts);
+}
+
+/**
+ * Reads a layer as the store's unpack would (overlay whiteouts, into a new directory), with the
+ * same diff ID and the same errors for hostile or broken input, but writes nothing.
+ */
+export function checkLayer(input: AsyncIterable<Buffer | Uint8Array>, opts: Pick<ApplyOptions, 'expectedDiffId' | 'plainTarDigest' | 'what' | 'signal'>): Promise<ApplyResult> {
+  return extract(input, new ModelTree(), '', { ...opts, whiteouts: 'overlay' });
+}
+
+async function extract(input: AsyncIterable<Buffer | Uint8Array>, tree: Tree, target: string, opts: ApplyOptions): Promise<ApplyResult> {
   const what = opts.what ?? 'layer';
-  const x = new Extractor(target, opts.whiteouts, what, opts);
+  const x = new Extractor(tree, target, opts.whiteouts, what, opts);
   const parser = new TarParser(x);
   const hash = opts.plainTarDigest ? undefined : createHash('sha256');
   let size = 0;
@@ -84,6 +95,7 @@ export async function applyLayer(input: AsyncIterable<Buffer | Uint8Array>, targ
 }
 
 class Extractor {
+  private readonly tree: Tree;
   private readonly root: string;
   private readonly mode: 'overlay' | 'apply' | 'none';
   private readonly what: string;
@@ -92,8 +104,8 @@ class Extractor {
   private readonly noOverwriteDirNonDir: boolean;
   private fd = -1;
   /**
-   * Set by start() when the target is a new, empty directory in overlay mode (the layer store's
-   * unpack): there a new file needs no fchown when the entry's owner is the one it gets anyway.
+   * Set by start() when the target is a new, empty directory in overlay mode, not setgid (the layer
+   * store's unpack): there a new file needs no fchown when the entry's owner is the one it gets anyway.
    */
   private fresh = false;
   /** A directory with the setgid bit gives new files its group: owners are then always set. */
@@ -108,7 +120,8 @@ class Extractor {
   contentSize = 0;
   current = '';
 
-  constructor(root: string, mode: 'overlay' | 'apply' | 'none', what: string, opts: Pick<ApplyOptions, 'owner' | 'chmod' | 'noOverwriteDirNonDir'> = {}) {
+  constructor(tree: Tree, root: string, mode: 'overlay' | 'apply' | 'none', what: string, opts: Pick<ApplyOptions, 'owner' | 'chmod' | 'noOverwriteDirNonDir'> = {}) {
+    this.tree = tree;
     this.root = root;
     this.mode = mode;
     this.what = what;
@@ -120,9 +133,7 @@ class Extractor {
   private refuse = (why: string): BerthError => layerError(this.what, this.current, why);
 
   start(): void {
-    if (this.mode !== 'overlay') return;
-    this.fresh = readdirSync(this.root).length === 0;
-    this.setgidSeen = (statSync(this.root).mode & 0o2000) !== 0;
+    this.fresh = this.mode === 'overlay' && this.tree.isFreshDir(this.root);
   }
 
   entry(raw: TarHeader): void {
@@ -132,11 +143,11 @@ class Extractor {
     this.header = h;
     const rel = cleanEntryPath(h.name, this.refuse);
     if (rel === '') {
-      if (h.type === 'directory' && this.mode !== 'none') setOwnerMode(this.root, h);
+      if (h.type === 'directory' && this.mode !== 'none') this.tree.setOwnerMode(this.root, h);
       this.header = undefined;
       return;
     }
-    ensureParents(this.root, rel, this.refuse, this.mine, this.knownDirs);
+    ensureParents(this.root, rel, this.refuse, this.mine, this.knownDirs, this.tree);
     const base = posix.basename(rel);
     const abs = join(this.root, rel);
     this.abs = abs;
@@ -146,17 +157,17 @@ class Extractor {
       return;
     }
     if (this.noOverwriteDirNonDir && h.type !== 'other') {
-      const st = lstatOrUndefined(abs);
-      if (st && st.isDirectory() && h.type !== 'directory') throw this.refuse('cannot overwrite a directory with a non-directory');
-      if (st && !st.isDirectory() && h.type === 'directory') throw this.refuse('cannot overwrite a non-directory with a directory');
+      const kind = this.tree.kind(abs);
+      if (kind === 'dir' && h.type !== 'directory') throw this.refuse('cannot overwrite a directory with a non-directory');
+      if (kind !== undefined && kind !== 'dir' && h.type === 'directory') throw this.refuse('cannot overwrite a non-directory with a directory');
     }
     switch (h.type) {
       case 'directory': {
         if (h.mode & 0o2000) this.setgidSeen = true;
-        const st = lstatOrUndefined(abs);
-        if (st && !st.isDirectory()) this.removeExisting(abs);
-        if (!st || !st.isDirectory()) mkdirSync(abs, { mode: 0o700 });
-        setOwnerMode(abs, h);
+        const kind = this.tree.kind(abs);
+        if (kind !== undefined && kind !== 'dir') this.removeExisting(abs);
+        if (kind !== 'dir') this.tree.mkdir(abs, 0o700);
+        this.tree.setOwnerMode(abs, h);
         this.setXattrs(abs, h);
         this.dirTimes.push({ path: abs, mtime: h.mtime });
         this.knownDirs.add(rel);
@@ -168,21 +179,19 @@ class Extractor {
         break;
       case 'symlink':
         this.removeExisting(abs);
-        symlinkSync(h.linkname, abs);
-        lchownSync(abs, h.uid, h.gid);
-        lutimesSync(abs, h.mtime, h.mtime);
+        this.tree.symlink(h.linkname, abs, h.uid, h.gid, h.mtime);
         break;
       case 'link': {
         const refuseLink = (why: string): BerthError => this.refuse(`hard link target ${JSON.stringify(h.linkname)}: ${why}`);
         const targetRel = cleanEntryPath(h.linkname, refuseLink);
         if (targetRel === '') throw refuseLink('it is the layer root');
-        ensureParents(this.root, targetRel, refuseLink);
+        ensureParents(this.root, targetRel, refuseLink, undefined, undefined, this.tree);
         const src = join(this.root, targetRel);
-        const st = lstatOrUndefined(src);
-        if (!st) throw refuseLink('it does not exist in the layer');
-        if (st.isDirectory()) throw refuseLink('it is a directory');
+        const kind = this.tree.kind(src);
+        if (!kind) throw refuseLink('it does not exist in the layer');
+        if (kind === 'dir') throw refuseLink('it is a directory');
         this.removeExisting(abs);
-        linkSync(src, abs);
+        this.tree.link(src, abs);
         break;
       }
       case 'char':
@@ -190,10 +199,10 @@ class Extractor {
       case 'fifo': {
         this.removeExisting(abs);
         const kind = h.type === 'fifo' ? S_IFIFO : h.type === 'block' ? S_IFBLK : S_IFCHR;
-        mknod(abs, kind | (h.mode & 0o7777), h.type === 'fifo' ? 0n : makeDev(h.devmajor, h.devminor));
-        setOwnerMode(abs, h);
+        this.tree.mknod(abs, kind | (h.mode & 0o7777), h.type === 'fifo' ? 0n : makeDev(h.devmajor, h.devminor));
+        this.tree.setOwnerMode(abs, h);
         this.setXattrs(abs, h);
-        utimesSync(abs, h.mtime, h.mtime);
+        this.tree.setTimes(abs, h.mtime);
         break;
       }
       default:
@@ -204,9 +213,7 @@ class Extractor {
   }
 
   data(chunk: Buffer): void {
-    if (this.fd < 0) return;
-    let off = 0;
-    while (off < chunk.length) off += writeSync(this.fd, chunk, off, chunk.length - off);
+    if (this.fd >= 0) this.tree.write(this.fd, chunk);
   }
 
   end(): void {
@@ -216,15 +223,12 @@ class Extractor {
       this.fd = -1;
       const mode = h.mode & 0o7777;
       const umask = processUmask();
-      try {
-        if (!this.ownerIsDefault(h)) fchownSync(fd, h.uid, h.gid);
-        // chown clears setuid/setgid, so the mode goes after it; open(2) gave the permission bits
-        // when the umask let it.
-        if (umask === undefined || (mode & 0o777 & ~umask) !== mode) fchmodSync(fd, mode);
-        futimesSync(fd, h.mtime, h.mtime);
-      } finally {
-        closeSync(fd);
-      }
+      this.tree.closeFile(fd, {
+        owner: this.ownerIsDefault(h) ? undefined : [h.uid, h.gid],
+        // open(2) gave the permission bits when the umask let it
+        mode: umask === undefined || (mode & 0o777 & ~umask) !== mode ? mode : undefined,
+        mtime: h.mtime,
+      });
       this.setXattrs(this.abs, h);
     }
     this.header = undefined;
@@ -233,11 +237,11 @@ class Extractor {
 
   /** Directory times last: writing inside a directory changes its mtime. */
   finish(): void {
-    for (const d of this.dirTimes.reverse()) utimesSync(d.path, d.mtime, d.mtime);
+    for (const d of this.dirTimes.reverse()) this.tree.setTimes(d.path, d.mtime);
   }
 
   abort(): void {
-    if (this.fd >= 0) closeSync(this.fd);
+    if (this.fd >= 0) this.tree.discardFile(this.fd);
     this.fd = -1;
   }
 
@@ -251,30 +255,27 @@ class Extractor {
 
   /** A new file for writing; an existing entry under that name is replaced (a later layer entry wins). */
   private create(abs: string, h: TarHeader): number {
-    const flags = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW;
     const mode = h.mode & 0o777; // the umask applies; end() makes up for it (and adds setuid bits)
     try {
-      return openSync(abs, flags, mode);
+      return this.tree.createFile(abs, mode);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
       this.removeExisting(abs);
-      return openSync(abs, flags, mode);
+      return this.tree.createFile(abs, mode);
     }
   }
 
   /** Removes whatever is at `abs`, and forgets the directories checked so far (one may be gone). */
   private removeExisting(abs: string): void {
-    const st = lstatOrUndefined(abs);
-    if (!st) return;
+    if (this.tree.kind(abs) === undefined) return;
     this.knownDirs.clear();
-    if (st.isDirectory()) rmSync(abs, { recursive: true, force: true });
-    else unlinkSync(abs);
+    this.tree.remove(abs);
   }
 
   private setXattrs(abs: string, h: TarHeader): void {
     for (const [name, value] of h.xattrs) {
       if (name.startsWith('trusted.overlay.')) throw this.refuse(`it sets the reserved attribute ${name}`);
-      lsetxattr(abs, name, value);
+      this.tree.setXattr(abs, name, value);
     }
   }
 
@@ -283,11 +284,11 @@ class Extractor {
     const dir = join(this.root, dirRel);
     if (base === OPAQUE) {
       if (this.mode === 'overlay') {
-        lsetxattr(dir, 'trusted.overlay.opaque', Buffer.from('y'));
+        this.tree.setXattr(dir, 'trusted.overlay.opaque', Buffer.from('y'));
       } else {
-        for (const child of readdirSync(dir)) {
+        for (const child of this.tree.list(dir)) {
           const childRel = dirRel ? `${dirRel}/${child}` : child;
-          if (!this.mine.has(childRel)) rmSync(join(dir, child), { recursive: true, force: true });
+          if (!this.mine.has(childRel)) this.tree.remove(join(dir, child));
         }
         this.knownDirs.clear();
       }
@@ -298,15 +299,7 @@ class Extractor {
     if (hidden === '' || hidden === '.' || hidden === '..') throw this.refuse(`a whiteout for ${JSON.stringify(hidden)} is not a name`);
     const victim = join(dir, hidden);
     this.removeExisting(victim);
-    if (this.mode === 'overlay') mknod(victim, S_IFCHR, 0n);
-  }
-}
-
-function lstatOrUndefined(p: string): ReturnType<typeof lstatSync> | undefined {
-  try {
-    return lstatSync(p);
-  } catch {
-    return undefined;
+    if (this.mode === 'overlay') this.tree.mknod(victim, S_IFCHR, 0n);
   }
 }
 
@@ -327,9 +320,4 @@ function processUmask(): number | undefined {
     umask = m ? parseInt(m[1] as string, 8) : undefined;
   }
   return umask;
-}
-
-function setOwnerMode(abs: string, h: TarHeader): void {
-  lchownSync(abs, h.uid, h.gid);
-  chmodSync(abs, h.mode & 0o7777);
 }

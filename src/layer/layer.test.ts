@@ -14,7 +14,7 @@ import { Readable } from 'node:stream';
 import { gzipSync, zstdCompressSync } from 'node:zlib';
 import { BerthError } from '../errdefs/index.ts';
 import { lgetxattr, llistxattr, lsetxattr, makeDev, mknod, S_IFBLK, S_IFCHR, S_IFIFO } from '../sys/index.ts';
-import { applyLayer, type ApplyOptions } from './apply.ts';
+import { applyLayer, checkLayer, type ApplyOptions } from './apply.ts';
 import { compress, decompress, detectCompression } from './compression.ts';
 import { diffDirectory, tarDirectory } from './diff.ts';
 import { cleanEntryPath, ensureParents, layerError } from './paths.ts';
@@ -883,6 +883,54 @@ test('hostile: whiteouts named .wh.. and .wh. (for "." and "") must not remove t
     assert.ok(existsSync(join(w.target, 'a', 'f')), `${name} (${mode}) removed nothing`);
     w.untouched();
   }
+});
+
+test('checkLayer: the same diff ID, sizes and refusals as unpacking into a new directory, and nothing written', async (t) => {
+  const cases: [string, Buffer][] = [
+    ['every entry type', tar(
+      dir('bin'), file('bin/su', 'su', { mode: 0o4755 }), hdr({ name: 'bin/sh', type: 'symlink', linkname: 'busybox' }),
+      hdr({ name: 'bin/su-link', type: 'link', linkname: 'bin/su' }), hdr({ name: 'pipe', type: 'fifo' }),
+      hdr({ name: 'dev/null', type: 'char', devmajor: 1, devminor: 3 }), file('etc/.wh.old'), file('etc/.wh..wh..opq'),
+    )],
+    ['later entries replace earlier ones', tar(
+      dir('x'), file('x/in', 'a'), file('x', 'now a file'), hdr({ name: 'y', type: 'symlink', linkname: '/etc' }), dir('y'), file('y/z', 'ok'),
+      file('w', 'w'), file('.wh.w'), file('w', 'again'),
+    )],
+    ['../escape', tar(file('../escape', 'x'))],
+    ['absolute names inside', tar(file('/etc/x', 'inside'), hdr({ name: '/l', type: 'link', linkname: '/etc/x' }))],
+    ['an entry through a symlink', tar(hdr({ name: 'link', type: 'symlink', linkname: '/etc' }), file('link/passwd', 'pwned'))],
+    ['through a hard-linked symlink', tar(hdr({ name: 'ln', type: 'symlink', linkname: '..' }), hdr({ name: 'hl', type: 'link', linkname: 'ln' }), file('hl/x'))],
+    ['a whiteout through a symlink', tar(hdr({ name: 'link', type: 'symlink', linkname: '/etc' }), file('link/.wh.passwd'))],
+    ['a file as a parent', tar(file('f', 'x'), file('f/g', 'y'))],
+    ['hard link out', tar(hdr({ name: 'hl', type: 'link', linkname: '../outside' }))],
+    ['hard link through a symlink', tar(hdr({ name: 'up', type: 'symlink', linkname: '..' }), hdr({ name: 'hl', type: 'link', linkname: 'up/x' }))],
+    ['hard link to a directory', tar(dir('d'), hdr({ name: 'hl', type: 'link', linkname: 'd' }))],
+    ['hard link to nothing', tar(hdr({ name: 'hl', type: 'link', linkname: 'missing' }))],
+    ['hard link to a removed file', tar(file('gone', 'x'), file('.wh.gone'), hdr({ name: 'hl', type: 'link', linkname: 'gone' }))],
+    ['hard link to the root', tar(hdr({ name: 'hl', type: 'link', linkname: '/' }))],
+    ['a reserved xattr', tar(file('f', 'x', { xattrs: new Map([['trusted.overlay.redirect', Buffer.from('/etc')]]) }))],
+    ['a whiteout for ..', tar(file('.wh...'))],
+    ['a whiteout for .', tar(file('.wh..'))],
+    ['truncated', Buffer.concat([hdr({ name: 'huge', type: 'file', size: 8 * 2 ** 30 }), Buffer.alloc(4096)])],
+    ['gzip, truncated', gzipSync(tar(file('a', 'hello '.repeat(5000)))).subarray(0, 200)],
+    ['zstd', zstdCompressSync(tar(file('a', 'z'), dir('b')))],
+    ['a bad checksum', Buffer.from('this is not a tar stream, just text '.repeat(30))],
+    ['empty', Buffer.alloc(0)],
+  ];
+  for (const [name, layer] of cases) {
+    const { target } = workspace(t);
+    const unpacked = await applyLayer(Readable.from([layer]), target, { whiteouts: 'overlay', what: 'layer L' }).then((r) => r, (e: Error) => e);
+    const checked = await checkLayer(Readable.from([layer]), { what: 'layer L' }).then((r) => r, (e: Error) => e);
+    if (unpacked instanceof Error) {
+      assert.ok(checked instanceof Error, `${name}: unpacking fails (${unpacked.message}), checking must too`);
+      assert.equal(checked.message, unpacked.message, name);
+    } else {
+      assert.deepEqual(checked, unpacked, name);
+    }
+  }
+  // A diff ID is checked as an unpack checks it.
+  const layer = tar(file('a', 'x'));
+  await assert.rejects(checkLayer(Readable.from([layer]), { expectedDiffId: `sha256:${'0'.repeat(64)}` }), /diff ID mismatch/);
 });
 
 // ---------------------------------------------------------------------------------------------

@@ -1,7 +1,7 @@
 // Where a tar entry may land: inside the target, never through a symlink, never above the root.
-import { lstatSync, mkdirSync } from 'node:fs';
 import { posix, join } from 'node:path';
 import { invalidArgument, type BerthError } from '../errdefs/index.ts';
+import { diskTree, type Tree } from './tree.ts';
 
 /**
  * The entry's path relative to the layer root, normalised. Absolute names are taken relative to
@@ -28,6 +28,7 @@ export function ensureParents(
   refuse: (why: string) => BerthError,
   created?: Set<string>,
   known?: Set<string>,
+  tree: Tree = diskTree,
 ): void {
   const slash = rel.lastIndexOf('/');
   // `known` holds directories already checked by this extraction (the caller forgets them when it
@@ -40,17 +41,15 @@ export function ensureParents(
     cur = cur ? `${cur}/${p}` : p;
     if (known?.has(cur)) continue;
     const abs = join(root, cur);
-    let st;
-    try {
-      st = lstatSync(abs);
-    } catch {
-      mkdirSync(abs, { mode: 0o755 });
+    const kind = tree.kind(abs);
+    if (kind === undefined) {
+      tree.mkdir(abs, 0o755);
       created?.add(cur);
       known?.add(cur);
       continue;
     }
-    if (st.isSymbolicLink()) throw refuse(`its parent "${cur}" is a symbolic link; writing through it could leave the layer root`);
-    if (!st.isDirectory()) throw refuse(`its parent "${cur}" is not a directory`);
+    if (kind === 'symlink') throw refuse(`its parent "${cur}" is a symbolic link; writing through it could leave the layer root`);
+    if (kind !== 'dir') throw refuse(`its parent "${cur}" is not a directory`);
     known?.add(cur);
   }
 }

@@ -54,7 +54,9 @@ export class OverlaySnapshotter implements Snapshotter {
   async mount(dir: string, layers: LayerSource[]): Promise<string> {
     await this.prepare(dir);
     const p = this.paths(dir);
-    const lowers = layers.length > 0 ? layers.map((l) => l.dir) : [await this.emptyLayer()];
+    const lowers: string[] = [];
+    for (const l of layers) lowers.push(await l.dir()); // one at a time: an unpack is mostly one core's work
+    if (lowers.length === 0) lowers.push(await this.emptyLayer());
     const names: string[] = [];
     for (const l of [...lowers].reverse()) names.push(`l/${await this.link(l)}`);
     const options = `lowerdir=${names.join(':')},upperdir=${p.upper},workdir=${p.work}`;

@@ -8,9 +8,9 @@ export interface RootfsPaths {
   work?: string;
 }
 
-/** One layer of the image: its unpacked directory and its tar (for snapshotters that copy). */
+/** One layer of the image: its unpacked directory (unpacked on first use) and its tar (for snapshotters that copy). */
 export interface LayerSource {
-  dir: string;
+  dir(): Promise<string>;
   tar(): Promise<AsyncIterable<Buffer>>;
 }
 

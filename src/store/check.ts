@@ -33,11 +33,12 @@ export async function checkStore(store: ImageStore, opts: { repair: boolean }): 
     const layerDirs = new Set((await store.layers.list()).layers);
 
     await store.meta.update(async (doc) => {
-      // Images that need a blob or layer that is missing or corrupt are broken beyond use.
+      // Images that need a blob or layer that is missing or corrupt are broken beyond use. A layer
+      // is there when unpacked, or recorded (checked, to be unpacked from its blob on first use).
       for (const rec of Object.values(doc.images)) {
         const missing = [
           ...rec.blobs.filter((b) => !present.has(b) || corrupt.has(b)).map((b) => `blob ${b}`),
-          ...rec.layers.filter((l) => !layerDirs.has(l)).map((l) => `layer ${l}`),
+          ...rec.layers.filter((l) => !layerDirs.has(l) && !doc.layers[l]).map((l) => `layer ${l}`),
         ];
         if (missing.length === 0) continue;
         const f: Finding = { problem: `image ${rec.id} (${rec.names.join(', ') || '<none>'}) needs ${missing.join(', ')}, which ${missing.length === 1 ? 'is' : 'are'} missing or corrupt` };
@@ -49,8 +50,8 @@ export async function checkStore(store: ImageStore, opts: { repair: boolean }): 
       }
       const live = liveSets(doc);
       for (const d of Object.keys(doc.layers) as Digest[]) {
-        if (live.layers.has(d) && layerDirs.has(d)) continue;
-        const f: Finding = { problem: `layer record ${d} is ${layerDirs.has(d) ? 'unreferenced' : 'without its directory'}` };
+        if (live.layers.has(d)) continue;
+        const f: Finding = { problem: `layer record ${d} is unreferenced` };
         if (opts.repair) {
           delete doc.layers[d];
           f.repaired = `removed layer record ${d}`;

@@ -1,43 +1,48 @@
-// One pass over a blob's bytes that both stores it and, when it is a layer, unpacks it: the bytes
-// are hashed and written to the content store while the same chunks feed the layer unpacker.
+// One pass over a blob's bytes that both stores it and, when it is a layer, checks or unpacks it:
+// the bytes are hashed and written to the content store while the same chunks feed the layer. A
+// plain tar is checked (its diff ID, and everything an unpack would refuse) and unpacked when a
+// container first needs it; a compressed one is unpacked now, as decompressing it again later
+// would cost more than the file writes it saves.
 import { PassThrough } from 'node:stream';
 import type { BlobInfo, Digest, Expected } from '../content/index.ts';
 import type { LayerRecord } from '../meta/index.ts';
 import type { ImageStore } from './store.ts';
 
 export interface StoredBlob extends BlobInfo {
-  /** The unpacked layer, when the blob was unpacked while it was stored; errors surface on use. */
+  /** The layer, when the blob was checked or unpacked as one while it was stored; errors surface on use. */
   layer?: Promise<LayerRecord>;
 }
 
 export async function storeBlob(
   store: ImageStore,
   body: AsyncIterable<Buffer | Uint8Array>,
-  opts: { expected?: Expected; unpack: (head: Buffer) => boolean | Promise<boolean>; expectedDiffId?: Digest; what: string },
+  opts: { expected?: Expected; layer: (head: Buffer) => boolean | Promise<boolean>; expectedDiffId?: Digest; what: string },
 ): Promise<StoredBlob> {
   const ingest = await store.content.ingest(opts.expected);
   let layer: Promise<LayerRecord> | undefined;
   let tee: PassThrough | undefined;
   let first = true;
-  // A plain tar's digest is its diff ID: the unpack takes it from here rather than hash it again.
+  // A plain tar's digest is its diff ID: the check takes it from here rather than hash it again.
   let blobDigest: { resolve: (d: Digest) => void; reject: (e: unknown) => void; promise: Promise<Digest> } | undefined;
   try {
     for await (const c of body) {
       const chunk = Buffer.isBuffer(c) ? c : Buffer.from(c);
       if (first) {
         first = false;
-        if (await opts.unpack(chunk)) {
+        if (await opts.layer(chunk)) {
           tee = new PassThrough({ highWaterMark: 1 << 20 });
           if (isPlainTar(chunk)) {
             blobDigest = Promise.withResolvers<Digest>();
-            blobDigest.promise.catch(() => undefined); // awaited by the unpack, which may have failed first
+            blobDigest.promise.catch(() => undefined); // awaited by the check, which may have failed first
           }
-          layer = store.layers.unpack(tee, opts.expectedDiffId, opts.what, blobDigest?.promise);
+          layer = blobDigest
+            ? store.layers.check(tee, opts.expectedDiffId, opts.what, blobDigest.promise)
+            : store.layers.unpack(tee, opts.expectedDiffId, opts.what);
           layer.catch(() => undefined); // observed by whoever uses the layer
         }
       }
       const more = ingest.write(chunk);
-      // A failed unpack destroys its input; the blob is still stored, the error surfaces on use.
+      // A failed check destroys its input; the blob is still stored, the error surfaces on use.
       if (tee && !tee.destroyed && !tee.write(chunk)) await drained(tee);
       if (!more) await ingest.drained();
     }

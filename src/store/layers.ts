@@ -1,12 +1,17 @@
 // Unpacked layers: layers/<diffid-hex>/ holds one layer alone, in overlay form (whiteouts as 0/0
 // character devices), to be used as an overlay lower directory. Each is unpacked into tmp/ and
 // renamed into place, so a layer directory under its final name is always complete.
+//
+// A plain tar layer is checked when its blob comes in (load, an uncompressed pull, a build step:
+// the diff ID and every refusal of an unpack, writing nothing) and unpacked when a container first
+// needs it, as BuildKit's lazy refs are: an image that is only moved on (saved, pushed) is never
+// unpacked. A compressed layer is unpacked as it comes in (ingest.ts says why).
 import { mkdir, rename, rm, stat, mkdtemp } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { hexOf, listDigestNamed, type Digest } from '../content/index.ts';
 import { errnoCode } from '../errdefs/index.ts';
-import { applyLayer } from '../layer/index.ts';
+import { applyLayer, checkLayer } from '../layer/index.ts';
 import type { LayerRecord } from '../meta/index.ts';
 
 export class LayerStore {
@@ -52,6 +57,27 @@ export class LayerStore {
       throw err;
     }
   }
+
+  /** Reads a layer stream as `unpack` would, refusing what it would refuse, and writes nothing. */
+  async check(body: Readable, expectedDiffId?: Digest, what?: string, plainTarDigest?: Promise<Digest>): Promise<LayerRecord> {
+    const r = await checkLayer(body, { expectedDiffId, what, plainTarDigest });
+    return { diffId: r.diffId, tarSize: r.size, contentSize: r.contentSize };
+  }
+
+  /** The layer's directory, unpacked from its blob the first time (once at a time in a process). */
+  async ensure(diffId: Digest, blob: () => Promise<Readable>): Promise<string> {
+    let unpacking = this.unpacking.get(diffId);
+    if (!unpacking) {
+      unpacking = (async () => {
+        if (!(await this.has(diffId))) await this.unpack(await blob(), diffId, `layer ${diffId}`);
+      })().finally(() => this.unpacking.delete(diffId));
+      this.unpacking.set(diffId, unpacking);
+    }
+    await unpacking;
+    return this.path(diffId);
+  }
+
+  private readonly unpacking = new Map<Digest, Promise<void>>();
 
   /** Moves a finished unpack under its diff ID; if another writer placed it first, ours is dropped. */
   private async place(tmp: string, diffId: Digest): Promise<void> {

@@ -3,6 +3,7 @@
 // garbage collector takes it exclusive, so it never sweeps a blob or layer a writer is about to
 // reference. Layer reference counts are derived from the image records at sweep time.
 import { join } from 'node:path';
+import type { Readable } from 'node:stream';
 import { ContentStore, type Digest } from '../content/index.ts';
 import { notFound, conflict } from '../errdefs/index.ts';
 import { familiarName } from '../image/index.ts';
@@ -68,6 +69,12 @@ export class ImageStore {
     }
   }
 
+  /** A layer's directory, unpacked from the blob `read` gives the first time one is needed. */
+  async layerDir(diffId: Digest, read: () => Promise<Readable>): Promise<string> {
+    if (await this.layers.has(diffId)) return this.layers.path(diffId);
+    return this.writing(() => this.layers.ensure(diffId, read));
+  }
+
   async list(): Promise<ImageRecord[]> {
     return Object.values((await this.meta.read()).images);
   }
@@ -81,8 +88,8 @@ export class ImageStore {
    * had them (that image keeps its other names, or becomes dangling). Returns the names it took over.
    */
   async commit(img: NewImage): Promise<ImageRecord> {
+    // Layers need no directory yet: each unpacks from its blob on first use (layers.ts).
     for (const b of img.blobs) if (!(await this.content.has(b))) throw notFound(`blob ${b} of image ${img.id} is missing`, b);
-    for (const l of img.layers) if (!(await this.layers.has(l.diffId))) throw notFound(`layer ${l.diffId} of image ${img.id} is missing`, l.diffId);
     return this.meta.update((doc) => {
       for (const l of img.layers) doc.layers[l.diffId] ??= l;
       const old = doc.images[img.id];

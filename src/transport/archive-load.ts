@@ -1,13 +1,13 @@
 // `load`: turns what readArchive() stored into image records. A docker-archive's manifest.json
 // names each image's config and layer files; an oci-archive's index.json names manifests. Either
-// way every layer's unpacked diff ID must match the config's rootfs.diff_ids before anything is
+// way every layer's diff ID must match the config's rootfs.diff_ids before anything is
 // recorded, so a lying archive stores nothing under a wrong name.
 import type { Readable } from 'node:stream';
 import { digestOf, type Digest } from '../content/index.ts';
 import { invalidArgument, notFound } from '../errdefs/index.ts';
 import type { LayerRecord } from '../meta/index.ts';
 import type { ImageStore } from '../store/index.ts';
-import { readArchive, lookupFile, unpackBlob, type ArchiveContents, type ArchiveFile } from './archive-read.ts';
+import { readArchive, lookupFile, checkBlob, type ArchiveContents, type ArchiveFile } from './archive-read.ts';
 import {
   MediaType,
   parseConfig,
@@ -165,12 +165,10 @@ async function commitPlan(p: Plan, c: ArchiveContents, store: ImageStore): Promi
   return { id: p.config.digest, names: p.names };
 }
 
-/** The unpacked layer for an archive file: unpacked while streaming, already present, or unpacked now. */
+/** The layer of an archive file: checked while streaming, already in the store, or checked now. */
 async function layerOf(f: ArchiveFile, want: Digest, store: ImageStore, what: string): Promise<LayerRecord> {
   if (f.layer) return f.layer;
-  const known = (await store.document()).layers[want];
-  if (known && (await store.layers.has(want))) return known;
-  return unpackBlob(store, f.digest, want, what);
+  return (await store.document()).layers[want] ?? checkBlob(store, f.digest, want, what);
 }
 
 /** A manifest for an image that came without one (docker-archive's legacy layout). */

@@ -1,7 +1,7 @@
 // Reads an image archive (docker-archive as `docker save` writes it, old and new layouts, or an
 // oci-archive) in one streaming pass. Entry paths are never used as disk paths: every file becomes
 // a blob in the content store (verified against its name when the name is a digest), and files
-// that look like layers are unpacked at the same time, as their bytes stream by.
+// that look like layers are checked at the same time, as their bytes stream by.
 import type { Readable } from 'node:stream';
 import { posix } from 'node:path';
 import tar from 'tar-stream';
@@ -48,6 +48,9 @@ export function lookupFile(c: ArchiveContents, path: string): ArchiveFile | unde
 
 export async function readArchive(input: Readable, store: ImageStore): Promise<ArchiveContents> {
   const contents: ArchiveContents = { files: new Map(), metadata: new Map(), links: new Map() };
+  // Layers the store has already: read once, before the input flows (another process adding one
+  // meanwhile costs a check).
+  const known = new Set(Object.keys((await store.document()).layers));
   const extract = tar.extract();
   input.on('error', (e) => extract.destroy(e));
   input.pipe(extract);
@@ -73,7 +76,7 @@ export async function readArchive(input: Readable, store: ImageStore): Promise<A
         contents.metadata.set(path, Buffer.concat(chunks));
         continue;
       }
-      contents.files.set(path, await storeFile(entry as AsyncIterable<Buffer>, path, h.size ?? 0, store));
+      contents.files.set(path, await storeFile(entry as AsyncIterable<Buffer>, path, h.size ?? 0, store, known));
     }
   } catch (err) {
     if (err instanceof BerthError) throw err;
@@ -84,21 +87,21 @@ export async function readArchive(input: Readable, store: ImageStore): Promise<A
   return contents;
 }
 
-/** Streams one archive file into the content store, unpacking it on the way when it is a layer. */
-async function storeFile(entry: AsyncIterable<Buffer>, path: string, size: number, store: ImageStore): Promise<ArchiveFile> {
+/** Streams one archive file into the content store, checking it on the way when it is a layer. */
+async function storeFile(entry: AsyncIterable<Buffer>, path: string, size: number, store: ImageStore, known: Set<string>): Promise<ArchiveFile> {
   // Files under blobs/sha256/ are named by their digest: verify it. An uncompressed layer's digest
-  // is its diff ID, so a layer already unpacked is recognised and not unpacked again.
+  // is its diff ID, so a layer already in the store is recognised and not checked again.
   const m = /^blobs\/sha256\/([a-f0-9]{64})$/.exec(path);
   const named = m ? (`sha256:${m[1]}` as Digest) : undefined;
   const stored = await storeBlob(store, entry, {
     expected: { digest: named, size, what: `archive entry ${path}` },
-    unpack: async (head) => looksLikeLayer(head) && !(named && (await store.layers.has(named))),
+    layer: (head) => looksLikeLayer(head) && !(named && known.has(named)),
     what: `archive entry ${path}`,
   });
   return { digest: stored.digest, size: stored.size, layer: stored.layer };
 }
 
-/** Unpacks a stored blob as a layer (for files not recognised as layers while streaming). */
-export async function unpackBlob(store: ImageStore, d: Digest, expectedDiffId: Digest | undefined, what: string): Promise<LayerRecord> {
-  return store.layers.unpack(await store.content.read(d), expectedDiffId, what);
+/** Checks a stored blob as a layer (for files not recognised as layers while streaming). */
+export async function checkBlob(store: ImageStore, d: Digest, expectedDiffId: Digest | undefined, what: string): Promise<LayerRecord> {
+  return store.layers.check(await store.content.read(d), expectedDiffId, what);
 }

@@ -1,5 +1,5 @@
 // berth's own store as a copy source (an image record's manifest and blobs, as stored) and
-// destination (blobs stored and layers unpacked in one pass, then an image record whose layers
+// destination (blobs stored and layers checked in one pass, then an image record whose layers
 // match its config's diff IDs). The destination runs inside the store's write lock (the caller's
 // `store.writing`), so a collection never sweeps a copy half way.
 import type { Readable } from 'node:stream';
@@ -8,7 +8,7 @@ import { invalidArgument } from '../errdefs/index.ts';
 import { detectManifestKind, isIndexType, parseConfig, parseManifest, type Descriptor } from '../image/index.ts';
 import type { ImageRecord, LayerRecord } from '../meta/index.ts';
 import { storeBlob, type ImageStore } from '../store/index.ts';
-import { unpackBlob } from './archive-read.ts';
+import { checkBlob } from './archive-read.ts';
 import type { ImageDestination, ImageSource, RawManifest } from './copy.ts';
 
 export class StoreSource implements ImageSource {
@@ -47,7 +47,7 @@ export interface StoreTarget {
 export class StoreDestination implements ImageDestination {
   private readonly store: ImageStore;
   private readonly target: StoreTarget;
-  private readonly unpacked = new Map<Digest, Promise<LayerRecord>>();
+  private readonly checked = new Map<Digest, Promise<LayerRecord>>();
   /** The image recorded by commit(). */
   image: ImageRecord | undefined;
   private pending: (() => Promise<ImageRecord>) | undefined;
@@ -63,8 +63,8 @@ export class StoreDestination implements ImageDestination {
 
   async putBlob(d: Descriptor, body: Readable): Promise<void> {
     const layer = !d.mediaType.includes('config') && !d.mediaType.endsWith('+json');
-    const stored = await storeBlob(this.store, body, { expected: { digest: d.digest, size: d.size, what: `blob ${d.digest}` }, unpack: () => layer, what: `layer ${d.digest}` });
-    if (stored.layer) this.unpacked.set(d.digest, stored.layer);
+    const stored = await storeBlob(this.store, body, { expected: { digest: d.digest, size: d.size, what: `blob ${d.digest}` }, layer: () => layer, what: `layer ${d.digest}` });
+    if (stored.layer) this.checked.set(d.digest, stored.layer);
   }
 
   async putManifest(m: RawManifest, top: boolean): Promise<void> {
@@ -97,13 +97,9 @@ export class StoreDestination implements ImageDestination {
       });
   }
 
-  /** The layer a blob unpacked to now, or one already in the store, or the stored blob unpacked now. */
+  /** The layer a blob was checked as now, or one already in the store, or the stored blob checked now. */
   private async layerFor(blob: Digest, diffId: Digest, what: string): Promise<LayerRecord> {
-    const now = this.unpacked.get(blob);
-    if (now) return now;
-    const known = (await this.store.document()).layers[diffId];
-    if (known && (await this.store.layers.has(diffId))) return known;
-    return unpackBlob(this.store, blob, diffId, what);
+    return (await this.checked.get(blob)) ?? (await this.store.document()).layers[diffId] ?? checkBlob(this.store, blob, diffId, what);
   }
 
   async commit(): Promise<void> {
