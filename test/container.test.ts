@@ -36,6 +36,22 @@ test('an image\'s layers are unpacked when a container first needs them, once, a
   assert.deepEqual(await layers(), []);
 });
 
+test('a layer blob damaged after the image came in: the first run says which layer, and system check finds it', async (t) => {
+  const { root, cleanup } = await rootWithBusybox();
+  t.after(cleanup);
+  const [diffId] = JSON.parse((await ok(berth(root, ['image', 'inspect', '--format', '{{json .RootFS.Layers}}', 'busybox']))).stdout) as string[];
+  const blob = join(root, 'blobs', 'sha256', (diffId as string).slice('sha256:'.length)); // a plain tar: its digest is its diff ID
+  const bytes = readFileSync(blob);
+  bytes.fill(0x41, 0, 512); // the first header
+  await writeFile(blob, bytes);
+  const r = await berth(root, ['run', '--rm', 'busybox', 'true']);
+  assert.equal(r.code, 125, r.stderr);
+  assert.match(r.stderr, new RegExp(`layer 1 \\(${diffId}\\) of image sha256:[0-9a-f]{64}: invalid or truncated tar stream`));
+  assert.deepEqual(await readdir(join(root, 'layers')), [], 'nothing unpacked');
+  const check = await berth(root, ['system', 'check']);
+  assert.match(check.stdout, new RegExp(`blob ${diffId} is corrupt`));
+});
+
 test('the container sees Docker\'s environment: hostname, user, env, workdir, /etc files', async (t) => {
   const { root, cleanup } = await rootWithBusybox();
   t.after(cleanup);

@@ -180,7 +180,7 @@ export class LocalContainerService implements ContainerService {
         if (!blob) throw notFound(`layer ${diffId} of image ${rec.Image} has no blob; run 'berth system check'`, diffId);
         return this.store.content.read(blob.digest);
       };
-      return { dir: () => this.store.layerDir(diffId, tar), tar };
+      return { dir: () => this.store.layers.ensure(diffId, tar, `layer ${i + 1} (${diffId}) of image ${rec.Image}`), tar };
     });
   }
 

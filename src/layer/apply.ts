@@ -54,14 +54,18 @@ export function applyLayer(input: AsyncIterable<Buffer | Uint8Array>, target: st
 }
 
 /**
- * Reads a layer as the store's unpack would (overlay whiteouts, into a new directory), with the
- * same diff ID and the same errors for hostile or broken input, but writes nothing.
+ * Reads a layer as the store's unpack would (overlay whiteouts, into a new directory whose path has
+ * `intoLength` bytes), with the same diff ID and the same refusals for hostile or broken input
+ * (those of the extractor, and the kernel limits it checks first), but writes nothing.
  */
-export function checkLayer(input: AsyncIterable<Buffer | Uint8Array>, opts: Pick<ApplyOptions, 'expectedDiffId' | 'plainTarDigest' | 'what' | 'signal'>): Promise<ApplyResult> {
-  return extract(input, new ModelTree(), '', { ...opts, whiteouts: 'overlay' });
+export function checkLayer(
+  input: AsyncIterable<Buffer | Uint8Array>,
+  opts: Pick<ApplyOptions, 'expectedDiffId' | 'plainTarDigest' | 'what' | 'signal'> & { intoLength?: number },
+): Promise<ApplyResult> {
+  return extract(input, new ModelTree(), '', { ...opts, whiteouts: 'overlay', pathPrefix: (opts.intoLength ?? 0) + 1 });
 }
 
-async function extract(input: AsyncIterable<Buffer | Uint8Array>, tree: Tree, target: string, opts: ApplyOptions): Promise<ApplyResult> {
+async function extract(input: AsyncIterable<Buffer | Uint8Array>, tree: Tree, target: string, opts: ApplyOptions & { pathPrefix?: number }): Promise<ApplyResult> {
   const what = opts.what ?? 'layer';
   const x = new Extractor(tree, target, opts.whiteouts, what, opts);
   const parser = new TarParser(x);
@@ -104,12 +108,21 @@ class Extractor {
   private readonly noOverwriteDirNonDir: boolean;
   private fd = -1;
   /**
-   * Set by start() when the target is a new, empty directory in overlay mode, not setgid (the layer
-   * store's unpack): there a new file needs no fchown when the entry's owner is the one it gets anyway.
+   * Set by start() when the target is a new, empty directory in overlay mode, of the process's group,
+   * with no setgid bit or default ACL (the layer store's unpack): there a new file gets the process's
+   * uid and gid, and open(2) with the umask gives its permission bits, so fchown and fchmod are left
+   * out where they would change nothing.
    */
   private fresh = false;
-  /** A directory with the setgid bit gives new files its group: owners are then always set. */
-  private setgidSeen = false;
+  /** The umask, read at start() (the daemon changes it for a moment while it makes a socket). */
+  private umask: number | undefined;
+  /**
+   * New files may take a directory's group (setgid, or a filesystem mounted with grpid): once the
+   * layer has a directory of another group or a setgid one, every owner is set.
+   */
+  private groupsInherited = false;
+  /** A default ACL decides new files' modes instead of the umask: every mode is set. */
+  private aclSeen = false;
   private header: TarHeader | undefined;
   private abs = '';
   private readonly dirTimes: { path: string; mtime: number }[] = [];
@@ -120,9 +133,19 @@ class Extractor {
   contentSize = 0;
   current = '';
 
-  constructor(tree: Tree, root: string, mode: 'overlay' | 'apply' | 'none', what: string, opts: Pick<ApplyOptions, 'owner' | 'chmod' | 'noOverwriteDirNonDir'> = {}) {
+  /** Bytes in front of an entry's path when it meets the kernel: the root and a slash (checkLayer's model has no root). */
+  private readonly pathPrefix: number;
+
+  constructor(
+    tree: Tree,
+    root: string,
+    mode: 'overlay' | 'apply' | 'none',
+    what: string,
+    opts: Pick<ApplyOptions, 'owner' | 'chmod' | 'noOverwriteDirNonDir'> & { pathPrefix?: number } = {},
+  ) {
     this.tree = tree;
     this.root = root;
+    this.pathPrefix = opts.pathPrefix ?? Buffer.byteLength(root) + 1;
     this.mode = mode;
     this.what = what;
     this.owner = opts.owner;
@@ -134,6 +157,7 @@ class Extractor {
 
   start(): void {
     this.fresh = this.mode === 'overlay' && this.tree.isFreshDir(this.root);
+    if (this.fresh) this.umask = processUmask();
   }
 
   entry(raw: TarHeader): void {
@@ -142,8 +166,14 @@ class Extractor {
     this.current = h.name;
     this.header = h;
     const rel = cleanEntryPath(h.name, this.refuse);
+    // What the kernel would refuse, refused first with a message that says why (and so refused by
+    // checkLayer's model too, which has no kernel to ask).
+    this.checkLimits(rel, h);
     if (rel === '') {
-      if (h.type === 'directory' && this.mode !== 'none') this.tree.setOwnerMode(this.root, h);
+      if (h.type === 'directory' && this.mode !== 'none') {
+        this.noteDirectory(h);
+        this.tree.setOwnerMode(this.root, h);
+      }
       this.header = undefined;
       return;
     }
@@ -163,7 +193,7 @@ class Extractor {
     }
     switch (h.type) {
       case 'directory': {
-        if (h.mode & 0o2000) this.setgidSeen = true;
+        this.noteDirectory(h);
         const kind = this.tree.kind(abs);
         if (kind !== undefined && kind !== 'dir') this.removeExisting(abs);
         if (kind !== 'dir') this.tree.mkdir(abs, 0o700);
@@ -222,7 +252,7 @@ class Extractor {
       const fd = this.fd;
       this.fd = -1;
       const mode = h.mode & 0o7777;
-      const umask = processUmask();
+      const umask = this.fresh && !this.aclSeen ? this.umask : undefined;
       this.tree.closeFile(fd, {
         owner: this.ownerIsDefault(h) ? undefined : [h.uid, h.gid],
         // open(2) gave the permission bits when the umask let it
@@ -250,7 +280,7 @@ class Extractor {
    * file is made with the process's uid and gid — root's, which most entries have.
    */
   private ownerIsDefault(h: TarHeader): boolean {
-    return this.fresh && !this.setgidSeen && h.uid === EUID && h.gid === EGID;
+    return this.fresh && !this.groupsInherited && h.uid === EUID && h.gid === EGID;
   }
 
   /** A new file for writing; an existing entry under that name is replaced (a later layer entry wins). */
@@ -272,9 +302,28 @@ class Extractor {
     this.tree.remove(abs);
   }
 
-  private setXattrs(abs: string, h: TarHeader): void {
+  /** Directories can make new files inherit a group or an ACL: see groupsInherited and aclSeen. */
+  private noteDirectory(h: TarHeader): void {
+    if (h.mode & 0o2000 || h.gid !== EGID) this.groupsInherited = true;
+    if (h.xattrs.has(ACL_DEFAULT)) this.aclSeen = true;
+  }
+
+  private checkLimits(rel: string, h: TarHeader): void {
+    if (!validId(h.uid) || !validId(h.gid)) throw this.refuse(`its owner ${h.uid}:${h.gid} is out of range (ids go up to ${MAX_ID})`);
+    const bytes = Buffer.byteLength(rel);
+    if (bytes > NAME_MAX && rel.split('/').some((c) => Buffer.byteLength(c) > NAME_MAX)) throw this.refuse(`a name in its path is longer than ${NAME_MAX} bytes`);
+    if (this.pathPrefix + bytes > PATH_MAX) throw this.refuse(`its path is longer than the ${PATH_MAX} bytes Linux allows`);
+    if ((h.type === 'symlink' || h.type === 'link') && Buffer.byteLength(h.linkname) > PATH_MAX) throw this.refuse(`its link target is longer than ${PATH_MAX} bytes`);
+    if (h.xattrs.size === 0) return;
     for (const [name, value] of h.xattrs) {
-      if (name.startsWith('trusted.overlay.')) throw this.refuse(`it sets the reserved attribute ${name}`);
+      const bad = xattrProblem(name, value, h.type);
+      if (bad) throw this.refuse(bad);
+    }
+  }
+
+  private setXattrs(abs: string, h: TarHeader): void {
+    if (h.xattrs.size === 0) return;
+    for (const [name, value] of h.xattrs) {
       this.tree.setXattr(abs, name, value);
     }
   }
@@ -301,6 +350,36 @@ class Extractor {
     this.removeExisting(victim);
     if (this.mode === 'overlay') this.tree.mknod(victim, S_IFCHR, 0n);
   }
+}
+
+/** Linux's limits: uid_t (2^32 - 1 means "unchanged" to chown), a name, a path (less its NUL). */
+const MAX_ID = 2 ** 32 - 2;
+const NAME_MAX = 255;
+const PATH_MAX = 4095;
+const XATTR_NAME_MAX = 255;
+const XATTR_SIZE_MAX = 65536;
+const ACL_DEFAULT = 'system.posix_acl_default';
+
+const validId = (id: number): boolean => Number.isSafeInteger(id) && id >= 0 && id <= MAX_ID;
+
+/** Why Linux would refuse this extended attribute on this kind of entry, or undefined. */
+function xattrProblem(name: string, value: Buffer, type: TarHeader['type']): string | undefined {
+  if (name.startsWith('trusted.overlay.')) return `it sets the reserved attribute ${name}`;
+  if (!/^(user|trusted|security|system)\./.test(name)) return `it sets the attribute ${JSON.stringify(name)}, in no namespace Linux has`;
+  if (Buffer.byteLength(name) > XATTR_NAME_MAX) return `the name of its attribute ${name.slice(0, 40)}… is longer than ${XATTR_NAME_MAX} bytes`;
+  if (value.length > XATTR_SIZE_MAX) return `its attribute ${name} has ${value.length} bytes, more than the ${XATTR_SIZE_MAX} Linux allows`;
+  if (name.startsWith('user.') && type !== 'file' && type !== 'directory') return `it sets ${name}, but user attributes go only on files and directories`;
+  if (name === 'security.capability') {
+    // VFS_CAP_REVISION_2 (20 bytes) or _3 (24, with a root uid); the kernel refuses anything else.
+    const revision = value.length >= 4 ? value.readUInt32LE(0) >>> 24 : 0;
+    if (!((value.length === 20 && revision === 2) || (value.length === 24 && revision === 3))) return `its attribute security.capability is not a valid file capability (${value.length} bytes, revision ${revision})`;
+  }
+  if (name.startsWith('system.')) {
+    if (name !== 'system.posix_acl_access' && name !== ACL_DEFAULT) return `it sets the attribute ${name}, which is not a POSIX ACL`;
+    if (value.length < 4 || value.readUInt32LE(0) !== 2 || (value.length - 4) % 8 !== 0) return `its attribute ${name} is not a valid POSIX ACL`;
+    if (name === ACL_DEFAULT && type !== 'directory') return `it sets ${name}, which only a directory can have`;
+  }
+  return undefined;
 }
 
 const EUID = process.geteuid?.();

@@ -6,7 +6,7 @@ import {
   chmodSync, closeSync, constants, fchmodSync, fchownSync, futimesSync, lchownSync, linkSync, lstatSync, lutimesSync,
   mkdirSync, openSync, readdirSync, rmSync, statSync, symlinkSync, unlinkSync, utimesSync, writeSync,
 } from 'node:fs';
-import { lsetxattr, mknod } from '../sys/index.ts';
+import { lgetxattr, lsetxattr, mknod } from '../sys/index.ts';
 
 export type Kind = 'dir' | 'symlink' | 'other';
 
@@ -20,7 +20,7 @@ export interface Owner {
 export interface Tree {
   /** What is at the path (not following a last symlink), or undefined. */
   kind(path: string): Kind | undefined;
-  /** Whether the path is an empty directory with no setgid bit (a fresh unpack target). */
+  /** Whether the path is an empty directory of the process's group, with no setgid bit or default ACL (a fresh unpack target). */
   isFreshDir(path: string): boolean;
   mkdir(path: string, mode: number): void;
   /** A new file (the path must not exist: EEXIST); returns a handle for write and closeFile. */
@@ -51,7 +51,10 @@ export const diskTree: Tree = {
     }
     return st.isDirectory() ? 'dir' : st.isSymbolicLink() ? 'symlink' : 'other';
   },
-  isFreshDir: (path) => readdirSync(path).length === 0 && (statSync(path).mode & 0o2000) === 0,
+  isFreshDir(path) {
+    const st = statSync(path);
+    return readdirSync(path).length === 0 && (st.mode & 0o2000) === 0 && st.gid === process.getegid?.() && lgetxattr(path, 'system.posix_acl_default') === undefined;
+  },
   mkdir: (path, mode) => mkdirSync(path, { mode }),
   createFile: (path, mode) => openSync(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, mode),
   write(fd, chunk) {
@@ -117,7 +120,10 @@ export class ModelTree implements Tree {
   }
 
   link(existing: string, path: string): void {
-    this.make(path, this.kinds.get(existing) ?? 'other'); // link(2) links a symlink itself
+    const kind = this.kinds.get(existing);
+    // As link(2): the target may have gone (replaced by this very entry), and a symlink is linked itself.
+    if (kind === undefined) throw Object.assign(new Error(`ENOENT: no such file or directory, link '${existing}' -> '${path}'`), { code: 'ENOENT', syscall: 'link' });
+    this.make(path, kind);
   }
 
   mknod(path: string): void {

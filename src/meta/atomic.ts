@@ -18,15 +18,12 @@ export async function writeFileThroughTemp(path: string, write: (fh: FileHandle)
   const tmp = join(dirname(path), `.${basename(path)}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
   const fh = await open(tmp, 'wx', opts.mode ?? 0o666);
   try {
-    await write(fh);
-    if (opts.sync) await fh.sync();
-  } catch (err) {
-    await fh.close();
-    await unlink(tmp).catch(() => undefined);
-    throw err;
-  }
-  await fh.close();
-  try {
+    try {
+      await write(fh);
+      if (opts.sync) await fh.sync();
+    } finally {
+      await fh.close();
+    }
     await rename(tmp, path);
   } catch (err) {
     await unlink(tmp).catch(() => undefined);

@@ -14,6 +14,8 @@ import { errnoCode } from '../errdefs/index.ts';
 import { applyLayer, checkLayer } from '../layer/index.ts';
 import type { LayerRecord } from '../meta/index.ts';
 
+const UNPACK_PREFIX = `layer-${process.pid}-`;
+
 export class LayerStore {
   readonly dir: string;
   private readonly tmpDir: string;
@@ -41,15 +43,12 @@ export class LayerStore {
     }
   }
 
-  /**
-   * Unpacks a layer stream (tar, gzip or zstd), verifying its diff ID when one is expected. With
-   * `plainTarDigest`, the stream is a plain tar whose digest is being taken as it is stored.
-   */
-  async unpack(body: Readable, expectedDiffId?: Digest, what?: string, plainTarDigest?: Promise<Digest>): Promise<LayerRecord> {
+  /** Unpacks a layer stream (tar, gzip or zstd), verifying its diff ID when one is expected. */
+  async unpack(body: Readable, expectedDiffId?: Digest, what?: string): Promise<LayerRecord> {
     await mkdir(this.tmpDir, { recursive: true });
-    const tmp = await mkdtemp(join(this.tmpDir, `layer-${process.pid}-`));
+    const tmp = await mkdtemp(join(this.tmpDir, UNPACK_PREFIX));
     try {
-      const r = await applyLayer(body, tmp, { whiteouts: 'overlay', expectedDiffId, what, plainTarDigest });
+      const r = await applyLayer(body, tmp, { whiteouts: 'overlay', expectedDiffId, what });
       await this.place(tmp, r.diffId);
       return { diffId: r.diffId, tarSize: r.size, contentSize: r.contentSize };
     } catch (err) {
@@ -58,18 +57,28 @@ export class LayerStore {
     }
   }
 
-  /** Reads a layer stream as `unpack` would, refusing what it would refuse, and writes nothing. */
+  /**
+   * Reads a layer stream as `unpack` would, refusing what it would refuse, and writes nothing. With
+   * `plainTarDigest`, the stream is a plain tar whose digest is being taken as it is stored.
+   */
   async check(body: Readable, expectedDiffId?: Digest, what?: string, plainTarDigest?: Promise<Digest>): Promise<LayerRecord> {
-    const r = await checkLayer(body, { expectedDiffId, what, plainTarDigest });
+    // The longest directory an unpack may use: layer-PID-XXXXXX, a pid of up to seven digits.
+    const intoLength = Buffer.byteLength(join(this.tmpDir, 'layer-')) + 7 + 1 + 6;
+    const r = await checkLayer(body, { expectedDiffId, what, plainTarDigest, intoLength });
     return { diffId: r.diffId, tarSize: r.size, contentSize: r.contentSize };
   }
 
-  /** The layer's directory, unpacked from its blob the first time (once at a time in a process). */
-  async ensure(diffId: Digest, blob: () => Promise<Readable>): Promise<string> {
+  /**
+   * The layer's directory, unpacked from its blob the first time (once at a time in a process;
+   * two processes may both unpack it, and the first to rename its copy into place wins). No store
+   * lock is taken: a layer being unpacked belongs to an image a container uses, which no sweep
+   * removes, and the unpack happens in tmp/ until its rename.
+   */
+  async ensure(diffId: Digest, blob: () => Promise<Readable>, what: string): Promise<string> {
     let unpacking = this.unpacking.get(diffId);
     if (!unpacking) {
       unpacking = (async () => {
-        if (!(await this.has(diffId))) await this.unpack(await blob(), diffId, `layer ${diffId}`);
+        if (!(await this.has(diffId))) await this.unpack(await blob(), diffId, what);
       })().finally(() => this.unpacking.delete(diffId));
       this.unpacking.set(diffId, unpacking);
     }

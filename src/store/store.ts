@@ -3,7 +3,6 @@
 // garbage collector takes it exclusive, so it never sweeps a blob or layer a writer is about to
 // reference. Layer reference counts are derived from the image records at sweep time.
 import { join } from 'node:path';
-import type { Readable } from 'node:stream';
 import { ContentStore, type Digest } from '../content/index.ts';
 import { notFound, conflict } from '../errdefs/index.ts';
 import { familiarName } from '../image/index.ts';
@@ -69,10 +68,13 @@ export class ImageStore {
     }
   }
 
-  /** A layer's directory, unpacked from the blob `read` gives the first time one is needed. */
-  async layerDir(diffId: Digest, read: () => Promise<Readable>): Promise<string> {
-    if (await this.layers.has(diffId)) return this.layers.path(diffId);
-    return this.writing(() => this.layers.ensure(diffId, read));
+  /**
+   * The record of a layer the store has, when `blob` may stand for it without a check: the blob is
+   * that layer's plain tar (its digest is the diff ID), or the layer is unpacked already.
+   */
+  async knownLayer(diffId: Digest, blob: Digest): Promise<LayerRecord | undefined> {
+    const rec = (await this.document()).layers[diffId];
+    return rec && (blob === diffId || (await this.layers.has(diffId))) ? rec : undefined;
   }
 
   async list(): Promise<ImageRecord[]> {

@@ -46,8 +46,11 @@ let httpModules: HttpModules | undefined;
  * Node's bundled undici (~10 ms of every command that loads the registry or API client).
  */
 export function nodeHttp(): HttpModules {
-  const require = createRequire(import.meta.url);
-  return (httpModules ??= { http: require('node:http') as HttpModules['http'], https: require('node:https') as HttpModules['https'] });
+  if (!httpModules) {
+    const require = createRequire(import.meta.url);
+    httpModules = { http: require('node:http') as HttpModules['http'], https: require('node:https') as HttpModules['https'] };
+  }
+  return httpModules;
 }
 
 let libc: Libc | undefined;

@@ -168,7 +168,7 @@ async function commitPlan(p: Plan, c: ArchiveContents, store: ImageStore): Promi
 /** The layer of an archive file: checked while streaming, already in the store, or checked now. */
 async function layerOf(f: ArchiveFile, want: Digest, store: ImageStore, what: string): Promise<LayerRecord> {
   if (f.layer) return f.layer;
-  return (await store.document()).layers[want] ?? checkBlob(store, f.digest, want, what);
+  return (await store.knownLayer(want, f.digest)) ?? checkBlob(store, f.digest, want, what);
 }
 
 /** A manifest for an image that came without one (docker-archive's legacy layout). */

@@ -39,9 +39,22 @@ export async function saveArchiveToFile(fh: FileHandle, items: SaveItem[], store
 
 async function* streamed(parts: AsyncIterable<Part>, store: ImageStore): AsyncGenerator<Buffer> {
   for await (const part of parts) {
-    if (Buffer.isBuffer(part)) yield part;
-    else for await (const chunk of await store.content.read(part.blob)) yield chunk as Buffer;
+    if (Buffer.isBuffer(part)) {
+      yield part;
+      continue;
+    }
+    let sent = 0;
+    for await (const chunk of await store.content.read(part.blob)) {
+      sent += (chunk as Buffer).length;
+      if (sent > part.size) break;
+      yield chunk as Buffer;
+    }
+    if (sent !== part.size) throw shortBlob(part.blob, part.size);
   }
+}
+
+function shortBlob(d: Digest, size: number): Error {
+  return new Error(`blob ${d} changed size while it was saved (${size} bytes when the save began); run 'berth system check'`);
 }
 
 const EPOCH = 0;
@@ -101,10 +114,23 @@ function* smallFile(name: string, data: Buffer): Generator<Buffer> {
 async function copyBlob(out: FileHandle, store: ImageStore, d: Digest, size: number): Promise<void> {
   const src = await open(store.content.path(d), 'r');
   try {
-    for (let left = size; left > 0; ) {
-      const n = sendfile(out.fd, src.fd, left);
-      if (n === 0) throw new Error(`blob ${d} is shorter than its ${size} bytes in the store; run 'berth system check'`);
-      left -= n;
+    let left = size;
+    try {
+      while (left > 0) {
+        const n = sendfile(out.fd, src.fd, left);
+        if (n === 0) throw shortBlob(d, size);
+        left -= n;
+      }
+    } catch (err) {
+      // A filesystem that sendfile cannot write to: the same bytes through a buffer, from where it stopped.
+      if (!['EINVAL', 'ENOSYS', 'EOPNOTSUPP'].includes((err as NodeJS.ErrnoException).code ?? '')) throw err;
+      const buf = Buffer.allocUnsafe(Math.min(left, 1 << 20));
+      while (left > 0) {
+        const { bytesRead } = await src.read(buf, 0, Math.min(left, buf.length), size - left);
+        if (bytesRead === 0) throw shortBlob(d, size);
+        await writeFully(out, buf.subarray(0, bytesRead));
+        left -= bytesRead;
+      }
     }
   } finally {
     await src.close();

@@ -99,7 +99,7 @@ export class StoreDestination implements ImageDestination {
 
   /** The layer a blob was checked as now, or one already in the store, or the stored blob checked now. */
   private async layerFor(blob: Digest, diffId: Digest, what: string): Promise<LayerRecord> {
-    return (await this.checked.get(blob)) ?? (await this.store.document()).layers[diffId] ?? checkBlob(this.store, blob, diffId, what);
+    return (await this.checked.get(blob)) ?? (await this.store.knownLayer(diffId, blob)) ?? checkBlob(this.store, blob, diffId, what);
   }
 
   async commit(): Promise<void> {
