@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { startDaemon } from './daemon.ts';
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { berth, ok, tempDir } from './helpers.ts';
+import { berth, ok, run, tempDir } from './helpers.ts';
 
 test('remote CLI: read commands print what local mode prints on the same root', async (t) => {
   const d = await startDaemon();
@@ -49,6 +49,19 @@ test('remote CLI: read commands print what local mode prints on the same root', 
   const localMissing = await berth(d.root, ['inspect', 'no-such-thing']);
   assert.equal(missing.code, localMissing.code);
   assert.equal(missing.stderr, localMissing.stderr);
+});
+
+test('docker export piped into docker import through one daemon, from an image never unpacked', async (t) => {
+  // The export's mount unpacks the image's layer while the import, feeding on it, is writing to the
+  // store: the first must not wait for the second.
+  const d = await startDaemon();
+  t.after(() => d.cleanup());
+  const host = `unix://${d.socket}`;
+  await ok(berth(d.root, ['--host', host, 'create', '--name', 'src', 'busybox', 'true']));
+  assert.deepEqual(await readdir(join(d.root, 'layers')), [], 'the image is not unpacked yet');
+  const piped = await run('timeout', ['120', 'sh', '-c', 'docker export src | docker import - piped:1'], { env: d.env });
+  assert.equal(piped.code, 0, piped.stderr);
+  assert.match((await ok(berth(d.root, ['--host', host, 'run', '--rm', 'piped:1', 'ls', '/bin/busybox']))).stdout, /^\/bin\/busybox\n$/);
 });
 
 test('remote CLI: run, logs, stop, rm and volumes through the daemon', async (t) => {
