@@ -3,7 +3,6 @@
 // when it stops; on a user-defined network its /etc/hosts names the other containers there (and
 // theirs name it), as Docker's resolver would. A network's bridge and firewall rules stay from its
 // first container until the network goes (as Docker keeps docker0).
-import { execFile } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -12,10 +11,10 @@ import { conflict } from '../errdefs/index.ts';
 import { withLock, type ContainerRecord, type NetworkAttachment, type NetworkSettings } from '../meta/index.ts';
 import { cniAdd, cniDel, createNetns, deleteNetns, DEFAULT_NETWORK, netnsPath, type CniResult, type NetworkRecord, type NetworkStore } from '../network/index.ts';
 import { hostsFile } from './container-files.ts';
-import { deleteBridge, interfaceAddress } from '../sys/index.ts';
+import { childProcess, deleteBridge, interfaceAddress } from '../sys/index.ts';
 import type { PortMapping } from './container-ports.ts';
 
-const run = promisify(execFile);
+const run = (file: string, args: string[]): Promise<{ stdout: string; stderr: string }> => promisify(childProcess().execFile)(file, args);
 
 const IPTABLES_LOCK = '/run/berth/iptables.lock';
 
@@ -67,7 +66,7 @@ function restoreInput(rules: [string, string[]][], op: '-I' | '-D'): string {
 
 function restore(input: string): Promise<void> {
   return new Promise((resolve, reject) => {
-    const child = execFile('iptables-restore', ['--noflush'], (err) => (err ? reject(err) : resolve()));
+    const child = childProcess().execFile('iptables-restore', ['--noflush'], (err) => (err ? reject(err) : resolve()));
     child.stdin?.end(input);
   });
 }

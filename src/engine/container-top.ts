@@ -1,8 +1,8 @@
 // `top`: the processes of a running container, as `ps` shows them on the host (Docker's way:
 // run ps with the user's options, keep the rows whose PID is in the container's cgroup).
-import { execFile } from 'node:child_process';
 import { BerthError, invalidArgument } from '../errdefs/index.ts';
 import { cgroupDirs, cgroupPids, processesDir } from '../runtime/index.ts';
+import { childProcess } from '../sys/index.ts';
 
 export interface TopResult {
   Titles: string[];
@@ -38,7 +38,7 @@ export function validatePsArgs(psArgs: string): void {
 /** Runs ps; a failure carries the first line of its stderr, which says why. */
 function ps(args: string[]): Promise<string> {
   return new Promise((resolve, reject) => {
-    execFile('ps', args, { maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => {
+    childProcess().execFile('ps', args, { maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => {
       if (!err) return resolve(stdout);
       const why = stderr.split('\n')[0]?.trim();
       reject(new Error(why || err.message));

@@ -1,6 +1,6 @@
 // Layer compression: detection by magic bytes, and gzip/zstd streams from Node's own zlib.
 import { Readable } from 'node:stream';
-import zlib from 'node:zlib';
+import { nodeZlib } from '../sys/index.ts';
 
 export type Compression = 'none' | 'gzip' | 'zstd';
 
@@ -47,6 +47,7 @@ export async function* decompress(input: AsyncIterable<Buffer | Uint8Array>): As
     yield* rest();
     return;
   }
+  const zlib = nodeZlib();
   const stage = kind === 'gzip' ? zlib.createGunzip({ chunkSize: 1 << 17 }) : zlib.createZstdDecompress();
   const source = Readable.from(rest(), { objectMode: false });
   source.on('error', (e) => stage.destroy(e));
@@ -62,6 +63,7 @@ export async function* decompress(input: AsyncIterable<Buffer | Uint8Array>): As
 }
 
 export function compress(input: Readable, kind: 'gzip' | 'zstd'): Readable {
+  const zlib = nodeZlib();
   const stage = kind === 'gzip' ? zlib.createGzip({ level: 6 }) : zlib.createZstdCompress();
   input.on('error', (e) => stage.destroy(e));
   return input.pipe(stage);

@@ -1,10 +1,10 @@
 // The CNI plugins (Debian's containernetworking-plugins) run as the spec says: one executable per
 // plugin of a network's list, the configuration on stdin (with the previous plugin's result on ADD),
 // the container's namespace and interface in the environment; DEL runs the list backwards.
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { invalidArgument, unavailable } from '../errdefs/index.ts';
+import { childProcess } from '../sys/index.ts';
 
 export const CNI_PATHS = ['/usr/lib/cni', '/opt/cni/bin', '/usr/libexec/cni'];
 
@@ -40,7 +40,7 @@ function pluginPath(type: string): string {
 
 function exec(type: string, command: string, args: CniArgs, config: Record<string, unknown>): Promise<unknown> {
   return new Promise((resolve, reject) => {
-    const child = spawn(pluginPath(type), [], {
+    const child = childProcess().spawn(pluginPath(type), [], {
       env: {
         CNI_COMMAND: command,
         CNI_CONTAINERID: args.containerId,

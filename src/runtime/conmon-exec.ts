@@ -4,7 +4,6 @@
 // socket and a ctl fifo (resize) in the session's directory. Three pipes: conmon says on "attach"
 // when its socket is ready, waits on "start" (once to begin, once more to run the process, so that
 // a client connects before any output), and reports on "sync" the pid, then the exit status.
-import { spawn } from 'node:child_process';
 import { constants as fsConstants, readFileSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -12,6 +11,7 @@ import type { Readable, Writable } from 'node:stream';
 import { BerthError, errnoCode } from '../errdefs/index.ts';
 import { runtimeMessage, type OciRuntime } from './oci.ts';
 import { conmonIdentity, exitCommandArgs } from './conmon.ts';
+import { childProcess } from '../sys/index.ts';
 
 export interface ConmonExecOptions {
   conmon: string;
@@ -54,7 +54,7 @@ export async function prepareConmonExec(o: ConmonExecOptions): Promise<PreparedE
     '-e', '--exec-attach', '--exec-process-spec', o.processFile,
   ];
   args.push(...exitCommandArgs(o.exitCommand));
-  const child = spawn(o.conmon, args, {
+  const child = childProcess().spawn(o.conmon, args, {
     stdio: ['ignore', 'ignore', 'pipe', 'pipe', 'pipe', 'pipe'],
     env: { ...process.env, _OCI_SYNCPIPE: '3', _OCI_STARTPIPE: '4', _OCI_ATTACHPIPE: '5' },
     detached: true,

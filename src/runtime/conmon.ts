@@ -1,11 +1,12 @@
 // conmon, the per-container monitor: it daemonizes, runs `<runtime> create`, holds the container's
 // stdio, writes its log and its exit code, and serves the attach socket. berth talks to it through
 // two descriptors (sync: conmon reports the container's pid; start: berth lets it go) and files.
-import { spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import type { Readable, Writable } from 'node:stream';
 import { BerthError } from '../errdefs/index.ts';
 import { runtimeMessage, type OciRuntime } from './oci.ts';
+import type { ChildProcess } from 'node:child_process';
+import { childProcess } from '../sys/index.ts';
 
 export interface ConmonOptions {
   conmon: string;
@@ -62,7 +63,7 @@ export async function startConmon(o: ConmonOptions): Promise<ConmonStarted> {
   args.push(...exitCommandArgs(o.exitCommand));
   // fd 3: conmon writes {"data": pid} (or an error) once the runtime created the container.
   // fd 4: conmon waits for a byte before it starts; berth sends it at once.
-  const child = spawn(o.conmon, args, {
+  const child = childProcess().spawn(o.conmon, args, {
     stdio: ['ignore', 'ignore', 'pipe', 'pipe', 'pipe', ...(o.holdFds ?? [])],
     env: { ...process.env, _OCI_SYNCPIPE: '3', _OCI_STARTPIPE: '4' },
     detached: true,
@@ -92,7 +93,7 @@ export async function startConmon(o: ConmonOptions): Promise<ConmonStarted> {
   }
 }
 
-function firstLine(r: Readable, child: ReturnType<typeof spawn>): Promise<string> {
+function firstLine(r: Readable, child: ChildProcess): Promise<string> {
   return new Promise((resolve, reject) => {
     let buf = '';
     const done = (err?: Error): void => {

@@ -1,11 +1,11 @@
 // The OCI runtime's command line (runc and crun share it): one method per verb. Container state
 // lives under a state directory of berth's own root, so two berth roots never see each other's
 // containers.
-import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { BerthError } from '../errdefs/index.ts';
 import type { RuntimeChoice } from './detect.ts';
+import { childProcess } from '../sys/index.ts';
 
 export interface RuntimeState {
   id: string;
@@ -83,7 +83,7 @@ export class OciRuntime {
 
   private run(args: string[]): Promise<string> {
     return new Promise((resolve, reject) => {
-      execFile(this.path, [...this.globalArgs, ...args], { maxBuffer: 16 << 20 }, (err, stdout, stderr) => {
+      childProcess().execFile(this.path, [...this.globalArgs, ...args], { maxBuffer: 16 << 20 }, (err, stdout, stderr) => {
         if (!err) return resolve(stdout);
         reject(new BerthError('Internal', `${this.name} ${args[0] ?? ''}: ${runtimeMessage(stderr) || err.message}`));
       });

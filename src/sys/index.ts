@@ -39,6 +39,7 @@ interface Libc {
 
 type HttpModules = { http: typeof import('node:http'); https: typeof import('node:https') };
 let httpModules: HttpModules | undefined;
+const requireHere = createRequire(import.meta.url);
 
 /**
  * node:http and node:https, loaded with require on first use: an ES import of either goes through
@@ -46,12 +47,16 @@ let httpModules: HttpModules | undefined;
  * Node's bundled undici (~10 ms of every command that loads the registry or API client).
  */
 export function nodeHttp(): HttpModules {
-  if (!httpModules) {
-    const require = createRequire(import.meta.url);
-    httpModules = { http: require('node:http') as HttpModules['http'], https: require('node:https') as HttpModules['https'] };
-  }
+  httpModules ??= { http: requireHere('node:http') as HttpModules['http'], https: requireHere('node:https') as HttpModules['https'] };
   return httpModules;
 }
+
+// Built-in modules a command may never need, loaded on first use (require caches them): node:tls
+// costs ~5 ms more than node:crypto, node:child_process ~3 ms with node:net and node:dgram,
+// node:zlib ~2 ms, each paid at start-up by every command whose modules import them.
+export const nodeTls = (): typeof import('node:tls') => requireHere('node:tls') as typeof import('node:tls');
+export const childProcess = (): typeof import('node:child_process') => requireHere('node:child_process') as typeof import('node:child_process');
+export const nodeZlib = (): typeof import('node:zlib') => requireHere('node:zlib') as typeof import('node:zlib');
 
 let libc: Libc | undefined;
 function load(): Libc {

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, normalize } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import tar from 'tar-stream';
+import { tarStream } from './tar-stream.ts';
 import { digestOf, hexOf, type Digest } from '../content/index.ts';
 import { invalidArgument, notFound } from '../errdefs/index.ts';
 import { layerMediaTypeFor, MediaType, parseManifest, parseReference, repositoryOf, type Descriptor } from '../image/index.ts';
@@ -47,7 +47,7 @@ function withCleanup(inner: ImageSource, dir: string): ImageSource {
 
 /** Unpacks an archive's regular files and directories; anything else, or a path leaving the directory, is refused. */
 async function unpackTo(file: string, dir: string): Promise<void> {
-  const extract = tar.extract();
+  const extract = tarStream().extract();
   const input = createReadStream(file).on('error', (e) => extract.destroy(e));
   input.pipe(extract);
   for await (const entry of extract) {
@@ -214,7 +214,7 @@ export class ArchiveDestination implements ImageDestination {
 
 /** A tar of a layout directory (blobs, index.json, oci-layout) plus extra files, in a stable order with zero times. */
 function packDirectory(dir: string, extra: [string, Buffer][]): Readable {
-  const pack = tar.pack();
+  const pack = tarStream().pack();
   const epoch = new Date(0);
   const entry = (header: { name: string; type?: 'directory' }, body: Buffer = Buffer.alloc(0)): Promise<void> =>
     new Promise((resolve, reject) => pack.entry({ ...header, mtime: epoch, mode: header.type === 'directory' ? 0o755 : 0o644 }, body, (e) => (e ? reject(e) : resolve())));

@@ -4,7 +4,7 @@
 // that look like layers are checked at the same time, as their bytes stream by.
 import type { Readable } from 'node:stream';
 import { posix } from 'node:path';
-import tar from 'tar-stream';
+import { tarStream } from './tar-stream.ts';
 import type { Digest } from '../content/index.ts';
 import { invalidArgument, BerthError } from '../errdefs/index.ts';
 import type { LayerRecord } from '../meta/index.ts';
@@ -51,7 +51,7 @@ export async function readArchive(input: Readable, store: ImageStore): Promise<A
   // Layers the store has already: read once, before the input flows (another process adding one
   // meanwhile costs a check).
   const known = new Set(Object.keys((await store.document()).layers));
-  const extract = tar.extract();
+  const extract = tarStream().extract();
   input.on('error', (e) => extract.destroy(e));
   input.pipe(extract);
   let sawEntry = false;

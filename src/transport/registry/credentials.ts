@@ -2,12 +2,12 @@
 // `~/.docker/config.json`, or a file given with --authfile / REGISTRY_AUTH_FILE): `auths` entries
 // with base64 `user:password`, and the `credsStore` / `credHelpers` programs (docker-credential-*),
 // which keep secrets elsewhere and speak JSON on stdin/stdout.
-import { spawn } from 'node:child_process';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { invalidArgument } from '../../errdefs/index.ts';
 import { DEFAULT_DOMAIN } from '../../image/index.ts';
+import { childProcess } from '../../sys/index.ts';
 
 export interface Credential {
   username: string;
@@ -133,7 +133,7 @@ async function helperGet(helper: string, key: string): Promise<Credential | unde
 function runHelper(helper: string, action: 'get' | 'store' | 'erase', input: string): Promise<string> {
   const program = `docker-credential-${helper}`;
   return new Promise((resolve, reject) => {
-    const child = spawn(program, [action], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = childProcess().spawn(program, [action], { stdio: ['pipe', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
     child.stdout.on('data', (c: Buffer) => (out += c.toString()));

@@ -2,8 +2,7 @@
 // response body is the live stream: blobs flow to the store without being buffered.
 import type { Agent as HttpAgent, IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import type { Agent as HttpsAgent } from 'node:https';
-import { nodeHttp } from '../../sys/index.ts';
-import { rootCertificates } from 'node:tls';
+import { nodeHttp, nodeTls } from '../../sys/index.ts';
 import { Readable } from 'node:stream';
 import type { Endpoint } from './hosts.ts';
 
@@ -41,7 +40,7 @@ export class HttpTransport {
         maxSockets: 8,
         rejectUnauthorized: endpoint.verify,
         // Extra CAs add to the system's, as Docker's certs.d does.
-        ...(tls.ca ? { ca: [...rootCertificates, ...tls.ca.map(String)] } : {}),
+        ...(tls.ca ? { ca: [...nodeTls().rootCertificates, ...tls.ca.map(String)] } : {}),
         ...(tls.cert ? { cert: tls.cert, key: tls.key } : {}),
       });
     this.own = endpoint.base.startsWith('https:') ? httpsAgent() : new http.Agent({ keepAlive: true, maxSockets: 8 });
