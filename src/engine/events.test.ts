@@ -14,30 +14,58 @@ async function collect(it: AsyncIterable<EngineEvent>, n = Infinity): Promise<En
   return out;
 }
 
-test('events: recorded across rotation, torn lines skipped, a follower crosses a rotation', async (t) => {
+test('events: recorded across rotation, torn lines skipped, a follower crosses a rotation', { timeout: 60_000 }, async (t) => {
   const root = await mkdtemp(join(tmpdir(), 'berth-unit-'));
   t.after(() => rm(root, { recursive: true, force: true }));
   const log = new EventLog(root, { limit: 600 });
   const since = Date.now();
   const follower = new AbortController();
-  const followed = collect(log.watch({ signal: follower.signal, filters: { type: ['volume'] } }), 12);
-  await new Promise((r) => setTimeout(r, 50)); // the follower has opened the file
-  for (let i = 0; i < 6; i++) log.volume('create', `v${i}`);
+  const following = log.watch({ signal: follower.signal, filters: { type: ['volume'] } })[Symbol.asyncIterator]();
+  // Returned, not only aborted: a follower left at a yield would keep its file and watcher open.
+  t.after(async () => {
+    follower.abort();
+    await following.return?.(undefined);
+  });
+  const followed: string[] = [];
+  // Waits until the follower has seen n events (it is given them in turns, not by the clock: a
+  // follower reads across one rotation at a time, and a loaded machine may delay it by seconds).
+  const seen = async (n: number): Promise<void> => {
+    while (followed.length < n) {
+      const r = await following.next();
+      if (r.done) return;
+      followed.push(r.value.Actor.ID);
+    }
+  };
+  const rotated = async (): Promise<string[]> => {
+    for (let i = 0; i < 200; i++) {
+      const names = (await readdir(join(root, 'events'))).filter((f) => f.endsWith('.1'));
+      if (names.length > 0) return names;
+      await new Promise((r) => setTimeout(r, 25)); // rotation is asynchronous (under a lock)
+    }
+    return [];
+  };
+  const first = seen(1); // the follower has opened the file before anything is written
+  await new Promise((r) => setTimeout(r, 50));
+  for (let i = 0; i < 4; i++) log.volume('create', `v${i}`);
+  await first;
+  await seen(4);
+  assert.deepEqual(await rotated(), ['events.jsonl.1'], 'the file was rotated');
+  for (let i = 4; i < 6; i++) log.volume('create', `v${i}`);
   // A writer killed mid-line leaves a torn line: readers skip it, the next line is whole.
   await appendFile(join(root, 'events', 'events.jsonl'), '{"Type":"volu');
   await appendFile(join(root, 'events', 'events.jsonl'), '\n');
-  await new Promise((r) => setTimeout(r, 50)); // rotation is asynchronous (under a lock)
-  for (let i = 6; i < 12; i++) log.volume('create', `v${i}`);
-  await new Promise((r) => setTimeout(r, 50));
-  assert.deepEqual((await readdir(join(root, 'events'))).filter((f) => f.endsWith('.1')), ['events.jsonl.1'], 'the file was rotated');
+  await seen(6);
+  for (let i = 6; i < 9; i++) log.volume('create', `v${i}`);
+  await seen(9);
+  for (let i = 9; i < 12; i++) log.volume('create', `v${i}`);
+  await seen(12);
+  assert.deepEqual(followed, Array.from({ length: 12 }, (_, i) => `v${i}`));
 
   const past = await collect(log.watch({ since, until: Date.now() }));
   // What one rotation keeps: the newest events, in order, with no gap among them.
   const names = past.map((e) => Number(e.Actor.ID.slice(1)));
-  assert.ok(names.length >= 6, `kept ${names.length} events`);
+  assert.ok(names.length >= 3, `kept ${names.length} events`);
   assert.deepEqual(names, names.map((_, i) => 12 - names.length + i));
-  assert.deepEqual((await followed).map((e) => e.Actor.ID), Array.from({ length: 12 }, (_, i) => `v${i}`));
-  follower.abort();
 
   // A follower with until ends by itself; with nothing new it ends then.
   const start = Date.now();
