@@ -11,14 +11,17 @@ import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { hexOf, listDigestNamed, type Digest } from '../content/index.ts';
 import { errnoCode } from '../errdefs/index.ts';
-import { applyLayer, checkLayer } from '../layer/index.ts';
+import { applyLayer, checkLayer, type ApplyResult } from '../layer/index.ts';
 import type { LayerRecord } from '../meta/index.ts';
 
-const UNPACK_PREFIX = `layer-${process.pid}-`;
+/** An unpack's directory in tmp/: layer-PID-XXXXXX (mkdtemp's six characters). */
+const UNPACK_PREFIX = 'layer-';
 
 export class LayerStore {
   readonly dir: string;
   private readonly tmpDir: string;
+  /** Layers being unpacked by this process (ensure). */
+  private readonly unpacking = new Map<Digest, Promise<void>>();
 
   constructor(root: string) {
     this.dir = join(root, 'layers');
@@ -46,11 +49,11 @@ export class LayerStore {
   /** Unpacks a layer stream (tar, gzip or zstd), verifying its diff ID when one is expected. */
   async unpack(body: Readable, expectedDiffId?: Digest, what?: string): Promise<LayerRecord> {
     await mkdir(this.tmpDir, { recursive: true });
-    const tmp = await mkdtemp(join(this.tmpDir, UNPACK_PREFIX));
+    const tmp = await mkdtemp(join(this.tmpDir, `${UNPACK_PREFIX}${process.pid}-`));
     try {
       const r = await applyLayer(body, tmp, { whiteouts: 'overlay', expectedDiffId, what });
       await this.place(tmp, r.diffId);
-      return { diffId: r.diffId, tarSize: r.size, contentSize: r.contentSize };
+      return layerRecord(r);
     } catch (err) {
       await rm(tmp, { recursive: true, force: true });
       throw err;
@@ -62,10 +65,9 @@ export class LayerStore {
    * `plainTarDigest`, the stream is a plain tar whose digest is being taken as it is stored.
    */
   async check(body: Readable, expectedDiffId?: Digest, what?: string, plainTarDigest?: Promise<Digest>): Promise<LayerRecord> {
-    // The longest directory an unpack may use: layer-PID-XXXXXX, a pid of up to seven digits.
-    const intoLength = Buffer.byteLength(join(this.tmpDir, 'layer-')) + 7 + 1 + 6;
-    const r = await checkLayer(body, { expectedDiffId, what, plainTarDigest, intoLength });
-    return { diffId: r.diffId, tarSize: r.size, contentSize: r.contentSize };
+    // The longest directory an unpack may use: a pid of up to seven digits.
+    const intoLength = Buffer.byteLength(join(this.tmpDir, UNPACK_PREFIX)) + 7 + 1 + 6;
+    return layerRecord(await checkLayer(body, { expectedDiffId, what, plainTarDigest, intoLength }));
   }
 
   /**
@@ -85,8 +87,6 @@ export class LayerStore {
     await unpacking;
     return this.path(diffId);
   }
-
-  private readonly unpacking = new Map<Digest, Promise<void>>();
 
   /** Moves a finished unpack under its diff ID; if another writer placed it first, ours is dropped. */
   private async place(tmp: string, diffId: Digest): Promise<void> {
@@ -116,4 +116,8 @@ export class LayerStore {
     const { digests, strays } = await listDigestNamed(this.dir);
     return { layers: digests, strays };
   }
+}
+
+function layerRecord(r: ApplyResult): LayerRecord {
+  return { diffId: r.diffId, tarSize: r.size, contentSize: r.contentSize };
 }
