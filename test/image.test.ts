@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFile, readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
 import { berth, berthBin, ok, rootWithBusybox, run, tempDir, makeBusyboxRootfs } from './helpers.ts';
 
 test('import, images, tag, inspect, history, rmi', async (t) => {
@@ -135,6 +136,36 @@ test('save and load round-trip keeps every digest', async (t) => {
   const viaStdin = await ok(berth(root3, ['load'], { input: await readFile(oci) }));
   assert.equal(viaStdin.stdout, 'Loaded image: busybox:1\n');
   assert.ok((await stat(oci)).size > 100_000);
+});
+
+test('an image of many megabytes loads from a file (read in reused buffers) as from stdin, and saves back the same bytes', async (t) => {
+  const { dir, cleanup } = await tempDir();
+  t.after(cleanup);
+  const rootfs = join(dir, 'rootfs');
+  await makeBusyboxRootfs(rootfs);
+  // Random bytes spread over several read chunks, a file ending in the middle of one.
+  await writeFile(join(rootfs, 'big.bin'), randomBytes(7 * 1024 * 1024 + 333));
+  const root = join(dir, 'root');
+  await ok(berth(root, ['import', rootfs, 'big:1']));
+  const archive = join(dir, 'big.tar');
+  await ok(berth(root, ['save', '-o', archive, 'big:1']));
+  const fromFile = join(dir, 'from-file');
+  const fromStdin = join(dir, 'from-stdin');
+  assert.equal((await ok(berth(fromFile, ['load', '-i', archive]))).stdout, 'Loaded image: big:1\n');
+  assert.equal((await ok(berth(fromStdin, ['load'], { input: await readFile(archive) }))).stdout, 'Loaded image: big:1\n');
+  const idOf = async (r: string): Promise<string> => (await ok(berth(r, ['images', '-q', '--no-trunc', 'big:1']))).stdout.trim();
+  assert.equal(await idOf(fromFile), await idOf(root));
+  assert.equal(await idOf(fromStdin), await idOf(root));
+  assert.match((await ok(berth(fromFile, ['system', 'check']))).stdout, /No problems found/);
+  const again = join(dir, 'again.tar');
+  await ok(berth(fromFile, ['save', '-o', again, 'big:1']));
+  assert.ok((await readFile(again)).equals(await readFile(archive)), 'the loaded image saves back to the same archive');
+  // And its layer unpacks to the same file.
+  await ok(berth(fromFile, ['create', '--name', 'big-c', 'big:1', 'true']));
+  const copied = join(dir, 'copied.bin');
+  await ok(berth(fromFile, ['cp', 'big-c:/big.bin', copied]));
+  assert.ok((await readFile(copied)).equals(await readFile(join(rootfs, 'big.bin'))));
+  await ok(berth(fromFile, ['rm', 'big-c']));
 });
 
 test('system df and system check with repair', async (t) => {

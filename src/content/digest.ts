@@ -34,18 +34,17 @@ export function hexOf(d: Digest): string {
 }
 
 /**
- * A pass-through stream that hashes and counts what flows through it. When `expected` is given it
- * fails at the end (before the last chunk is acknowledged) on a digest or size mismatch, and fails
- * early when the size is exceeded, so a lying source never streams unbounded data.
+ * Hashes and counts bytes, checking them against `expected` when given: update() throws as soon as
+ * the size is exceeded, so a lying source never streams unbounded data, and finish() throws on a
+ * digest or size mismatch.
  */
-export class DigestStream extends Transform {
+export class DigestVerifier {
   private readonly hash: Hash = createHash('sha256');
   private count = 0;
   private result: Digest | undefined;
-  private readonly expected: { digest?: Digest; size?: number; what?: string } | undefined;
+  private readonly expected: Expected | undefined;
 
-  constructor(expected?: { digest?: Digest; size?: number; what?: string }) {
-    super();
+  constructor(expected?: Expected) {
     this.expected = expected;
   }
 
@@ -53,29 +52,72 @@ export class DigestStream extends Transform {
     return this.count;
   }
 
-  /** The digest of everything that flowed through; available once the stream has finished. */
+  /** The digest of everything hashed; available once finish() has run. */
   get digest(): Digest {
     if (this.result === undefined) throw new BerthError('Internal', 'digest read before the stream finished');
     return this.result;
   }
 
-  override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
+  update(chunk: Uint8Array): void {
     this.count += chunk.length;
     const max = this.expected?.size;
-    if (max !== undefined && this.count > max) {
-      cb(sizeMismatch(this.expected?.what, max, this.count, true));
-      return;
-    }
+    if (max !== undefined && this.count > max) throw sizeMismatch(this.expected?.what, max, this.count, true);
     this.hash.update(chunk);
+  }
+
+  finish(): Digest {
+    this.result ??= `sha256:${this.hash.digest('hex')}`;
+    const e = this.expected;
+    if (e?.size !== undefined && this.count !== e.size) throw sizeMismatch(e.what, e.size, this.count, false);
+    if (e?.digest !== undefined && this.result !== e.digest) {
+      throw invalidArgument(`digest mismatch${e.what ? ` for ${e.what}` : ''}: expected ${e.digest}, got ${this.result}`, e.digest);
+    }
+    return this.result;
+  }
+}
+
+/** What a blob should be: its digest and size when known, and what it is for messages ("layer 3 of busybox:latest"). */
+export interface Expected {
+  digest?: Digest;
+  size?: number;
+  what?: string;
+}
+
+/**
+ * A pass-through stream that hashes and counts what flows through it, failing as DigestVerifier
+ * does (at the end, before the last chunk is acknowledged, on a mismatch).
+ */
+export class DigestStream extends Transform {
+  private readonly verifier: DigestVerifier;
+
+  constructor(expected?: Expected) {
+    super();
+    this.verifier = new DigestVerifier(expected);
+  }
+
+  get size(): number {
+    return this.verifier.size;
+  }
+
+  /** The digest of everything that flowed through; available once the stream has finished. */
+  get digest(): Digest {
+    return this.verifier.digest;
+  }
+
+  override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
+    try {
+      this.verifier.update(chunk);
+    } catch (err) {
+      return cb(err as Error);
+    }
     cb(null, chunk);
   }
 
   override _flush(cb: TransformCallback): void {
-    this.result = `sha256:${this.hash.digest('hex')}`;
-    const e = this.expected;
-    if (e?.size !== undefined && this.count !== e.size) return cb(sizeMismatch(e.what, e.size, this.count, false));
-    if (e?.digest !== undefined && this.result !== e.digest) {
-      return cb(invalidArgument(`digest mismatch${e.what ? ` for ${e.what}` : ''}: expected ${e.digest}, got ${this.result}`, e.digest));
+    try {
+      this.verifier.finish();
+    } catch (err) {
+      return cb(err as Error);
     }
     cb();
   }

@@ -1,2 +1,2 @@
-export { type Digest, isDigest, parseDigest, digestOf, hexOf, DigestStream } from './digest.ts';
-export { ContentStore, Ingest, listDigestNamed, type BlobInfo, type Expected } from './store.ts';
+export { type Digest, type Expected, isDigest, parseDigest, digestOf, hexOf, DigestStream, DigestVerifier } from './digest.ts';
+export { ContentStore, Ingest, listDigestNamed, type BlobInfo } from './store.ts';

@@ -4,6 +4,7 @@ import { mkdtemp, rm, readdir, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
+import { randomBytes } from 'node:crypto';
 import { ContentStore } from './store.ts';
 import { digestOf, parseDigest } from './digest.ts';
 
@@ -54,4 +55,34 @@ test('parseDigest errors say what is wrong', () => {
   assert.throws(() => parseDigest('md5:0123'), /unsupported digest algorithm/);
   assert.throws(() => parseDigest('nonsense'), /invalid digest format/);
   assert.equal(parseDigest(`sha256:${'a'.repeat(64)}`), `sha256:${'a'.repeat(64)}`);
+});
+
+test('an ingest writes many chunks in flight at their places, and calls back once each is written', async (t) => {
+  const { cs, root } = await store(t);
+  const data = randomBytes(20 * 1024 * 1024 + 777);
+  const ingest = await cs.ingest({ digest: digestOf(data), size: data.length });
+  let written = 0;
+  for (let off = 0; off < data.length; off += 300_001) {
+    // Each chunk in a buffer of its own, filled with garbage once written: a write that ran late or
+    // at the wrong place would show in the blob.
+    const chunk = Buffer.from(data.subarray(off, off + 300_001));
+    const more = ingest.write(chunk, () => {
+      written++;
+      chunk.fill(0xee);
+    });
+    if (!more) await ingest.drained();
+  }
+  const info = await ingest.commit();
+  assert.equal(written, Math.ceil(data.length / 300_001));
+  assert.deepEqual(await readFile(cs.path(info.digest)), data);
+  assert.deepEqual(await readdir(join(root, 'tmp')), []);
+});
+
+test('an aborted ingest waits for its writes and leaves no file', async (t) => {
+  const { cs, root } = await store(t);
+  const ingest = await cs.ingest();
+  for (let i = 0; i < 20; i++) ingest.write(randomBytes(1 << 20));
+  await ingest.abort();
+  assert.deepEqual(await readdir(join(root, 'tmp')), []);
+  assert.deepEqual(await readdir(join(root, 'blobs', 'sha256')), []);
 });

@@ -2,25 +2,17 @@
 // Every write goes through an Ingest: bytes are hashed while they are written to a temporary file
 // in tmp/, which is fsynced and renamed under its digest only after verification, so a crash never
 // leaves a half blob under a digest name.
-import { createWriteStream, type WriteStream } from 'node:fs';
-import { mkdir, open, readdir, readFile, rename, rm, stat, unlink } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rename, rm, stat, unlink, type FileHandle } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { Writable, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { errnoCode, notFound, invalidArgument } from '../errdefs/index.ts';
-import { DigestStream, hexOf, isDigest, type Digest } from './digest.ts';
+import { DigestStream, DigestVerifier, hexOf, isDigest, type Digest, type Expected } from './digest.ts';
 
 export interface BlobInfo {
   digest: Digest;
   size: number;
-}
-
-export interface Expected {
-  digest?: Digest;
-  size?: number;
-  /** What the blob is, for error messages ("layer 3 of busybox:latest"). */
-  what?: string;
 }
 
 export class ContentStore {
@@ -101,7 +93,7 @@ export class ContentStore {
   async ingest(expected?: Expected): Promise<Ingest> {
     await mkdir(this.tmpDir, { recursive: true });
     const tmp = join(this.tmpDir, `ingest-${process.pid}-${randomBytes(6).toString('hex')}`);
-    return new Ingest(this, tmp, expected);
+    return new Ingest(this, tmp, await open(tmp, 'wx', 0o644), expected);
   }
 
   async delete(d: Digest): Promise<void> {
@@ -122,89 +114,113 @@ export class ContentStore {
   }
 }
 
-/** One blob being written. write()/pipeFrom(), then commit() (verify + rename) or abort(). */
+/** Bytes an ingest lets the thread pool have in flight before write() asks its caller to wait. */
+const IN_FLIGHT = 8 << 20;
+
+/**
+ * One blob being written. write()/pipeFrom(), then commit() (verify + rename) or abort(). Bytes
+ * are hashed as they are given and written at their offsets by the thread pool, several chunks at
+ * a time, so the disk works while the caller reads and hashes what comes next.
+ */
 export class Ingest {
-  private readonly hasher: DigestStream;
-  private readonly out: WriteStream;
-  private readonly done: Promise<void>;
+  private readonly verifier: DigestVerifier;
+  private readonly fh: FileHandle;
+  /** Bytes given to write() and not yet written. */
+  private pending = 0;
+  private readonly writes = new Set<Promise<void>>();
+  private failure: unknown;
+  private wake: (() => void) | undefined;
   private finished = false;
+  private closed = false;
 
   private readonly store: ContentStore;
   readonly tmpPath: string;
 
-  constructor(store: ContentStore, tmpPath: string, expected: Expected | undefined) {
+  constructor(store: ContentStore, tmpPath: string, fh: FileHandle, expected: Expected | undefined) {
     this.store = store;
     this.tmpPath = tmpPath;
-    this.hasher = new DigestStream(expected);
-    this.out = createWriteStream(tmpPath, { flags: 'wx', mode: 0o644 });
-    this.done = pipeline(this.hasher, this.out);
-    this.done.catch(() => undefined); // observed in commit()/abort()
+    this.fh = fh;
+    this.verifier = new DigestVerifier(expected);
   }
 
   /** Bytes written so far. */
   get size(): number {
-    return this.hasher.size;
+    return this.verifier.size;
   }
 
-  write(chunk: Buffer): boolean {
-    return this.hasher.write(chunk);
+  /**
+   * Takes a chunk (kept, not copied, until it is written; then `written` is called); false when the
+   * caller should wait for drained().
+   */
+  write(chunk: Buffer, written?: () => void): boolean {
+    if (this.failure !== undefined) throw this.failure;
+    if (this.finished) throw invalidArgument('ingest already finished');
+    const at = this.verifier.size;
+    this.verifier.update(chunk);
+    this.pending += chunk.length;
+    const w: Promise<void> = this.writeAt(chunk, at).then(
+      () => undefined,
+      (err: unknown) => {
+        this.failure ??= err;
+      },
+    ).finally(() => {
+      this.pending -= chunk.length;
+      this.writes.delete(w);
+      written?.();
+      const wake = this.wake;
+      this.wake = undefined;
+      wake?.();
+    });
+    this.writes.add(w);
+    return this.pending < IN_FLIGHT;
+  }
+
+  private async writeAt(chunk: Buffer, at: number): Promise<void> {
+    for (let off = 0; off < chunk.length; ) off += (await this.fh.write(chunk, off, chunk.length - off, at + off)).bytesWritten;
   }
 
   /** Resolves when the ingest can take more bytes (after write() returned false). */
-  drained(): Promise<void> {
-    return new Promise<void>((resolve, reject) => {
-      if (this.hasher.destroyed) return reject(this.hasher.errored ?? new Error('ingest closed'));
-      // The drain may already have happened while the caller waited on something else.
-      if (!this.hasher.writableNeedDrain) return resolve();
-      const onDrain = (): void => {
-        this.hasher.off('error', onError);
-        resolve();
-      };
-      const onError = (e: Error): void => {
-        this.hasher.off('drain', onDrain);
-        reject(e);
-      };
-      this.hasher.once('drain', onDrain).once('error', onError);
-    });
+  async drained(): Promise<void> {
+    while (this.pending >= IN_FLIGHT && this.failure === undefined) await new Promise<void>((resolve) => (this.wake = resolve));
+    if (this.failure !== undefined) throw this.failure;
   }
 
   /** Writes a whole stream into the ingest (without finishing it). */
   async pipeFrom(body: Readable): Promise<void> {
-    for await (const chunk of body) if (!this.hasher.write(chunk as Buffer)) await this.drained();
+    for await (const chunk of body) if (!this.write(chunk as Buffer)) await this.drained();
   }
 
   /** Finishes the blob: verifies digest and size, fsyncs, and renames it under its digest. */
   async commit(): Promise<BlobInfo> {
     if (this.finished) throw invalidArgument('ingest already finished');
     this.finished = true;
-    this.hasher.end();
     try {
-      await this.done;
-      const fh = await open(this.tmpPath, 'r');
-      try {
-        await fh.sync();
-      } finally {
-        await fh.close();
-      }
-      const digest = this.hasher.digest;
-      const size = this.hasher.size;
+      await Promise.all(this.writes);
+      if (this.failure !== undefined) throw this.failure;
+      const digest = this.verifier.finish();
+      await this.fh.sync();
+      await this.close();
       // If the blob is already there (another writer won), ours is identical by definition.
       await rename(this.tmpPath, this.store.path(digest));
-      return { digest, size };
+      return { digest, size: this.verifier.size };
     } catch (err) {
+      await this.close().catch(() => undefined);
       await unlink(this.tmpPath).catch(() => undefined);
       throw err;
     }
   }
 
   async abort(): Promise<void> {
-    if (!this.finished) {
-      this.finished = true;
-      this.hasher.destroy();
-      this.out.destroy();
-      await this.done.catch(() => undefined);
-    }
+    this.finished = true;
+    await Promise.all(this.writes);
+    await this.close().catch(() => undefined);
     await unlink(this.tmpPath).catch(() => undefined);
+  }
+
+  private async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.fh.close();
   }
 }
 

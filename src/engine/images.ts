@@ -6,7 +6,7 @@ import { invalidArgument, notFound } from '../errdefs/index.ts';
 import { writeFileThroughTemp, type ImageRecord, type ImagesDocument } from '../meta/index.ts';
 import type { ImageStore } from '../store/index.ts';
 // Archives (and tar-stream) are loaded only by load and save: every other command starts faster.
-import type { SaveItem } from '../transport/index.ts';
+import type { ArchiveInput, SaveItem } from '../transport/index.ts';
 import { parseConfig, parseReference, parseTaggedName, familiarName, repositoryOf, type ImageConfig } from '../image/index.ts';
 import { resolveImage } from './resolve.ts';
 import { matchImageFilters, matchesReference, parseImageFilters } from './filters.ts';
@@ -157,7 +157,7 @@ export class LocalImageService implements ImageService {
     return importImage(this.store, source, opts).then((id) => eventLog(this.store.root).image('import', id, id, id));
   }
 
-  async load(input: Readable): Promise<{ id: string; names: string[] }[]> {
+  async load(input: ArchiveInput): Promise<{ id: string; names: string[] }[]> {
     const { loadArchive } = await import('../transport/index.ts');
     const loaded = await loadArchive(input, this.store);
     for (const l of loaded) eventLog(this.store.root).image('load', l.id, l.id);

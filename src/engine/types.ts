@@ -2,6 +2,7 @@
 // talk to; LocalEngine runs in-process, RemoteEngine (later) speaks the Docker Engine API. Values
 // are shaped as the Docker Engine API shapes them, so the API server passes them through as they are.
 import type { Readable } from 'node:stream';
+import type { ArchiveInput } from '../transport/index.ts';
 import type { Finding, StoreUsage } from '../store/index.ts';
 import type { ContainerRecord, MountSpec } from '../meta/index.ts';
 import type { TopResult } from './container-top.ts';
@@ -135,7 +136,7 @@ export interface ImageService {
   remove(ref: string, opts?: { force?: boolean }): Promise<RemoveReport[]>;
   prune(opts?: { all?: boolean; filters?: Record<string, string[]> }): Promise<{ ImagesDeleted: RemoveReport[]; SpaceReclaimed: number }>;
   import(source: Readable | { directory: string }, opts?: ImportOptions): Promise<string>;
-  load(input: Readable): Promise<{ id: string; names: string[] }[]>;
+  load(input: ArchiveInput): Promise<{ id: string; names: string[] }[]>;
   save(refs: string[], opts?: { format?: 'docker-archive' | 'oci-archive' }): Promise<Readable>;
   /** save into a file (written beside it and renamed into place). */
   saveToFile(refs: string[], path: string, opts?: { format?: 'docker-archive' | 'oci-archive' }): Promise<void>;

@@ -3,7 +3,7 @@
 // time anyway, and sync calls avoid a thread-pool round trip for each of the several syscalls an
 // entry needs. checkLayer runs the same extraction on a model of the paths (tree.ts): every
 // refusal, no file written.
-import { createHash } from 'node:crypto';
+import { createHash, type Hash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join, posix } from 'node:path';
 import type { Digest } from '../content/index.ts';
@@ -50,7 +50,19 @@ const WHITEOUT = '.wh.';
 const OPAQUE = '.wh..wh..opq';
 
 export function applyLayer(input: AsyncIterable<Buffer | Uint8Array>, target: string, opts: ApplyOptions): Promise<ApplyResult> {
-  return extract(input, diskTree, target, opts);
+  return run(input, new LayerPass(diskTree, target, opts));
+}
+
+/** A layer check fed chunk by chunk (the bytes are not kept past push()); see checkLayer. */
+export interface LayerCheck {
+  /** Takes the next bytes of the plain tar; after a refusal the rest is ignored and finish() throws it. */
+  push(chunk: Buffer): void;
+  finish(): Promise<ApplyResult>;
+}
+
+export interface CheckOptions extends Pick<ApplyOptions, 'expectedDiffId' | 'plainTarDigest' | 'what' | 'signal'> {
+  /** The length of the directory path an unpack would write into (the kernel's PATH_MAX counts it). */
+  intoLength?: number;
 }
 
 /**
@@ -58,44 +70,95 @@ export function applyLayer(input: AsyncIterable<Buffer | Uint8Array>, target: st
  * `intoLength` bytes), with the same diff ID and the same refusals for hostile or broken input
  * (those of the extractor, and the kernel limits it checks first), but writes nothing.
  */
-export function checkLayer(
-  input: AsyncIterable<Buffer | Uint8Array>,
-  opts: Pick<ApplyOptions, 'expectedDiffId' | 'plainTarDigest' | 'what' | 'signal'> & { intoLength?: number },
-): Promise<ApplyResult> {
-  return extract(input, new ModelTree(), '', { ...opts, whiteouts: 'overlay', pathPrefix: (opts.intoLength ?? 0) + 1 });
+export function checkLayer(input: AsyncIterable<Buffer | Uint8Array>, opts: CheckOptions): Promise<ApplyResult> {
+  return run(input, checkPass(opts));
 }
 
-async function extract(input: AsyncIterable<Buffer | Uint8Array>, tree: Tree, target: string, opts: ApplyOptions & { pathPrefix?: number }): Promise<ApplyResult> {
-  const what = opts.what ?? 'layer';
-  const x = new Extractor(tree, target, opts.whiteouts, what, opts);
-  const parser = new TarParser(x);
-  const hash = opts.plainTarDigest ? undefined : createHash('sha256');
-  let size = 0;
+/** checkLayer for bytes that are pushed (the store checks a plain tar as it writes its blob). */
+export function startLayerCheck(opts: CheckOptions): LayerCheck {
+  const pass = checkPass(opts);
+  let failure: BerthError | undefined;
+  return {
+    push(chunk) {
+      if (failure) return;
+      try {
+        pass.push(chunk);
+      } catch (err) {
+        failure = pass.fail(err);
+      }
+    },
+    finish: () => (failure ? Promise.reject(failure) : pass.finish()),
+  };
+}
+
+function checkPass(opts: CheckOptions): LayerPass {
+  return new LayerPass(new ModelTree(), '', { ...opts, whiteouts: 'overlay', pathPrefix: (opts.intoLength ?? 0) + 1 });
+}
+
+async function run(input: AsyncIterable<Buffer | Uint8Array>, pass: LayerPass): Promise<ApplyResult> {
   try {
-    x.start();
     for await (const c of decompress(input)) {
-      opts.signal?.throwIfAborted();
-      const chunk = c as Buffer;
-      hash?.update(chunk);
-      size += chunk.length;
-      parser.push(chunk);
+      pass.signal?.throwIfAborted();
+      pass.push(c as Buffer);
     }
-    parser.finish();
   } catch (err) {
-    x.abort();
-    if (err instanceof BerthError) throw err;
+    throw pass.fail(err);
+  }
+  return pass.finish();
+}
+
+/** One pass over a layer's uncompressed bytes: hashed for the diff ID (unless given), parsed, extracted. */
+class LayerPass {
+  private readonly x: Extractor;
+  private readonly parser: TarParser;
+  private readonly hash: Hash | undefined;
+  private readonly opts: ApplyOptions;
+  private readonly what: string;
+  private size = 0;
+  readonly signal: AbortSignal | undefined;
+
+  constructor(tree: Tree, target: string, opts: ApplyOptions & { pathPrefix?: number }) {
+    this.opts = opts;
+    this.what = opts.what ?? 'layer';
+    this.signal = opts.signal;
+    this.x = new Extractor(tree, target, opts.whiteouts, this.what, opts);
+    this.parser = new TarParser(this.x);
+    this.hash = opts.plainTarDigest ? undefined : createHash('sha256');
+    this.x.start();
+  }
+
+  push(chunk: Buffer): void {
+    this.hash?.update(chunk);
+    this.size += chunk.length;
+    this.parser.push(chunk);
+  }
+
+  /** Stops the pass after an error, and says what went wrong where. */
+  fail(err: unknown): BerthError {
+    this.x.abort();
+    if (err instanceof BerthError) return err;
     const e = err as NodeJS.ErrnoException;
-    if (e.code && e.syscall) throw invalidArgument(`${what}: cannot apply entry ${JSON.stringify(x.current)}: ${e.message}`);
+    const x = this.x;
+    if (e.code && e.syscall) return invalidArgument(`${this.what}: cannot apply entry ${JSON.stringify(x.current)}: ${e.message}`);
     const where = x.current ? ` in entry ${JSON.stringify(x.current)}` : '';
-    throw invalidArgument(`${what}: invalid or truncated tar stream${where}: ${e.message}`);
+    return invalidArgument(`${this.what}: invalid or truncated tar stream${where}: ${e.message}`);
   }
-  if (parser.entries === 0 && size === 0) throw invalidArgument(`${what}: the layer is empty (not a tar stream)`);
-  x.finish();
-  const diffId: Digest = hash ? `sha256:${hash.digest('hex')}` : await (opts.plainTarDigest as Promise<Digest>);
-  if (opts.expectedDiffId && diffId !== opts.expectedDiffId) {
-    throw invalidArgument(`${what}: diff ID mismatch: expected ${opts.expectedDiffId}, got ${diffId}`);
+
+  async finish(): Promise<ApplyResult> {
+    const { opts, what } = this;
+    try {
+      this.parser.finish();
+    } catch (err) {
+      throw this.fail(err);
+    }
+    if (this.parser.entries === 0 && this.size === 0) throw invalidArgument(`${what}: the layer is empty (not a tar stream)`);
+    this.x.finish();
+    const diffId: Digest = this.hash ? `sha256:${this.hash.digest('hex')}` : await (opts.plainTarDigest as Promise<Digest>);
+    if (opts.expectedDiffId && diffId !== opts.expectedDiffId) {
+      throw invalidArgument(`${what}: diff ID mismatch: expected ${opts.expectedDiffId}, got ${diffId}`);
+    }
+    return { diffId, size: this.size, contentSize: this.x.contentSize };
   }
-  return { diffId, size, contentSize: x.contentSize };
 }
 
 class Extractor {

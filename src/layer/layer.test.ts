@@ -78,8 +78,11 @@ interface Parsed extends TarHeader {
   data: Buffer;
 }
 
-/** Parses a whole tar with TarParser, pushing it `chunk` bytes at a time. */
-function parse(buf: Buffer, chunk = buf.length || 1): Parsed[] {
+/**
+ * Parses a whole tar with TarParser, pushing it `chunk` bytes at a time; with `reuse`, every chunk
+ * through one buffer, overwritten after each push (as a pooled read reuses its buffers).
+ */
+function parse(buf: Buffer, chunk = buf.length || 1, reuse = false): Parsed[] {
   const out: Parsed[] = [];
   const parts: Buffer[] = [];
   const p = new TarParser({
@@ -92,7 +95,15 @@ function parse(buf: Buffer, chunk = buf.length || 1): Parsed[] {
       (out.at(-1) as Parsed).data = Buffer.concat(parts);
     },
   });
-  for (let i = 0; i < buf.length; i += chunk) p.push(buf.subarray(i, i + chunk));
+  const scratch = Buffer.alloc(chunk);
+  for (let i = 0; i < buf.length; i += chunk) {
+    if (!reuse) {
+      p.push(buf.subarray(i, i + chunk));
+      continue;
+    }
+    p.push(scratch.subarray(0, buf.copy(scratch, 0, i, i + chunk)));
+    scratch.fill(0x41);
+  }
   p.finish();
   return out;
 }
@@ -258,6 +269,15 @@ test('tar writer: long names, long link targets, big ids and sizes go into PAX r
   p.push(huge);
   assert.equal(seen[0]?.size, 8 * 2 ** 30);
   assert.throws(() => p.finish(), (err: unknown) => err instanceof TarError && /truncated/.test(err.message));
+});
+
+test('the tar parser keeps nothing of a pushed chunk (a pooled read reuses its buffer)', () => {
+  const long = `${'n'.repeat(150)}/${'f'.repeat(120)}`; // not splittable into ustar's prefix: a PAX path
+  const buf = tar(file(long, 'data', { xattrs: new Map([['security.capability', CAP_NET_BIND_SERVICE]]) }), file('b', 'x'.repeat(3000)));
+  // PAX records split across two chunks must have been copied.
+  const got = parse(buf, 100, true);
+  assert.equal(got[0]?.name, long);
+  assert.deepEqual(got, parse(buf));
 });
 
 test('tar writer → reader: binary xattr values (security.capability) survive as SCHILY.xattr PAX records', () => {

@@ -59,7 +59,8 @@ export class TarParser {
       if (this.remaining > 0) {
         const n = Math.min(this.remaining, c.length);
         const part = c.subarray(0, n);
-        if (this.meta) this.metaChunks.push(part);
+        // Nothing of a chunk is kept past push(): its buffer may be reused (a pooled read).
+        if (this.meta) this.metaChunks.push(Buffer.from(part));
         else this.handler.data(part);
         this.remaining -= n;
         c = c.subarray(n);

@@ -2,4 +2,4 @@ export { ImageStore, liveSets, type NewImage, type Removed, type SweepResult } f
 export { LayerStore } from './layers.ts';
 export { checkStore, type Finding } from './check.ts';
 export { diskUsage, type StoreUsage, type ImageUsage } from './df.ts';
-export { storeBlob, looksLikeLayer, type StoredBlob } from './ingest.ts';
+export { storeBlob, BlobWriter, looksLikeLayer, type StoredBlob } from './ingest.ts';

@@ -4,7 +4,7 @@
 // container first needs it; a compressed one is unpacked now, as decompressing it again later
 // would cost more than the file writes it saves.
 import { PassThrough } from 'node:stream';
-import type { BlobInfo, Digest, Expected } from '../content/index.ts';
+import type { BlobInfo, Digest, Expected, Ingest } from '../content/index.ts';
 import type { LayerRecord } from '../meta/index.ts';
 import type { ImageStore } from './store.ts';
 
@@ -13,49 +13,96 @@ export interface StoredBlob extends BlobInfo {
   layer?: Promise<LayerRecord>;
 }
 
-export async function storeBlob(
-  store: ImageStore,
-  body: AsyncIterable<Buffer | Uint8Array>,
-  opts: { expected?: Expected; layer: (head: Buffer) => boolean | Promise<boolean>; expectedDiffId?: Digest; what: string },
-): Promise<StoredBlob> {
-  const ingest = await store.content.ingest(opts.expected);
-  let layer: Promise<LayerRecord> | undefined;
-  let tee: PassThrough | undefined;
-  let first = true;
-  // A plain tar's digest is its diff ID: the check takes it from here rather than hash it again.
-  let blobDigest: { resolve: (d: Digest) => void; reject: (e: unknown) => void; promise: Promise<Digest> } | undefined;
+export interface BlobOptions {
+  expected?: Expected;
+  /** Whether the blob is a layer, from its first bytes. */
+  layer: (head: Buffer) => boolean;
+  expectedDiffId?: Digest;
+  what: string;
+}
+
+/** Stores a stream as a blob (see BlobWriter). */
+export async function storeBlob(store: ImageStore, body: AsyncIterable<Buffer | Uint8Array>, opts: BlobOptions): Promise<StoredBlob> {
+  const w = await BlobWriter.open(store, opts);
   try {
-    for await (const c of body) {
-      const chunk = Buffer.isBuffer(c) ? c : Buffer.from(c);
-      if (first) {
-        first = false;
-        if (await opts.layer(chunk)) {
-          tee = new PassThrough({ highWaterMark: 1 << 20 });
-          if (isPlainTar(chunk)) {
-            blobDigest = Promise.withResolvers<Digest>();
-            blobDigest.promise.catch(() => undefined); // awaited by the check, which may have failed first
-          }
-          layer = blobDigest
-            ? store.layers.check(tee, opts.expectedDiffId, opts.what, blobDigest.promise)
-            : store.layers.unpack(tee, opts.expectedDiffId, opts.what);
-          layer.catch(() => undefined); // observed by whoever uses the layer
-        }
-      }
-      const more = ingest.write(chunk);
-      // A failed check destroys its input; the blob is still stored, the error surfaces on use.
-      if (tee && !tee.destroyed && !tee.write(chunk)) await drained(tee);
-      if (!more) await ingest.drained();
+    for await (const c of body) if (!w.write(Buffer.isBuffer(c) ? c : Buffer.from(c))) await w.drained();
+    return await w.finish();
+  } catch (err) {
+    await w.abort(err);
+    throw err;
+  }
+}
+
+/**
+ * A blob being stored from chunks pushed into it: write() each (with, for a borrowed chunk, what
+ * to call once it is no longer needed), then finish() or abort(). A plain tar layer is checked
+ * from the same chunks as they pass; a compressed one is unpacked from a copy of them.
+ */
+export class BlobWriter {
+  private readonly store: ImageStore;
+  private readonly ingest: Ingest;
+  private readonly opts: BlobOptions;
+  private first = true;
+  private check: { push(chunk: Buffer): void; finish(): Promise<LayerRecord> } | undefined;
+  /** The input of a compressed layer's unpack. */
+  private tee: PassThrough | undefined;
+  private layer: Promise<LayerRecord> | undefined;
+  // A plain tar's digest is its diff ID: the check takes it from here rather than hash it again.
+  private readonly blobDigest = Promise.withResolvers<Digest>();
+
+  static async open(store: ImageStore, opts: BlobOptions): Promise<BlobWriter> {
+    return new BlobWriter(store, await store.content.ingest(opts.expected), opts);
+  }
+
+  private constructor(store: ImageStore, ingest: Ingest, opts: BlobOptions) {
+    this.store = store;
+    this.ingest = ingest;
+    this.opts = opts;
+    this.blobDigest.promise.catch(() => undefined); // awaited by the check, which may have failed first
+  }
+
+  /** False when the caller should wait for drained(). `done` is called once the chunk is no longer needed. */
+  write(chunk: Buffer, done?: () => void): boolean {
+    if (this.first) this.begin(chunk);
+    // A check reads the chunk now, synchronously; a failed check ignores the rest.
+    this.check?.push(chunk);
+    const tee = this.tee;
+    // A failed unpack destroys its input; the blob is still stored, the error surfaces on use.
+    const teeOk = !tee || tee.destroyed || tee.write(done ? Buffer.from(chunk) : chunk);
+    return this.ingest.write(chunk, done) && teeOk;
+  }
+
+  private begin(head: Buffer): void {
+    this.first = false;
+    const { store, opts } = this;
+    if (!opts.layer(head)) return;
+    if (isPlainTar(head)) {
+      this.check = store.layers.startCheck(this.blobDigest.promise, opts.expectedDiffId, opts.what);
+    } else {
+      this.tee = new PassThrough({ highWaterMark: 1 << 20 });
+      this.layer = store.layers.unpack(this.tee, opts.expectedDiffId, opts.what);
+      this.layer.catch(() => undefined); // observed by whoever uses the layer
     }
-    tee?.end();
-    const info = await ingest.commit();
-    blobDigest?.resolve(info.digest);
+  }
+
+  async drained(): Promise<void> {
+    await this.ingest.drained();
+    if (this.tee) await drained(this.tee);
+  }
+
+  async finish(): Promise<StoredBlob> {
+    this.tee?.end();
+    const info = await this.ingest.commit();
+    this.blobDigest.resolve(info.digest);
+    const layer = this.check ? this.check.finish() : this.layer;
     if (layer) await layer.catch(() => undefined); // finished (ok or not) before the caller moves on
     return { ...info, layer };
-  } catch (err) {
-    blobDigest?.reject(err);
-    tee?.destroy(err as Error);
-    await ingest.abort();
-    throw err;
+  }
+
+  async abort(err: unknown): Promise<void> {
+    this.blobDigest.reject(err);
+    this.tee?.destroy(err as Error);
+    await this.ingest.abort();
   }
 }
 

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { hexOf, listDigestNamed, type Digest } from '../content/index.ts';
 import { errnoCode } from '../errdefs/index.ts';
-import { applyLayer, checkLayer, type ApplyResult } from '../layer/index.ts';
+import { applyLayer, checkLayer, startLayerCheck, type ApplyResult, type CheckOptions } from '../layer/index.ts';
 import type { LayerRecord } from '../meta/index.ts';
 
 /** An unpack's directory in tmp/: layer-PID-XXXXXX (mkdtemp's six characters). */
@@ -61,13 +61,22 @@ export class LayerStore {
   }
 
   /**
-   * Reads a layer stream as `unpack` would, refusing what it would refuse, and writes nothing. With
-   * `plainTarDigest`, the stream is a plain tar whose digest is being taken as it is stored.
+   * Reads a layer stream as `unpack` would, refusing what it would refuse, and writes nothing.
    */
-  async check(body: Readable, expectedDiffId?: Digest, what?: string, plainTarDigest?: Promise<Digest>): Promise<LayerRecord> {
+  async check(body: Readable, expectedDiffId?: Digest, what?: string): Promise<LayerRecord> {
+    return layerRecord(await checkLayer(body, this.checkOptions(expectedDiffId, what)));
+  }
+
+  /** `check` for a plain tar pushed chunk by chunk as its blob is stored, whose digest (its diff ID) the store takes. */
+  startCheck(plainTarDigest: Promise<Digest>, expectedDiffId?: Digest, what?: string): { push(chunk: Buffer): void; finish(): Promise<LayerRecord> } {
+    const c = startLayerCheck({ ...this.checkOptions(expectedDiffId, what), plainTarDigest });
+    return { push: (chunk) => c.push(chunk), finish: async () => layerRecord(await c.finish()) };
+  }
+
+  private checkOptions(expectedDiffId: Digest | undefined, what: string | undefined): CheckOptions {
     // The longest directory an unpack may use: a pid of up to seven digits.
     const intoLength = Buffer.byteLength(join(this.tmpDir, UNPACK_PREFIX)) + 7 + 1 + 6;
-    return layerRecord(await checkLayer(body, { expectedDiffId, what, plainTarDigest, intoLength }));
+    return { expectedDiffId, what, intoLength };
   }
 
   /**

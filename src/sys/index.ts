@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { errnoException, makeDev } from './errno.ts';
 
 export { makeDev };
+export { fileChunks, streamChunks, type Chunk } from './chunks.ts';
 
 type Koffi = typeof import('koffi');
 interface Libc {

@@ -2,6 +2,7 @@
 // names each image's config and layer files; an oci-archive's index.json names manifests. Either
 // way every layer's diff ID must match the config's rootfs.diff_ids before anything is
 // recorded, so a lying archive stores nothing under a wrong name.
+import type { FileHandle } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { digestOf, type Digest } from '../content/index.ts';
 import { invalidArgument, notFound } from '../errdefs/index.ts';
@@ -21,15 +22,19 @@ import {
   type Manifest,
 } from '../image/index.ts';
 import { normalizeArchiveName } from './names.ts';
+import { fileChunks, streamChunks } from '../sys/index.ts';
 
 export interface LoadedImage {
   id: Digest;
   names: string[];
 }
 
-export async function loadArchive(input: Readable, store: ImageStore): Promise<LoadedImage[]> {
+/** An archive to load: a stream (stdin, a request body), or a file, which is read faster (fileChunks). */
+export type ArchiveInput = Readable | { file: FileHandle };
+
+export async function loadArchive(input: ArchiveInput, store: ImageStore): Promise<LoadedImage[]> {
   return store.writing(async () => {
-    const contents = await readArchive(input, store);
+    const contents = await readArchive('file' in input ? fileChunks(input.file) : streamChunks(input), store);
     const plans = contents.metadata.has('manifest.json') ? await dockerPlans(contents, store) : await ociPlans(contents, store);
     if (plans.length === 0) throw invalidArgument('invalid archive: it contains no image');
     const loaded: LoadedImage[] = [];

@@ -1,4 +1,4 @@
-export { loadArchive, type LoadedImage } from './archive-load.ts';
+export { loadArchive, type ArchiveInput, type LoadedImage } from './archive-load.ts';
 export { saveArchive, saveArchiveToFile, type SaveItem } from './archive-save.ts';
 export * from './registry/index.ts';
 export { copyImage, type RawManifest, type ImageSource, type ImageDestination, type CopyOptions, type CopyProgress, type CopyResult } from './copy.ts';

@@ -2,7 +2,7 @@
 import type { Readable } from 'node:stream';
 import { invalidArgument, BerthError } from '../../errdefs/index.ts';
 import { writeStreamThroughTemp } from '../../meta/index.ts';
-import { CredentialStore } from '../../transport/index.ts';
+import { CredentialStore, type ArchiveInput } from '../../transport/index.ts';
 import { parseName, parseReference, familiarName, formatReference } from '../../image/index.ts';
 import type {
   CopyImageOptions, CopyReport, HistoryItem, ImageInspect, ImageService, ImageSummary, ImportOptions, ListImagesOptions,
@@ -79,8 +79,9 @@ export class RemoteImages implements ImageService {
     return id;
   }
 
-  async load(input: Readable): Promise<{ id: string; names: string[] }[]> {
-    const res = await this.api.request('POST', '/images/load', { query: { quiet: true }, body: input, headers: { 'Content-Type': 'application/x-tar' } });
+  async load(input: ArchiveInput): Promise<{ id: string; names: string[] }[]> {
+    const body = 'file' in input ? input.file.createReadStream({ autoClose: false, highWaterMark: 1 << 20 }) : input;
+    const res = await this.api.request('POST', '/images/load', { query: { quiet: true }, body, headers: { 'Content-Type': 'application/x-tar' } });
     const loaded: { id: string; names: string[] }[] = [];
     for await (const line of this.stream(res)) {
       const text = line.stream ?? '';

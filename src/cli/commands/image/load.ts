@@ -1,7 +1,7 @@
 // `berth load [-i FILE]`: docker-archive or oci-archive, from a file or stdin.
 import type { Command } from '../../command.ts';
 import { invalidArgument, errnoCode, notFound } from '../../../errdefs/index.ts';
-import { open } from 'node:fs/promises';
+import { open, type FileHandle } from 'node:fs/promises';
 
 export const command: Command = {
   usage: '[OPTIONS]',
@@ -13,17 +13,16 @@ export const command: Command = {
   ],
   async run(ctx, flags) {
     const file = flags.input as string | undefined;
-    let input;
+    let fh: FileHandle | undefined;
     if (file !== undefined && file !== '-') {
-      const fh = await open(file, 'r').catch((err: unknown) => {
+      fh = await open(file, 'r').catch((err: unknown) => {
         throw errnoCode(err) === 'ENOENT' ? notFound(`open ${file}: no such file or directory`) : err;
       });
-      input = fh.createReadStream({ highWaterMark: 1 << 20 });
-    } else {
-      if (process.stdin.isTTY) throw invalidArgument('requested load from stdin, but stdin is empty');
-      input = process.stdin;
+    } else if (process.stdin.isTTY) {
+      throw invalidArgument('requested load from stdin, but stdin is empty');
     }
-    const loaded = await (await ctx.engine()).images.load(input);
+    const engine = await ctx.engine();
+    const loaded = await engine.images.load(fh ? { file: fh } : process.stdin).finally(() => fh?.close());
     if (flags.quiet === true) return;
     for (const img of loaded) {
       if (img.names.length === 0) ctx.out(`Loaded image ID: ${img.id}\n`);
