@@ -1,7 +1,6 @@
 // Applies one layer tar to a directory with berth's layer code: `node dist/bench/apply-layer.js LAYER DIR`.
 // The benchmark times this against GNU tar -x on the same file.
-import { createReadStream } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, open } from 'node:fs/promises';
 import { applyLayer } from '../src/layer/index.ts';
 
 const [layer, target] = process.argv.slice(2);
@@ -10,5 +9,6 @@ if (!layer || !target) {
   process.exit(2);
 }
 await mkdir(target, { recursive: true });
-const r = await applyLayer(createReadStream(layer, { highWaterMark: 1 << 20 }), target, { whiteouts: 'overlay', what: layer });
+const fh = await open(layer, 'r');
+const r = await applyLayer({ file: fh }, target, { whiteouts: 'overlay', what: layer }).finally(() => fh.close());
 console.log(`${r.diffId} ${r.size} bytes`);

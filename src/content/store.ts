@@ -49,12 +49,16 @@ export class ContentStore {
 
   /** A stream of the blob, or of a byte range of it (end inclusive, as HTTP ranges are). */
   async read(d: Digest, range?: { start: number; end?: number }): Promise<Readable> {
-    const p = this.path(d);
     // Open first so a missing blob is a NotFound error here, not a stream error later.
-    const fh = await open(p, 'r').catch((err: unknown) => {
+    const fh = await this.open(d);
+    return fh.createReadStream({ start: range?.start, end: range?.end, highWaterMark: 1 << 20 });
+  }
+
+  /** The blob's file, open for reading (the caller closes it). */
+  open(d: Digest): Promise<FileHandle> {
+    return open(this.path(d), 'r').catch((err: unknown) => {
       throw errnoCode(err) === 'ENOENT' ? notFound(`blob ${d} not found in the content store`, d) : err;
     });
-    return fh.createReadStream({ start: range?.start, end: range?.end, highWaterMark: 1 << 20 });
   }
 
   async readBytes(d: Digest): Promise<Buffer> {

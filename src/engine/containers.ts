@@ -6,7 +6,6 @@ import { readFileSync, statSync, watch } from 'node:fs';
 import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { hostname } from 'node:os';
-import type { Readable } from 'node:stream';
 import { arch } from 'node:process';
 import type { Digest } from '../content/index.ts';
 import { BerthError, conflict, errnoCode, invalidArgument, isKind, notFound } from '../errdefs/index.ts';
@@ -173,14 +172,17 @@ export class LocalContainerService implements ContainerService {
   /** The image's layers for the snapshotter: directories (unpacked from the blobs on first use), and the blobs for copying. */
   private layerSources(rec: ContainerRecord): LayerSource[] {
     return rec.Layers.map((diffId, i) => {
-      const tar = async (): Promise<Readable> => {
+      const blob = async (): Promise<Digest> => {
         const image = (await this.store.document()).images[rec.Image];
         if (!image) throw notFound(`the image of container ${rec.Id} (${rec.Image}) is no longer in the store`, rec.Image);
-        const blob = parseManifest(await this.store.content.readBytes(image.manifest), `manifest of image ${rec.Image}`).layers[i];
-        if (!blob) throw notFound(`layer ${diffId} of image ${rec.Image} has no blob; run 'berth system check'`, diffId);
-        return this.store.content.read(blob.digest);
+        const layer = parseManifest(await this.store.content.readBytes(image.manifest), `manifest of image ${rec.Image}`).layers[i];
+        if (!layer) throw notFound(`layer ${diffId} of image ${rec.Image} has no blob; run 'berth system check'`, diffId);
+        return layer.digest;
       };
-      return { dir: () => this.store.layers.ensure(diffId, tar, `layer ${i + 1} (${diffId}) of image ${rec.Image}`), tar };
+      return {
+        dir: async () => this.store.layers.ensure(diffId, async () => this.store.content.open(await blob()), `layer ${i + 1} (${diffId}) of image ${rec.Image}`),
+        tar: async () => this.store.content.read(await blob()),
+      };
     });
   }
 

@@ -4,12 +4,13 @@
 // entry needs. checkLayer runs the same extraction on a model of the paths (tree.ts): every
 // refusal, no file written.
 import { createHash, type Hash } from 'node:crypto';
+import type { FileHandle } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
 import { join, posix } from 'node:path';
 import type { Digest } from '../content/index.ts';
 import { BerthError, invalidArgument } from '../errdefs/index.ts';
-import { makeDev, S_IFCHR, S_IFBLK, S_IFIFO } from '../sys/index.ts';
-import { decompress } from './compression.ts';
+import { fileChunks, makeDev, S_IFCHR, S_IFBLK, S_IFIFO } from '../sys/index.ts';
+import { decompress, detectCompression } from './compression.ts';
 import { cleanEntryPath, ensureParents, layerError } from './paths.ts';
 import { TarParser, type TarHeader } from './tar-reader.ts';
 import { diskTree, ModelTree, type Tree } from './tree.ts';
@@ -49,7 +50,7 @@ export interface ApplyResult {
 const WHITEOUT = '.wh.';
 const OPAQUE = '.wh..wh..opq';
 
-export function applyLayer(input: AsyncIterable<Buffer | Uint8Array>, target: string, opts: ApplyOptions): Promise<ApplyResult> {
+export function applyLayer(input: LayerInput, target: string, opts: ApplyOptions): Promise<ApplyResult> {
   return run(input, new LayerPass(diskTree, target, opts));
 }
 
@@ -70,7 +71,7 @@ export interface CheckOptions extends Pick<ApplyOptions, 'expectedDiffId' | 'pla
  * `intoLength` bytes), with the same diff ID and the same refusals for hostile or broken input
  * (those of the extractor, and the kernel limits it checks first), but writes nothing.
  */
-export function checkLayer(input: AsyncIterable<Buffer | Uint8Array>, opts: CheckOptions): Promise<ApplyResult> {
+export function checkLayer(input: LayerInput, opts: CheckOptions): Promise<ApplyResult> {
   return run(input, checkPass(opts));
 }
 
@@ -95,16 +96,34 @@ function checkPass(opts: CheckOptions): LayerPass {
   return new LayerPass(new ModelTree(), '', { ...opts, whiteouts: 'overlay', pathPrefix: (opts.intoLength ?? 0) + 1 });
 }
 
-async function run(input: AsyncIterable<Buffer | Uint8Array>, pass: LayerPass): Promise<ApplyResult> {
+/** A layer to read: a stream, or a file (a plain tar in a file is read into reused buffers, sys/chunks.ts). */
+export type LayerInput = AsyncIterable<Buffer | Uint8Array> | { file: FileHandle };
+
+async function run(input: LayerInput, pass: LayerPass): Promise<ApplyResult> {
   try {
-    for await (const c of decompress(input)) {
-      pass.signal?.throwIfAborted();
-      pass.push(c as Buffer);
+    if ('file' in input && !(await isCompressed(input.file))) {
+      // Each chunk is parsed, hashed and written before the next is asked for: none is held.
+      for await (const c of fileChunks(input.file)) {
+        pass.signal?.throwIfAborted();
+        pass.push(c.data);
+      }
+    } else {
+      const stream = 'file' in input ? input.file.createReadStream({ start: 0, autoClose: false, highWaterMark: 1 << 20 }) : input;
+      for await (const c of decompress(stream)) {
+        pass.signal?.throwIfAborted();
+        pass.push(c);
+      }
     }
   } catch (err) {
     throw pass.fail(err);
   }
   return pass.finish();
+}
+
+async function isCompressed(fh: FileHandle): Promise<boolean> {
+  const head = Buffer.alloc(4);
+  const { bytesRead } = await fh.read(head, 0, 4, 0);
+  return detectCompression(head.subarray(0, bytesRead)) !== 'none';
 }
 
 /** One pass over a layer's uncompressed bytes: hashed for the diff ID (unless given), parsed, extracted. */
@@ -127,6 +146,7 @@ class LayerPass {
     this.x.start();
   }
 
+  /** The next bytes (nothing of them is kept past the call). */
   push(chunk: Buffer): void {
     this.hash?.update(chunk);
     this.size += chunk.length;

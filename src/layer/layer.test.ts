@@ -8,6 +8,7 @@ import {
   type Stats, chmodSync, chownSync, existsSync, linkSync, lstatSync, lutimesSync, mkdirSync, mkdtempSync, readFileSync,
   readdirSync, readlinkSync, rmSync, symlinkSync, utimesSync, writeFileSync,
 } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -668,6 +669,34 @@ test('applyLayer: gzip and zstd layers give the diff ID of the uncompressed tar'
     results.push(JSON.stringify(snapshot(target)));
   }
   assert.equal(new Set(results).size, 1, 'the same tree every time');
+});
+
+test('applyLayer and checkLayer from a file: plain (read in reused chunks) or compressed, the same tree and diff ID as from a stream', async (t) => {
+  const base = tempRoot(t);
+  // Over several 1 MiB chunks, with PAX records and long names wherever the chunk boundaries fall.
+  const big = Buffer.alloc(2.5 * 1024 * 1024, 7);
+  const entries = [dir('d')];
+  for (let i = 0; i < 40; i++) entries.push(file(`d/${'n'.repeat(120)}/${'f'.repeat(110)}${i}`, big.subarray(0, 65_536 + i * 1000), { xattrs: new Map([['user.i', Buffer.from(String(i))]]) }));
+  entries.push(file('d/big', big));
+  const layer = tar(...entries.slice(0, 1), dir(`d/${'n'.repeat(120)}`), ...entries.slice(1));
+  const fromStream = join(base, 'stream');
+  mkdirSync(fromStream);
+  const want = await apply(fromStream, layer, { whiteouts: 'overlay' });
+  assert.equal(want.diffId, sha256(layer));
+  for (const [name, bytes] of [['plain', layer], ['gzip', gzipSync(layer)]] as const) {
+    const path = join(base, `${name}.tar`);
+    writeFileSync(path, bytes);
+    const target = join(base, name);
+    mkdirSync(target);
+    const fh = await open(path, 'r');
+    try {
+      assert.deepEqual(await applyLayer({ file: fh }, target, { whiteouts: 'overlay' }), want, name);
+      assert.deepEqual(await checkLayer({ file: fh }, {}), want, `${name}: check`);
+    } finally {
+      await fh.close();
+    }
+    assert.deepEqual(snapshot(target), snapshot(fromStream), `${name}: the same tree`);
+  }
 });
 
 test('applyLayer: expectedDiffId is checked', async (t) => {

@@ -6,12 +6,11 @@
 // the diff ID and every refusal of an unpack, writing nothing) and unpacked when a container first
 // needs it, as BuildKit's lazy refs are: an image that is only moved on (saved, pushed) is never
 // unpacked. A compressed layer is unpacked as it comes in (ingest.ts says why).
-import { mkdir, rename, rm, stat, mkdtemp } from 'node:fs/promises';
+import { mkdir, rename, rm, stat, mkdtemp, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Readable } from 'node:stream';
 import { hexOf, listDigestNamed, type Digest } from '../content/index.ts';
 import { errnoCode } from '../errdefs/index.ts';
-import { applyLayer, checkLayer, startLayerCheck, type ApplyResult, type CheckOptions } from '../layer/index.ts';
+import { applyLayer, checkLayer, startLayerCheck, type ApplyResult, type CheckOptions, type LayerInput } from '../layer/index.ts';
 import type { LayerRecord } from '../meta/index.ts';
 
 /** An unpack's directory in tmp/: layer-PID-XXXXXX (mkdtemp's six characters). */
@@ -47,7 +46,7 @@ export class LayerStore {
   }
 
   /** Unpacks a layer stream (tar, gzip or zstd), verifying its diff ID when one is expected. */
-  async unpack(body: Readable, expectedDiffId?: Digest, what?: string): Promise<LayerRecord> {
+  async unpack(body: LayerInput, expectedDiffId?: Digest, what?: string): Promise<LayerRecord> {
     await mkdir(this.tmpDir, { recursive: true });
     const tmp = await mkdtemp(join(this.tmpDir, `${UNPACK_PREFIX}${process.pid}-`));
     try {
@@ -63,7 +62,7 @@ export class LayerStore {
   /**
    * Reads a layer stream as `unpack` would, refusing what it would refuse, and writes nothing.
    */
-  async check(body: Readable, expectedDiffId?: Digest, what?: string): Promise<LayerRecord> {
+  async check(body: LayerInput, expectedDiffId?: Digest, what?: string): Promise<LayerRecord> {
     return layerRecord(await checkLayer(body, this.checkOptions(expectedDiffId, what)));
   }
 
@@ -85,11 +84,17 @@ export class LayerStore {
    * lock is taken: a layer being unpacked belongs to an image a container uses, which no sweep
    * removes, and the unpack happens in tmp/ until its rename.
    */
-  async ensure(diffId: Digest, blob: () => Promise<Readable>, what: string): Promise<string> {
+  async ensure(diffId: Digest, blob: () => Promise<FileHandle>, what: string): Promise<string> {
     let unpacking = this.unpacking.get(diffId);
     if (!unpacking) {
       unpacking = (async () => {
-        if (!(await this.has(diffId))) await this.unpack(await blob(), diffId, what);
+        if (await this.has(diffId)) return;
+        const file = await blob();
+        try {
+          await this.unpack({ file }, diffId, what);
+        } finally {
+          await file.close();
+        }
       })().finally(() => this.unpacking.delete(diffId));
       this.unpacking.set(diffId, unpacking);
     }

@@ -146,5 +146,10 @@ class ArchiveFileReader {
 
 /** Checks a stored blob as a layer (for files not recognised as layers while streaming). */
 export async function checkBlob(store: ImageStore, d: Digest, expectedDiffId: Digest | undefined, what: string): Promise<LayerRecord> {
-  return store.layers.check(await store.content.read(d), expectedDiffId, what);
+  const file = await store.content.open(d);
+  try {
+    return await store.layers.check({ file }, expectedDiffId, what);
+  } finally {
+    await file.close();
+  }
 }
