@@ -3,8 +3,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { mkdir, writeFile, readdir, readFile, symlink } from 'node:fs/promises';
-import { createHash } from 'node:crypto';
-import { gzipSync } from 'node:zlib';
+import { createHash, randomBytes } from 'node:crypto';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import { berth, ok, rootWithBusybox, tempDir } from './helpers.ts';
 
@@ -123,3 +123,67 @@ test('a whiteout named ".wh..." in a layer is refused and leaves the store worki
   await ok(berth(root, ['load', '-i', await dockerArchive(dir, [tarOf(join(dir, 'stage'), 'tar -cf - passwd')], { tags: ['good:latest'] })]));
   assert.equal((await ok(berth(root, ['system', 'check']))).stdout, 'No problems found.\n');
 });
+
+test('a full disk: load and save -o fail with the kernel\'s reason and leave nothing half written', async (t) => {
+  const { root, cleanup } = await rootWithBusybox('busybox:latest');
+  t.after(cleanup);
+  const { dir, cleanup: c2 } = await tempDir();
+  // A 4 MiB filesystem, too small for the image below (unmounted before its directory goes).
+  const small = join(dir, 'small');
+  await mkdir(small);
+  execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=4m', 'tmpfs', small]);
+  t.after(async () => {
+    execFileSync('umount', [small]);
+    await c2();
+  });
+  await mkdir(join(dir, 'stage'));
+  await writeFile(join(dir, 'stage', 'big'), randomBytes(6 * 1024 * 1024));
+  execFileSync('tar', ['-C', join(dir, 'stage'), '-cf', join(dir, 'big-layer.tar'), 'big']);
+  const archive = await dockerArchive(dir, [await readFile(join(dir, 'big-layer.tar'))], { tags: ['big:1'] });
+
+  // Loading into a store on it: the error names the cause, and the store keeps nothing of the image.
+  const smallRoot = join(small, 'root');
+  const r = await berth(smallRoot, ['load', '-i', archive]);
+  assert.equal(r.code, 1, `expected failure, got ${r.code}\n${r.stdout}${r.stderr}`);
+  assert.match(r.stderr, /no space left on device/);
+  assert.equal((await ok(berth(smallRoot, ['images', '-q']))).stdout, '');
+  assert.deepEqual(await readdir(join(smallRoot, 'blobs', 'sha256')), [], 'no blob kept');
+  assert.deepEqual(await readdir(join(smallRoot, 'tmp')), [], 'no temporary file left');
+  assert.equal((await ok(berth(smallRoot, ['system', 'check']))).stdout, 'No problems found.\n');
+
+  // Saving onto it: the same, and no partial archive.
+  await ok(berth(root, ['load', '-i', archive]));
+  const s = await berth(root, ['save', '-o', join(small, 'big.tar'), 'big:1']);
+  assert.equal(s.code, 1, `expected failure, got ${s.code}\n${s.stdout}${s.stderr}`);
+  assert.equal(s.stderr, `Error: ENOSPC: no space left on device, sendfile '${join(small, 'big.tar')}'\n`);
+  assert.deepEqual((await readdir(small)).sort(), ['root'], 'no archive, not even a temporary one');
+});
+
+test('a compressed layer under a wrong digest is refused, and not unpacked', async (t) => {
+  const { dir, cleanup } = await tempDir();
+  t.after(cleanup);
+  await mkdir(join(dir, 'stage'));
+  await writeFile(join(dir, 'stage', 'passwd'), 'x\n');
+  const layer = gzipSync(tarOf(join(dir, 'stage'), 'tar -cf - passwd'));
+  // An archive whose layer file is named by a digest that is not its own.
+  const src = join(dir, 'src');
+  await mkdir(join(src, 'blobs', 'sha256'), { recursive: true });
+  const wrong = 'ab'.repeat(32);
+  await writeFile(join(src, 'blobs', 'sha256', wrong), layer);
+  const config = JSON.stringify({ architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: [`sha256:${sha(gunzipSync(layer))}`] }, config: {} });
+  await writeFile(join(src, 'blobs', 'sha256', sha(config)), config);
+  await writeFile(join(src, 'manifest.json'), JSON.stringify([{ Config: `blobs/sha256/${sha(config)}`, RepoTags: ['wrong:1'], Layers: [`blobs/sha256/${wrong}`] }]));
+  const archive = join(dir, 'wrong.tar');
+  execFileSync('tar', ['-C', src, '-cf', archive, 'manifest.json', 'blobs']);
+  const root = join(dir, 'root');
+  const r = await berth(root, ['load', '-i', archive]);
+  assert.equal(r.code, 1, `expected failure, got ${r.code}\n${r.stdout}${r.stderr}`);
+  assert.match(r.stderr, new RegExp(`digest mismatch for archive entry blobs/sha256/${wrong}: expected sha256:${wrong}, got sha256:${sha(layer)}`));
+  assert.deepEqual(await readdir(join(root, 'layers')).catch(() => []), [], 'no layer unpacked');
+  assert.deepEqual(await readdir(join(root, 'tmp')), [], 'no temporary file or directory left');
+  // A directory named by -i: the kernel's reason, one line, no crash.
+  const d = await berth(root, ['load', '-i', dir]);
+  assert.equal(d.code, 1);
+  assert.match(d.stderr, /^Error: EISDIR: illegal operation on a directory, read\n$/);
+});
+

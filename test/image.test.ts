@@ -153,9 +153,11 @@ test('an image of many megabytes loads from a file (read in reused buffers) as f
   const fromStdin = join(dir, 'from-stdin');
   assert.equal((await ok(berth(fromFile, ['load', '-i', archive]))).stdout, 'Loaded image: big:1\n');
   assert.equal((await ok(berth(fromStdin, ['load'], { input: await readFile(archive) }))).stdout, 'Loaded image: big:1\n');
+  // -i naming a pipe: it cannot be read at offsets, and is read as a stream.
+  const fromPipe = join(dir, 'from-pipe');
+  assert.equal((await ok(run('sh', ['-c', 'cat "$1" | "$0" --root "$2" load -i /dev/stdin', berthBin, archive, fromPipe]))).stdout, 'Loaded image: big:1\n');
   const idOf = async (r: string): Promise<string> => (await ok(berth(r, ['images', '-q', '--no-trunc', 'big:1']))).stdout.trim();
-  assert.equal(await idOf(fromFile), await idOf(root));
-  assert.equal(await idOf(fromStdin), await idOf(root));
+  for (const r of [fromFile, fromStdin, fromPipe]) assert.equal(await idOf(r), await idOf(root));
   assert.match((await ok(berth(fromFile, ['system', 'check']))).stdout, /No problems found/);
   const again = join(dir, 'again.tar');
   await ok(berth(fromFile, ['save', '-o', again, 'big:1']));

@@ -120,6 +120,9 @@ export class ContentStore {
 
 /** Bytes an ingest lets the thread pool have in flight before write() asks its caller to wait. */
 const IN_FLIGHT = 8 << 20;
+/** Chunks smaller than this are copied together and written as one (a tar of small files comes as 512-byte headers and small bodies). */
+const SMALL = 64 << 10;
+const GATHER = 1 << 20;
 
 /**
  * One blob being written. write()/pipeFrom(), then commit() (verify + rename) or abort(). Bytes
@@ -132,6 +135,10 @@ export class Ingest {
   /** Bytes given to write() and not yet written. */
   private pending = 0;
   private readonly writes = new Set<Promise<void>>();
+  /** Small chunks copied together, to be written from `gatheredAt`. */
+  private gathered: Buffer | undefined;
+  private gatheredLength = 0;
+  private gatheredAt = 0;
   private failure: unknown;
   private wake: (() => void) | undefined;
   private finished = false;
@@ -153,14 +160,37 @@ export class Ingest {
   }
 
   /**
-   * Takes a chunk (kept, not copied, until it is written; then `written` is called); false when the
-   * caller should wait for drained().
+   * Takes a chunk (a large one is kept, not copied, until it is written), then calls `written`;
+   * false when the caller should wait for drained().
    */
   write(chunk: Buffer, written?: () => void): boolean {
     if (this.failure !== undefined) throw this.failure;
     if (this.finished) throw invalidArgument('ingest already finished');
     const at = this.verifier.size;
     this.verifier.update(chunk);
+    if (chunk.length < SMALL) {
+      if (this.gathered && this.gatheredLength + chunk.length > GATHER) this.flushGathered();
+      if (!this.gathered) {
+        this.gathered = Buffer.allocUnsafe(GATHER);
+        this.gatheredLength = 0;
+        this.gatheredAt = at;
+      }
+      this.gatheredLength += chunk.copy(this.gathered, this.gatheredLength);
+      written?.();
+    } else {
+      this.flushGathered();
+      this.issue(chunk, at, written);
+    }
+    return this.pending < IN_FLIGHT;
+  }
+
+  private flushGathered(): void {
+    if (!this.gathered) return;
+    this.issue(this.gathered.subarray(0, this.gatheredLength), this.gatheredAt);
+    this.gathered = undefined;
+  }
+
+  private issue(chunk: Buffer, at: number, written?: () => void): void {
     this.pending += chunk.length;
     const w: Promise<void> = this.writeAt(chunk, at).then(
       () => undefined,
@@ -176,11 +206,14 @@ export class Ingest {
       wake?.();
     });
     this.writes.add(w);
-    return this.pending < IN_FLIGHT;
   }
 
   private async writeAt(chunk: Buffer, at: number): Promise<void> {
-    for (let off = 0; off < chunk.length; ) off += (await this.fh.write(chunk, off, chunk.length - off, at + off)).bytesWritten;
+    for (let off = 0; off < chunk.length; ) {
+      const { bytesWritten } = await this.fh.write(chunk, off, chunk.length - off, at + off);
+      if (bytesWritten === 0) throw new Error(`a write to ${this.tmpPath} wrote nothing`);
+      off += bytesWritten;
+    }
   }
 
   /** Resolves when the ingest can take more bytes (after write() returned false). */
@@ -199,6 +232,7 @@ export class Ingest {
     if (this.finished) throw invalidArgument('ingest already finished');
     this.finished = true;
     try {
+      this.flushGathered();
       await Promise.all(this.writes);
       if (this.failure !== undefined) throw this.failure;
       const digest = this.verifier.finish();
@@ -216,6 +250,7 @@ export class Ingest {
 
   async abort(): Promise<void> {
     this.finished = true;
+    this.gathered = undefined;
     await Promise.all(this.writes);
     await this.close().catch(() => undefined);
     await unlink(this.tmpPath).catch(() => undefined);

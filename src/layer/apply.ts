@@ -101,14 +101,16 @@ export type LayerInput = AsyncIterable<Buffer | Uint8Array> | { file: FileHandle
 
 async function run(input: LayerInput, pass: LayerPass): Promise<ApplyResult> {
   try {
-    if ('file' in input && !(await isCompressed(input.file))) {
+    // A regular file holding a plain tar is read in reused chunks; anything else is a stream.
+    const regular = 'file' in input && (await input.file.stat()).isFile();
+    if ('file' in input && regular && !(await isCompressed(input.file))) {
       // Each chunk is parsed, hashed and written before the next is asked for: none is held.
       for await (const c of fileChunks(input.file)) {
         pass.signal?.throwIfAborted();
         pass.push(c.data);
       }
     } else {
-      const stream = 'file' in input ? input.file.createReadStream({ start: 0, autoClose: false, highWaterMark: 1 << 20 }) : input;
+      const stream = 'file' in input ? input.file.createReadStream({ start: regular ? 0 : undefined, autoClose: false, highWaterMark: 1 << 20 }) : input;
       for await (const c of decompress(stream)) {
         pass.signal?.throwIfAborted();
         pass.push(c);
@@ -120,6 +122,7 @@ async function run(input: LayerInput, pass: LayerPass): Promise<ApplyResult> {
   return pass.finish();
 }
 
+/** Whether a regular file starts with a gzip or zstd magic number. */
 async function isCompressed(fh: FileHandle): Promise<boolean> {
   const head = Buffer.alloc(4);
   const { bytesRead } = await fh.read(head, 0, 4, 0);

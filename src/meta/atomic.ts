@@ -27,8 +27,17 @@ export async function writeFileThroughTemp(path: string, write: (fh: FileHandle)
     await rename(tmp, path);
   } catch (err) {
     await unlink(tmp).catch(() => undefined);
-    throw err;
+    throw namingFile(err, path);
   }
+}
+
+/** A failed write on a handle names no file ("ENOSPC: no space left on device, write"): name the one being written. */
+function namingFile(err: unknown, path: string): unknown {
+  const e = err as NodeJS.ErrnoException;
+  if (!(err instanceof Error) || typeof e.code !== 'string' || !e.syscall || e.path !== undefined) return err;
+  e.path = path;
+  e.message = `${e.message} '${path}'`;
+  return e;
 }
 
 /** Writes a stream into a file through a temporary file beside it (see writeFileThroughTemp). */

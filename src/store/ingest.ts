@@ -91,8 +91,18 @@ export class BlobWriter {
   }
 
   async finish(): Promise<StoredBlob> {
+    let info: BlobInfo;
+    try {
+      info = await this.ingest.commit();
+    } catch (err) {
+      // A blob that is not what it should be: its unpack must not finish either (its input ends
+      // only once the blob is verified).
+      this.blobDigest.reject(err);
+      this.tee?.destroy(err as Error);
+      await this.layer?.catch(() => undefined);
+      throw err;
+    }
     this.tee?.end();
-    const info = await this.ingest.commit();
     this.blobDigest.resolve(info.digest);
     const layer = this.check ? this.check.finish() : this.layer;
     if (layer) await layer.catch(() => undefined); // finished (ok or not) before the caller moves on

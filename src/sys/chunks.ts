@@ -17,14 +17,22 @@ const AHEAD = 3;
 /** Free buffers kept for reuse; more are made when every one is held, so a holder never waits on a reader. */
 const POOL = 16;
 
-/** The chunks of a file from its start, read into reused buffers. */
+/**
+ * The chunks of a file from its start: a regular file's read into reused buffers, several reads
+ * ahead; anything else (a pipe, a FIFO, /dev/stdin) cannot be read at offsets, and is streamed.
+ */
 export async function* fileChunks(fh: FileHandle): AsyncGenerator<Chunk> {
+  if (!(await fh.stat()).isFile()) {
+    yield* streamChunks(fh.createReadStream({ autoClose: false, highWaterMark: CHUNK }));
+    return;
+  }
   const free: Buffer[] = [];
   const take = (): Buffer => free.pop() ?? Buffer.allocUnsafeSlow(CHUNK);
   const give = (b: Buffer): void => {
     if (free.length < POOL) free.push(b);
   };
-  const reads: Promise<{ buf: Buffer; n: number }>[] = [];
+  type Read = Promise<{ buf: Buffer; at: number; n: number }>;
+  const reads: Read[] = [];
   let next = 0;
   let eof = false;
   const readAhead = (): void => {
@@ -32,21 +40,26 @@ export async function* fileChunks(fh: FileHandle): AsyncGenerator<Chunk> {
       const buf = take();
       const at = next;
       next += CHUNK;
-      reads.push(fh.read(buf, 0, CHUNK, at).then((r) => ({ buf, n: r.bytesRead })));
+      const read: Read = fh.read(buf, 0, CHUNK, at).then((r) => ({ buf, at, n: r.bytesRead }));
+      read.catch(noop); // a read ahead may fail before its turn: it is awaited (and throws) then
+      reads.push(read);
     }
+  };
+  /** Drops the reads ahead (after a short read, they were issued at the wrong offsets). */
+  const dropReads = async (): Promise<void> => {
+    for (const r of reads.splice(0)) await r.then(({ buf }) => give(buf), noop);
   };
   try {
     for (;;) {
       readAhead();
       const first = reads.shift();
       if (!first) return;
-      const { buf, n } = await first;
+      const { buf, at, n } = await first;
       if (n === 0) {
         eof = true; // the reads after this one are past the end too
         give(buf);
         continue;
       }
-      if (n < CHUNK) eof = true;
       let refs = 1;
       const release = (): void => {
         if (--refs === 0) give(buf);
@@ -63,6 +76,12 @@ export async function* fileChunks(fh: FileHandle): AsyncGenerator<Chunk> {
         },
       };
       release();
+      if (n < CHUNK) {
+        // The end of the file, or a filesystem that returns less (FUSE, NFS, a file being written):
+        // read on from where this read stopped, until a read returns nothing.
+        await dropReads();
+        next = at + n;
+      }
     }
   } finally {
     // No read left running into a buffer, or on the handle its owner is about to close.

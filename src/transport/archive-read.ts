@@ -74,7 +74,8 @@ export async function readArchive(input: AsyncIterable<Chunk>, store: ImageStore
     parser.finish();
   } catch (err) {
     await file.abort(err);
-    if (err instanceof BerthError) throw err;
+    // The store's own failures (a full disk) are not the archive's.
+    if (err instanceof BerthError || (err as NodeJS.ErrnoException).syscall) throw err;
     const msg = (err as Error).message;
     throw invalidArgument(parser.entries > 0 ? `invalid archive: ${msg}` : `invalid archive: not a tar archive (${msg})`);
   }
