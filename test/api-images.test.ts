@@ -366,3 +366,48 @@ test('images: dockerode lists, pulls with progress, tags, pushes, builds and rem
   // A pull that fails before any progress is an HTTP error that dockerode rejects with.
   await assert.rejects(docker.pull(`${reg.host}/dockerode/nope:1`), (err: { statusCode?: number }) => err.statusCode === 404);
 });
+
+test('a load waiting for its input does not hold up another load or an import of the same daemon', async (t) => {
+  const d = await startDaemon();
+  t.after(() => d.cleanup());
+  const { dir, cleanup } = await tempDir();
+  t.after(cleanup);
+  await docker(d, ['tag', 'busybox', 'slow:1']);
+  await docker(d, ['tag', 'busybox', 'quick:1']);
+  await docker(d, ['save', '-o', join(dir, 'slow.tar'), 'slow:1']);
+  await docker(d, ['save', '-o', join(dir, 'quick.tar'), 'quick:1']);
+  await docker(d, ['rmi', 'slow:1', 'quick:1']);
+  const slow = await readFile(join(dir, 'slow.tar'));
+  // The first load gets half its archive, then waits (as a `docker load` fed by a slow pipe does).
+  const first = request({ socketPath: d.socket, method: 'POST', path: '/images/load?quiet=1', headers: { 'Content-Type': 'application/x-tar' } });
+  const firstAnswer = new Promise<HttpResult>((resolve, reject) => {
+    first.on('response', (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks), text: Buffer.concat(chunks).toString() }));
+    });
+    first.on('error', reject);
+  });
+  first.write(slow.subarray(0, slow.length >> 1));
+  await new Promise((r) => setTimeout(r, 200));
+  // Meanwhile another load, and an import, finish.
+  let bothDone = false;
+  const others = Promise.all([
+    docker(d, ['load', '-i', join(dir, 'quick.tar')]),
+    docker(d, ['import', join(dir, 'quick.tar'), 'imported:1']),
+  ]).then((r) => {
+    bothDone = true;
+    return r;
+  });
+  const guard = new Promise((r) => setTimeout(r, 60_000).unref());
+  await Promise.race([others, guard]);
+  assert.ok(bothDone, 'the other writes waited for the stalled load');
+  assert.match((await others)[0], /Loaded image: quick:1/);
+  // Then the first load gets the rest of its input, and finishes too.
+  first.end(slow.subarray(slow.length >> 1));
+  const answer = await firstAnswer;
+  assert.equal(answer.status, 200);
+  assert.match(answer.text, /Loaded image: slow:1/);
+  const names = (await docker(d, ['images', '--format', '{{.Repository}}:{{.Tag}}'])).split('\n');
+  for (const n of ['slow:1', 'quick:1', 'imported:1']) assert.ok(names.includes(n), `${n} in ${names.join(' ')}`);
+});

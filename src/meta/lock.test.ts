@@ -44,3 +44,59 @@ test('an exclusive lock excludes another process until released', async (t) => {
   });
   await new Promise((r) => child.once('close', r));
 });
+
+test('shared holders in one process hold together; an exclusive one waits for them all, and holds alone', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'berth-unit-'));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  const lock = join(dir, 'l');
+  const log: string[] = [];
+  // A long shared holder (a pull waiting for its input) must not keep a second shared one out.
+  let endLong!: () => void;
+  const long = withLock(lock, 'shared', async () => {
+    log.push('long in');
+    await new Promise<void>((r) => (endLong = r));
+    log.push('long out');
+  });
+  await new Promise((r) => setImmediate(r));
+  await withLock(lock, 'shared', async () => {
+    log.push('short');
+  });
+  assert.deepEqual(log, ['long in', 'short'], 'the second shared holder ran while the first held');
+  // An exclusive request waits for the shared holder; a shared one asked after it waits behind it.
+  const exclusive = withLock(lock, 'exclusive', async () => {
+    log.push('exclusive');
+  });
+  const later = withLock(lock, 'shared', async () => {
+    log.push('later shared');
+  });
+  await new Promise((r) => setTimeout(r, 20));
+  assert.deepEqual(log, ['long in', 'short'], 'nothing got in beside the holder');
+  endLong();
+  await Promise.all([long, exclusive, later]);
+  assert.deepEqual(log, ['long in', 'short', 'long out', 'exclusive', 'later shared']);
+});
+
+test('shared holders of one process keep another process\'s exclusive lock out until the last lets go', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'berth-unit-'));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  const lock = join(dir, 'l');
+  const holder = new URL('./lock.js', import.meta.url).href;
+  const marker = join(dir, 'child-in');
+  let releaseA!: () => void;
+  let releaseB!: () => void;
+  const a = withLock(lock, 'shared', () => new Promise<void>((r) => (releaseA = r)));
+  const b = withLock(lock, 'shared', () => new Promise<void>((r) => (releaseB = r)));
+  await new Promise((r) => setImmediate(r));
+  const script = `const { withLock } = await import(${JSON.stringify(holder)}); const fs = await import('node:fs');
+    console.log('asking'); await withLock(${JSON.stringify(lock)}, 'exclusive', async () => { fs.writeFileSync(${JSON.stringify(marker)}, 'x'); });`;
+  const child = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+  await new Promise<void>((resolve) => child.stdout.once('data', () => resolve()));
+  releaseA();
+  await a;
+  await new Promise((r) => setTimeout(r, 100));
+  assert.ok(!existsSync(marker), 'the other process got in while a shared holder remained');
+  releaseB();
+  await b;
+  await new Promise((r) => child.once('close', r));
+  assert.ok(existsSync(marker));
+});
