@@ -1,4 +1,4 @@
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -7,10 +7,15 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { withLock } from './lock.ts';
 
-test('exclusive locks serialise tasks within a process and are re-entrant', async (t) => {
+/** A lock file in a directory of its own, removed after the test. */
+async function lockFile(t: TestContext): Promise<{ dir: string; lock: string }> {
   const dir = await mkdtemp(join(tmpdir(), 'berth-unit-'));
   t.after(() => rm(dir, { recursive: true, force: true }));
-  const lock = join(dir, 'l');
+  return { dir, lock: join(dir, 'l') };
+}
+
+test('exclusive locks serialise tasks within a process and are re-entrant', async (t) => {
+  const { lock } = await lockFile(t);
   let inside = 0;
   let maxInside = 0;
   await Promise.all(
@@ -28,9 +33,7 @@ test('exclusive locks serialise tasks within a process and are re-entrant', asyn
 });
 
 test('an exclusive lock excludes another process until released', async (t) => {
-  const dir = await mkdtemp(join(tmpdir(), 'berth-unit-'));
-  t.after(() => rm(dir, { recursive: true, force: true }));
-  const lock = join(dir, 'l');
+  const { dir, lock } = await lockFile(t);
   const holder = new URL('./lock.js', import.meta.url).href;
   const marker = join(dir, 'child-finished');
   // A child takes the lock, and writes the marker just before it lets go: if we got the lock while
@@ -46,9 +49,7 @@ test('an exclusive lock excludes another process until released', async (t) => {
 });
 
 test('shared holders in one process hold together; an exclusive one waits for them all, and holds alone', async (t) => {
-  const dir = await mkdtemp(join(tmpdir(), 'berth-unit-'));
-  t.after(() => rm(dir, { recursive: true, force: true }));
-  const lock = join(dir, 'l');
+  const { lock } = await lockFile(t);
   const log: string[] = [];
   // A long shared holder (a pull waiting for its input) must not keep a second shared one out.
   let endLong!: () => void;
@@ -77,9 +78,7 @@ test('shared holders in one process hold together; an exclusive one waits for th
 });
 
 test('shared holders of one process keep another process\'s exclusive lock out until the last lets go', async (t) => {
-  const dir = await mkdtemp(join(tmpdir(), 'berth-unit-'));
-  t.after(() => rm(dir, { recursive: true, force: true }));
-  const lock = join(dir, 'l');
+  const { dir, lock } = await lockFile(t);
   const holder = new URL('./lock.js', import.meta.url).href;
   const marker = join(dir, 'child-in');
   let releaseA!: () => void;

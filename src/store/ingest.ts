@@ -80,6 +80,9 @@ export class BlobWriter {
       this.check = store.layers.startCheck(this.blobDigest.promise, opts.expectedDiffId, opts.what);
     } else {
       this.tee = new PassThrough({ highWaterMark: 1 << 20 });
+      // The unpack reading it reports its errors; without a listener, destroying it before the
+      // unpack starts reading (a blob found wrong at once) would be an uncaught 'error' event.
+      this.tee.on('error', () => undefined);
       this.layer = store.layers.unpack(this.tee, opts.expectedDiffId, opts.what);
       this.layer.catch(() => undefined); // observed by whoever uses the layer
     }
