@@ -116,6 +116,8 @@ export class BlobWriter {
     this.blobDigest.reject(err);
     this.tee?.destroy(err as Error);
     await this.ingest.abort();
+    // Its unpack has removed its directory in tmp/ before the caller goes on (or exits).
+    await this.layer?.catch(() => undefined);
   }
 }
 
