@@ -90,6 +90,7 @@ test('hostile archives are refused with a clear error and change nothing', async
     { name: 'truncated gzip layer', archive: () => dockerArchive(dir, [gzipSync(goodLayer).subarray(0, 40)]), error: /\.tar: invalid or truncated tar stream(?: in entry "[^"]*")?: gzip stream is corrupt or truncated: unexpected end of file$/m },
     { name: 'gzip layer cut before its trailer', archive: () => { const gz = gzipSync(goodLayer); return dockerArchive(dir, [gz.subarray(0, gz.length - 6)]); }, error: /gzip stream is corrupt or truncated/ },
     { name: 'hard link through a symlink to outside', archive: () => dockerArchive(dir, [tarOf(join(dir, 'stage'), "ln -f passwd hl2 && tar -cf - -P --transform 's,^passwd$,link/passwd,RSh' link passwd hl2")]), error: /entry "hl2": hard link target "link\/passwd": its parent "link" is a symbolic link/ },
+    { name: 'a lone zero block between entries', archive: async () => { const b = await readFile(await dockerArchive(dir, [goodLayer])); const q = join(dir, 'zero.tar'); await writeFile(q, Buffer.concat([b.subarray(0, 512), Buffer.alloc(512), b.subarray(512)])); return q; }, error: /^Error: invalid archive: a lone zero block before entry 2: the archive is corrupt$/m },
     { name: 'bad reference in RepoTags', archive: () => dockerArchive(dir, [goodLayer], { tags: ['UPPER:latest'] }), error: /invalid reference format/ },
   ];
   for (const c of cases) {

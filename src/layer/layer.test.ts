@@ -396,6 +396,15 @@ test('tar reader: data after the end marker is ignored; a missing end marker is 
   assert.deepEqual(parse(Buffer.concat([tar(file('a', 'x')), Buffer.from('trailing junk')])).map((x) => x.name), ['a']);
   assert.deepEqual(parse(file('a', 'x')).map((x) => x.name), ['a']);
   assert.deepEqual(parse(Buffer.alloc(0)), []);
+  // One zero block where the stream ends is an end too, whole or cut short.
+  const zero = Buffer.alloc(512);
+  assert.deepEqual(parse(Buffer.concat([file('a', 'x'), zero])).map((x) => x.name), ['a']);
+  assert.deepEqual(parse(Buffer.concat([file('a', 'x'), zero, zero.subarray(0, 100)]), 700).map((x) => x.name), ['a']);
+  // A header after a lone zero block is refused, as Go's archive/tar does (GNU tar would stop there
+  // and drop what follows), however the blocks fall across chunks.
+  for (const chunk of [512 * 3, 100, 1]) {
+    assert.throws(() => parse(Buffer.concat([file('a', 'x'), zero, file('b', 'y'), TAR_END]), chunk), /a lone zero block before entry 2: the archive is corrupt/);
+  }
 });
 
 test('tar reader: the data of an entry of unknown type is skipped, as Go archive/tar and GNU tar do', (t) => {

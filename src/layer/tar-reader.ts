@@ -44,6 +44,8 @@ export class TarParser {
   private longName: string | undefined;
   private longLink: string | undefined;
   private ended = false;
+  /** A zero block was read: the end of the archive if the next block is zero too, or the stream ends. */
+  private zeroBlock = false;
   private inEntry = false;
   private readonly handler: TarHandler;
   entries = 0;
@@ -89,7 +91,7 @@ export class TarParser {
   /** Call at the end of input: a stream that stops inside an entry is truncated. */
   finish(): void {
     if (this.remaining > 0 || this.inEntry) throw new TarError(`unexpected end of data: the tar stream is truncated`);
-    if (this.buf.length > 0 && !this.ended) throw new TarError('unexpected end of data: a partial tar header at the end');
+    if (this.buf.length > 0 && !this.ended && !(this.zeroBlock && isZero(this.buf))) throw new TarError('unexpected end of data: a partial tar header at the end');
   }
 
   private finishEntry(): void {
@@ -112,9 +114,14 @@ export class TarParser {
 
   private header(block: Buffer): void {
     if (isZero(block)) {
-      this.ended = true; // the end-of-archive marker
+      // The end-of-archive marker is two zero blocks.
+      if (this.zeroBlock) this.ended = true;
+      this.zeroBlock = true;
       return;
     }
+    // A header after a single zero block: Go's archive/tar (Docker) refuses it; GNU tar warns and stops
+    // there, which would silently drop the entries that follow.
+    if (this.zeroBlock) throw new TarError(`a lone zero block before entry ${this.entries + 1}: the archive is corrupt`);
     const sum = parseNumber(block, 148, 8);
     if (sum !== checksum(block)) throw new TarError(`invalid tar header checksum (entry ${this.entries + 1}); the stream is not a tar archive or is corrupt`);
     const flag = String.fromCharCode(block[156] as number);
@@ -248,7 +255,7 @@ function checksum(block: Buffer): number {
 }
 
 function isZero(block: Buffer): boolean {
-  for (let i = 0; i < BLOCK; i++) if (block[i] !== 0) return false;
+  for (let i = 0; i < block.length; i++) if (block[i] !== 0) return false;
   return true;
 }
 
