@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import { join, posix } from 'node:path';
 import type { Digest } from '../content/index.ts';
 import { BerthError, invalidArgument } from '../errdefs/index.ts';
-import { fileChunks, makeDev, S_IFCHR, S_IFBLK, S_IFIFO } from '../sys/index.ts';
+import { fileChunks, makeDev, S_IFCHR, S_IFBLK, S_IFIFO, type Chunk } from '../sys/index.ts';
 import { decompress, detectCompression } from './compression.ts';
 import { cleanEntryPath, ensureParents, layerError } from './paths.ts';
 import { TarParser, type TarHeader } from './tar-reader.ts';
@@ -101,25 +101,31 @@ export type LayerInput = AsyncIterable<Buffer | Uint8Array> | { file: FileHandle
 
 async function run(input: LayerInput, pass: LayerPass): Promise<ApplyResult> {
   try {
-    // A regular file holding a plain tar is read in reused chunks; anything else is a stream.
-    const regular = 'file' in input && (await input.file.stat()).isFile();
-    if ('file' in input && regular && !(await isCompressed(input.file))) {
-      // Each chunk is parsed, hashed and written before the next is asked for: none is held.
-      for await (const c of fileChunks(input.file)) {
-        pass.signal?.throwIfAborted();
-        pass.push(c.data);
-      }
-    } else {
-      const stream = 'file' in input ? input.file.createReadStream({ start: regular ? 0 : undefined, autoClose: false, highWaterMark: 1 << 20 }) : input;
-      for await (const c of decompress(stream)) {
-        pass.signal?.throwIfAborted();
-        pass.push(c);
-      }
+    for await (const c of await uncompressed(input)) {
+      pass.signal?.throwIfAborted();
+      pass.push(c);
     }
   } catch (err) {
     throw pass.fail(err);
   }
   return pass.finish();
+}
+
+/**
+ * The layer's tar bytes: a regular file holding a plain tar is read in reused chunks (each one is
+ * parsed, hashed and written before the next is asked for, so none is held); anything else is
+ * decompressed from a stream.
+ */
+async function uncompressed(input: LayerInput): Promise<AsyncIterable<Buffer>> {
+  if (!('file' in input)) return decompress(input);
+  const fh = input.file;
+  const regular = (await fh.stat()).isFile();
+  if (regular && !(await isCompressed(fh))) return dataOf(fileChunks(fh));
+  return decompress(fh.createReadStream({ start: regular ? 0 : undefined, autoClose: false, highWaterMark: 1 << 20 }));
+}
+
+async function* dataOf(chunks: AsyncIterable<Chunk>): AsyncGenerator<Buffer> {
+  for await (const c of chunks) yield c.data;
 }
 
 /** Whether a regular file starts with a gzip or zstd magic number. */

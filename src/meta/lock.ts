@@ -61,7 +61,8 @@ class FileLock {
   }
 
   acquire(mode: Mode): Promise<void> {
-    if (!this.busy && this.holders > 0 && this.mode === 'shared' && mode === 'shared' && this.waiters.length === 0) {
+    // Holders are only there once the lock is taken (never while it is being taken or let go).
+    if (this.holders > 0 && this.mode === 'shared' && mode === 'shared' && this.waiters.length === 0) {
       this.holders++;
       return Promise.resolve();
     }
